@@ -1,0 +1,243 @@
+//! The audit of one binary: the [`Artifact`] report and how it is assembled.
+//!
+//! Flow: [`Binary`] (headers) → Go metadata (buildinfo, pclntab) → [`Evidence`] (the
+//! facts every verdict reads) → verdicts ([`verdicts`]) → findings. No I/O happens here
+//! apart from reading the bytes handed in; rendering is elsewhere.
+
+pub mod nix;
+pub mod verdicts;
+
+use serde::Serialize;
+
+use crate::binary::elf::ElfLinking;
+use crate::binary::{Binary, Format};
+use crate::error::ParseError;
+use crate::finding::Finding;
+use crate::go::{self, BuildInfo, Pclntab};
+use crate::input::detect::{self, InputKind};
+
+pub use verdicts::{Cgo, Debug, Hardening, Linking, Net, OsUser, Vcs};
+
+/// JSON schema version of the audit output. Adding keys does not bump it; renaming or
+/// removing one does.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Everything goaudit reports about one binary.
+#[derive(Debug, Clone, Serialize)]
+pub struct Artifact {
+    /// `"binary"` (images use `"image"`).
+    pub kind: &'static str,
+    /// The path as the user gave it (or its path inside an image).
+    pub path: String,
+    /// `elf`, `macho` or `pe`.
+    pub format: Format,
+    /// GOARCH-style architecture name.
+    pub arch: String,
+    /// File size in bytes.
+    pub size: u64,
+    /// Go toolchain version, e.g. `go1.26.8`; null when it cannot be recovered.
+    pub go_version: Option<String>,
+    /// Where `go_version` came from: `buildinfo`, or `inferred` (symbol or string scan).
+    pub go_version_source: Option<&'static str>,
+    /// `"upx"` when the file is packed; the Go facts below are then absent.
+    pub packed: Option<&'static str>,
+    /// Static or dynamic, with the loader and libraries.
+    pub linking: Linking,
+    /// The CGO_ENABLED setting and whether runtime/cgo is really linked.
+    pub cgo: Cgo,
+    /// Which DNS resolver is compiled in.
+    pub net: Net,
+    /// How os/user looks users up.
+    pub os_user: OsUser,
+    /// A static symbol table is present.
+    pub symtab: bool,
+    /// DWARF is present.
+    pub dwarf: bool,
+    /// Built with -trimpath; null when unknowable (packed file, no metadata).
+    pub trimpath: Option<bool>,
+    /// Debug-state details: DWARF compression, sample build paths.
+    pub debug: Debug,
+    /// VCS stamp from buildinfo.
+    pub vcs: Option<Vcs>,
+    /// checksec-style hardening (ELF only).
+    pub hardening: Option<Hardening>,
+    /// `/nix/store` paths referenced, each with where it was seen.
+    pub nix_store_refs: Vec<nix::StoreRef>,
+    /// Decoded buildinfo, when present.
+    pub buildinfo: Option<BuildInfo>,
+    /// Number of functions in the pclntab (0 when not found).
+    pub functions: usize,
+    /// Findings with stable ids.
+    pub findings: Vec<Finding>,
+}
+
+/// Why a file could not be audited.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuditError {
+    /// Not ELF, Mach-O or PE.
+    #[error("not an executable (ELF, Mach-O or PE)")]
+    NotExecutable,
+    /// An executable, but no Go metadata was found.
+    #[error("not a Go binary (no buildinfo, pclntab or Go build ID)")]
+    NotGo,
+    /// A structure is broken.
+    #[error(transparent)]
+    Malformed(#[from] ParseError),
+}
+
+/// The facts every verdict reads, gathered once per binary.
+#[derive(Debug, Default)]
+pub struct Evidence<'a> {
+    /// ELF linking view (None for Mach-O/PE).
+    pub elf: Option<ElfLinking>,
+    /// Libraries a Mach-O or PE file imports.
+    pub imports: Vec<String>,
+    /// Buildinfo, if found.
+    pub buildinfo: Option<&'a BuildInfo>,
+    /// pclntab, if found.
+    pub pclntab: Option<&'a Pclntab>,
+    /// Function names: from the pclntab, or the symbol table when there is no pclntab.
+    pub funcs: std::collections::HashSet<&'a str>,
+    /// Dynamic symbol names (ELF `.dynsym`).
+    pub dynsyms: std::collections::HashSet<String>,
+    /// Static symbol table present.
+    pub symtab: bool,
+}
+
+impl Evidence<'_> {
+    /// A function with its own code exists.
+    pub fn has_func(&self, name: &str) -> bool {
+        self.funcs.contains(name)
+    }
+
+    /// Some function's name starts with `prefix`.
+    pub fn has_func_prefix(&self, prefix: &str) -> bool {
+        self.funcs.iter().any(|f| f.starts_with(prefix))
+    }
+}
+
+/// Audit one file's bytes. `path` is only used as the report's label.
+pub fn audit_bytes(path: &str, data: &[u8]) -> Result<Artifact, AuditError> {
+    let kind = detect::sniff(data);
+    if !matches!(kind, InputKind::Elf | InputKind::MachO | InputKind::Pe) {
+        return Err(AuditError::NotExecutable);
+    }
+    let bin = Binary::parse(data)?;
+
+    if bin.format == Format::Elf && bin.sections.is_empty() && detect::is_upx_packed(data) {
+        let elf = ElfLinking::parse(data).ok();
+        return Ok(packed_artifact(path, &bin, elf.as_ref()));
+    }
+
+    // Optional structures degrade instead of failing the whole audit: a broken pclntab
+    // on a binary with good buildinfo still yields a report.
+    let buildinfo = go::buildinfo::read(&bin).ok().flatten();
+    let pclntab = go::pclntab::find(&bin).ok().flatten();
+    let go_note =
+        bin.section(".note.go.buildid").is_some() || bin.section("__go_buildinfo").is_some();
+    if buildinfo.is_none() && pclntab.is_none() && !go_note {
+        return Err(AuditError::NotGo);
+    }
+
+    let symbols;
+    let mut ev = Evidence {
+        buildinfo: buildinfo.as_ref(),
+        pclntab: pclntab.as_ref(),
+        ..Default::default()
+    };
+    ev.symtab = bin.has_symtab();
+    if let Some(p) = &pclntab {
+        ev.funcs = p.funcs.iter().map(|f| f.name.as_str()).collect();
+    } else {
+        symbols = bin.symbols();
+        ev.funcs = symbols
+            .iter()
+            .filter(|s| s.is_text)
+            .map(|s| s.name.as_str())
+            .collect();
+    }
+    ev.dynsyms = bin.dynamic_symbol_names().into_iter().collect();
+    match bin.format {
+        Format::Elf => ev.elf = Some(ElfLinking::parse(data)?),
+        Format::Macho | Format::Pe => ev.imports = verdicts::imported_libraries(data),
+    }
+
+    let linking = verdicts::linking(&bin, &ev);
+    let cgo = verdicts::cgo(&ev);
+    let net = verdicts::net(&ev);
+    let os_user = verdicts::os_user(&ev);
+    let debug = verdicts::debug(&bin, &ev);
+    let trimpath = debug.trimpath;
+    let dwarf = debug.dwarf_bytes > 0;
+    let vcs = buildinfo.as_ref().and_then(verdicts::vcs);
+    let hardening = ev.elf.as_ref().map(|e| verdicts::hardening(e, &bin));
+    let nix_store_refs = nix::scan(data, ev.elf.as_ref());
+
+    let (go_version, go_version_source) = match &buildinfo {
+        Some(bi) if !bi.go_version.is_empty() => (
+            Some(bi.go_version.clone()),
+            Some(if bi.inferred { "inferred" } else { "buildinfo" }),
+        ),
+        _ => (None, None),
+    };
+
+    let mut a = Artifact {
+        kind: "binary",
+        path: path.to_string(),
+        format: bin.format,
+        arch: bin.arch.clone(),
+        size: data.len() as u64,
+        go_version,
+        go_version_source,
+        packed: None,
+        linking,
+        cgo,
+        net,
+        os_user,
+        symtab: ev.symtab,
+        dwarf,
+        trimpath,
+        debug,
+        vcs,
+        hardening,
+        nix_store_refs,
+        functions: pclntab.as_ref().map_or(0, |p| p.funcs.len()),
+        buildinfo: None,
+        findings: Vec::new(),
+    };
+    a.findings = verdicts::findings(&a, &bin);
+    a.buildinfo = buildinfo;
+    Ok(a)
+}
+
+fn packed_artifact(path: &str, bin: &Binary<'_>, elf: Option<&ElfLinking>) -> Artifact {
+    let mut a = Artifact {
+        kind: "binary",
+        path: path.to_string(),
+        format: bin.format,
+        arch: bin.arch.clone(),
+        size: bin.data.len() as u64,
+        go_version: None,
+        go_version_source: None,
+        packed: Some("upx"),
+        linking: Linking::packed(elf),
+        cgo: Cgo::unknown(),
+        net: Net::unknown(),
+        os_user: OsUser::unknown(),
+        symtab: false,
+        dwarf: false,
+        trimpath: None,
+        debug: Debug::default(),
+        vcs: None,
+        hardening: None,
+        nix_store_refs: Vec::new(),
+        buildinfo: None,
+        functions: 0,
+        findings: Vec::new(),
+    };
+    a.findings.push(Finding::new(
+        crate::finding::Code::UpxPacked,
+        "packed with UPX: Go metadata is compressed and cannot be read; unpack with `upx -d` to audit the program",
+    ));
+    a
+}

@@ -1,0 +1,163 @@
+//! The ELF linking view, read with goblin: interpreter, `DT_NEEDED`, RPATH/RUNPATH,
+//! program headers and the dynamic flags that decide PIE, RELRO and NX.
+
+use goblin::elf::dynamic::{DF_1_NOW, DF_1_PIE, DF_BIND_NOW};
+use goblin::elf::header::{ET_DYN, ET_EXEC};
+use goblin::elf::program_header::{PF_X, PT_DYNAMIC, PT_GNU_RELRO, PT_GNU_STACK, PT_INTERP};
+
+use crate::error::ParseError;
+
+/// What the program headers and dynamic section say about linking and hardening.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ElfLinking {
+    /// `e_type` is `ET_DYN` (PIE or shared object).
+    pub et_dyn: bool,
+    /// `e_type` is `ET_EXEC`.
+    pub et_exec: bool,
+    /// `PT_INTERP` contents (the dynamic loader), if any.
+    pub interpreter: Option<String>,
+    /// A `PT_DYNAMIC` segment exists.
+    pub has_dynamic: bool,
+    /// `DT_NEEDED` entries, in order.
+    pub needed: Vec<String>,
+    /// `DT_RPATH` entries.
+    pub rpath: Vec<String>,
+    /// `DT_RUNPATH` entries.
+    pub runpath: Vec<String>,
+    /// `DF_1_PIE` set in `DT_FLAGS_1`.
+    pub df_1_pie: bool,
+    /// `DF_BIND_NOW` in `DT_FLAGS`, `DF_1_NOW` in `DT_FLAGS_1`, or a `DT_BIND_NOW` entry.
+    pub bind_now: bool,
+    /// A `PT_GNU_RELRO` segment exists.
+    pub gnu_relro: bool,
+    /// `PT_GNU_STACK` exists and is not executable. Without `PT_GNU_STACK` most kernels
+    /// give an executable stack, so this is `false` then.
+    pub nx_stack: bool,
+}
+
+/// The linking verdict for an ELF file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LinkKind {
+    /// No interpreter, no shared libraries: runs in `scratch`.
+    Static,
+    /// Position-independent, relocates itself, no interpreter and no libraries.
+    StaticPie,
+    /// Needs the dynamic loader (and perhaps shared libraries) at run time.
+    Dynamic,
+}
+
+impl LinkKind {
+    /// Name used in reports and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            LinkKind::Static => "static",
+            LinkKind::StaticPie => "static-pie",
+            LinkKind::Dynamic => "dynamic",
+        }
+    }
+}
+
+impl ElfLinking {
+    /// Parse the linking view of an ELF file.
+    pub fn parse(data: &[u8]) -> Result<Self, ParseError> {
+        let elf =
+            goblin::elf::Elf::parse(data).map_err(|e| ParseError::new("ELF", e.to_string()))?;
+        let mut out = ElfLinking {
+            et_dyn: elf.header.e_type == ET_DYN,
+            et_exec: elf.header.e_type == ET_EXEC,
+            interpreter: elf.interpreter.map(str::to_string),
+            needed: elf.libraries.iter().map(|s| s.to_string()).collect(),
+            rpath: elf.rpaths.iter().map(|s| s.to_string()).collect(),
+            runpath: elf.runpaths.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        };
+        for ph in &elf.program_headers {
+            match ph.p_type {
+                PT_INTERP if out.interpreter.is_none() => {
+                    // goblin leaves `interpreter` empty if the string is not valid UTF-8;
+                    // the segment still makes the file dynamic.
+                    out.interpreter = Some(String::from("<unreadable>"));
+                }
+                PT_DYNAMIC => out.has_dynamic = true,
+                PT_GNU_RELRO => out.gnu_relro = true,
+                PT_GNU_STACK => out.nx_stack = ph.p_flags & PF_X == 0,
+                _ => {}
+            }
+        }
+        if let Some(dynamic) = &elf.dynamic {
+            let info = &dynamic.info;
+            out.df_1_pie = info.flags_1 & DF_1_PIE != 0;
+            out.bind_now = info.flags & DF_BIND_NOW != 0
+                || info.flags_1 & DF_1_NOW != 0
+                || dynamic
+                    .dyns
+                    .iter()
+                    .any(|d| d.d_tag == goblin::elf::dynamic::DT_BIND_NOW);
+        }
+        Ok(out)
+    }
+
+    /// static, static-pie or dynamic.
+    ///
+    /// A CGO_ENABLED=0 PIE has `PT_INTERP` and no `DT_NEEDED`: it still needs ld.so to
+    /// relocate, so it is dynamic. A `-buildmode=c-shared` library has no interpreter
+    /// but needs libc: dynamic too. Only a file with neither is static.
+    pub fn kind(&self) -> LinkKind {
+        if self.interpreter.is_some() || !self.needed.is_empty() {
+            LinkKind::Dynamic
+        } else if self.et_dyn {
+            LinkKind::StaticPie
+        } else {
+            LinkKind::Static
+        }
+    }
+
+    /// PIE in checksec's sense: `ET_DYN`.
+    pub fn pie(&self) -> bool {
+        self.et_dyn
+    }
+
+    /// checksec's RELRO: "full" (GNU_RELRO + BIND_NOW), "partial" (GNU_RELRO), "none".
+    pub fn relro(&self) -> &'static str {
+        match (self.gnu_relro, self.bind_now) {
+            (true, true) => "full",
+            (true, false) => "partial",
+            _ => "none",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds() {
+        let mut l = ElfLinking {
+            et_exec: true,
+            ..Default::default()
+        };
+        assert_eq!(l.kind(), LinkKind::Static);
+        l.interpreter = Some("/lib64/ld-linux-x86-64.so.2".into());
+        assert_eq!(l.kind(), LinkKind::Dynamic);
+        let l = ElfLinking {
+            et_dyn: true,
+            has_dynamic: true,
+            df_1_pie: true,
+            ..Default::default()
+        };
+        assert_eq!(l.kind(), LinkKind::StaticPie);
+        let l = ElfLinking {
+            et_dyn: true,
+            needed: vec!["libc.so.6".into()],
+            ..Default::default()
+        };
+        assert_eq!(l.kind(), LinkKind::Dynamic);
+    }
+
+    #[test]
+    fn garbage_is_an_error() {
+        assert!(ElfLinking::parse(b"\x7fELF").is_err());
+    }
+}

@@ -1,0 +1,431 @@
+//! One read view over ELF, Mach-O and PE files.
+//!
+//! This is the only place (with [`elf`] for the ELF linking view) that touches the
+//! `object` and `goblin` read APIs. Everything above works on [`Binary`]: a list of
+//! sections and segments with their file ranges, bounds-checked byte access by file
+//! offset or virtual address, and the symbol table when there is one.
+//!
+//! Invariant: every slice handed out comes from [`Binary::data`] through a checked range,
+//! so a lying header can make a lookup fail but never panic.
+
+pub mod elf;
+
+use object::{Object, ObjectSection, ObjectSegment, ObjectSymbol};
+
+use crate::error::ParseError;
+
+/// The executable container format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// ELF (Linux, the BSDs).
+    Elf,
+    /// Mach-O (macOS, iOS).
+    Macho,
+    /// PE/COFF (Windows).
+    Pe,
+}
+
+impl Format {
+    /// The lowercase name used in JSON and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Elf => "elf",
+            Format::Macho => "macho",
+            Format::Pe => "pe",
+        }
+    }
+}
+
+/// A section as the headers describe it.
+#[derive(Debug, Clone)]
+pub struct Section {
+    /// Index in the format's section table (object's numbering).
+    pub index: usize,
+    /// Name; for Mach-O this is the section name without the segment (`__gopclntab`).
+    pub name: String,
+    /// Mach-O segment name (`__DATA`), empty elsewhere.
+    pub segment: String,
+    /// Virtual address (0 for non-allocated sections).
+    pub addr: u64,
+    /// Size in memory.
+    pub size: u64,
+    /// File range `(offset, size)`; `None` for sections with no file bytes (`.bss`, NOBITS).
+    pub file_range: Option<(u64, u64)>,
+    /// Loaded into memory at run time.
+    pub alloc: bool,
+    /// Writable at run time.
+    pub writable: bool,
+    /// Executable.
+    pub executable: bool,
+    /// The on-disk bytes are compressed (ELF `SHF_COMPRESSED` or a legacy `.zdebug_*` name).
+    pub compressed: bool,
+}
+
+/// A loadable segment (ELF `PT_LOAD`, a Mach-O segment, a PE section).
+#[derive(Debug, Clone)]
+pub struct Segment {
+    /// Virtual address.
+    pub addr: u64,
+    /// Size in memory.
+    pub size: u64,
+    /// File range `(offset, size)`; the size may be smaller than `size` (`.bss`).
+    pub file_range: (u64, u64),
+    /// Writable at run time.
+    pub writable: bool,
+    /// Executable.
+    pub executable: bool,
+}
+
+/// A symbol from the static symbol table (`.symtab`, Mach-O `LC_SYMTAB`, COFF symbols).
+#[derive(Debug, Clone)]
+pub struct Symbol {
+    /// Name as stored (Go names are not mangled).
+    pub name: String,
+    /// Address.
+    pub addr: u64,
+    /// Size when the format records one (ELF), else 0.
+    pub size: u64,
+    /// Index of the section it is defined in, if any.
+    pub section: Option<usize>,
+    /// Code rather than data.
+    pub is_text: bool,
+}
+
+/// A parsed executable: the file bytes plus a format-independent table of contents.
+pub struct Binary<'data> {
+    /// The whole file.
+    pub data: &'data [u8],
+    /// ELF, Mach-O or PE.
+    pub format: Format,
+    /// Architecture as Go names it (`amd64`, `arm64`, `386`, ...).
+    pub arch: String,
+    /// Pointer size in bytes (4 or 8).
+    pub ptr_size: u8,
+    /// Big-endian target.
+    pub big_endian: bool,
+    /// Section headers (empty for a file without them, e.g. UPX-packed).
+    pub sections: Vec<Section>,
+    /// Loadable segments.
+    pub segments: Vec<Segment>,
+    file: object::File<'data>,
+}
+
+impl std::fmt::Debug for Binary<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Binary")
+            .field("format", &self.format)
+            .field("arch", &self.arch)
+            .field("len", &self.data.len())
+            .field("sections", &self.sections.len())
+            .field("segments", &self.segments.len())
+            .finish()
+    }
+}
+
+impl<'data> Binary<'data> {
+    /// Parse the headers of an ELF, Mach-O or PE file.
+    pub fn parse(data: &'data [u8]) -> Result<Self, ParseError> {
+        let file =
+            object::File::parse(data).map_err(|e| ParseError::new("object file", e.to_string()))?;
+        let format = match file.format() {
+            object::BinaryFormat::Elf => Format::Elf,
+            object::BinaryFormat::MachO => Format::Macho,
+            object::BinaryFormat::Pe => Format::Pe,
+            other => {
+                return Err(ParseError::new(
+                    "object file",
+                    format!("unsupported format {other:?}"),
+                ));
+            }
+        };
+        let arch = go_arch_name(file.architecture()).to_string();
+        let ptr_size = if file.is_64() { 8 } else { 4 };
+        let big_endian = !file.is_little_endian();
+
+        let mut sections = Vec::new();
+        for s in file.sections() {
+            let name = s.name().unwrap_or("").to_string();
+            let segment = s.segment_name().ok().flatten().unwrap_or("").to_string();
+            let (alloc, writable, executable, compressed) = section_flags(&s, &name);
+            let file_range = s
+                .file_range()
+                .filter(|&(off, len)| in_bounds(data.len(), off, len));
+            sections.push(Section {
+                index: s.index().0,
+                name,
+                segment,
+                addr: s.address(),
+                size: s.size(),
+                file_range,
+                alloc,
+                writable,
+                executable,
+                compressed,
+            });
+        }
+
+        let mut segments = Vec::new();
+        for seg in file.segments() {
+            let perm = seg.permissions();
+            let (off, len) = seg.file_range();
+            // A segment whose file range lies outside the file is kept only for the part
+            // that exists, so vaddr lookups into it fail cleanly instead of panicking.
+            let len = clamp_len(data.len(), off, len);
+            segments.push(Segment {
+                addr: seg.address(),
+                size: seg.size(),
+                file_range: (off, len),
+                writable: perm.writable(),
+                executable: perm.executable(),
+            });
+        }
+
+        Ok(Binary {
+            data,
+            format,
+            arch,
+            ptr_size,
+            big_endian,
+            sections,
+            segments,
+            file,
+        })
+    }
+
+    /// The `object` view, for modules that need more than this table of contents
+    /// (DWARF loading, the ELF rewrite).
+    pub fn object(&self) -> &object::File<'data> {
+        &self.file
+    }
+
+    /// The first section with this exact name.
+    pub fn section(&self, name: &str) -> Option<&Section> {
+        self.sections.iter().find(|s| s.name == name)
+    }
+
+    /// The on-disk bytes of a section (compressed bytes if the section is compressed).
+    pub fn section_data(&self, s: &Section) -> Option<&'data [u8]> {
+        let (off, len) = s.file_range?;
+        self.bytes_at(off, len)
+    }
+
+    /// Bytes at a file offset, or `None` when the range is not inside the file.
+    pub fn bytes_at(&self, off: u64, len: u64) -> Option<&'data [u8]> {
+        let start = usize::try_from(off).ok()?;
+        let end = start.checked_add(usize::try_from(len).ok()?)?;
+        self.data.get(start..end)
+    }
+
+    /// The file offset that holds virtual address `addr`, if a segment maps it from the file.
+    pub fn vaddr_to_offset(&self, addr: u64) -> Option<u64> {
+        for seg in &self.segments {
+            let (off, flen) = seg.file_range;
+            if addr >= seg.addr && addr - seg.addr < flen {
+                return Some(off + (addr - seg.addr));
+            }
+        }
+        // Formats whose unified segments miss some mappings (PE's object view lists
+        // sections as segments already; Mach-O sections sit inside segments) still have
+        // section addresses, so fall back to them.
+        for s in &self.sections {
+            if let Some((off, flen)) = s.file_range {
+                if s.addr != 0 && addr >= s.addr && addr - s.addr < flen {
+                    return Some(off + (addr - s.addr));
+                }
+            }
+        }
+        None
+    }
+
+    /// `len` bytes at virtual address `addr`, if they are all backed by the file.
+    pub fn read_vaddr(&self, addr: u64, len: u64) -> Option<&'data [u8]> {
+        let off = self.vaddr_to_offset(addr)?;
+        // The range must stay within one mapping; checking against the whole file is
+        // enough for safety, and Go's structures never straddle segments.
+        self.bytes_at(off, len)
+    }
+
+    /// Read a target pointer (ptr_size, target endianness) at `addr`.
+    pub fn read_ptr_vaddr(&self, addr: u64) -> Option<u64> {
+        let b = self.read_vaddr(addr, self.ptr_size as u64)?;
+        Some(read_uint(b, self.ptr_size as usize, self.big_endian))
+    }
+
+    /// The static symbol table, empty when stripped.
+    pub fn symbols(&self) -> Vec<Symbol> {
+        self.file
+            .symbols()
+            .filter_map(|s| {
+                let name = s.name().ok()?;
+                if name.is_empty() {
+                    return None;
+                }
+                Some(Symbol {
+                    name: name.to_string(),
+                    addr: s.address(),
+                    size: s.size(),
+                    section: s.section_index().map(|i| i.0),
+                    is_text: s.kind() == object::SymbolKind::Text,
+                })
+            })
+            .collect()
+    }
+
+    /// Whether a static symbol table is present (ELF `.symtab`, Mach-O/PE symbols).
+    pub fn has_symtab(&self) -> bool {
+        match self.format {
+            Format::Elf => self.section(".symtab").is_some(),
+            _ => self.file.symbols().next().is_some(),
+        }
+    }
+
+    /// Find a symbol by exact name in the static symbol table.
+    pub fn symbol(&self, name: &str) -> Option<Symbol> {
+        self.file
+            .symbols()
+            .find(|s| s.name() == Ok(name))
+            .map(|s| Symbol {
+                name: name.to_string(),
+                addr: s.address(),
+                size: s.size(),
+                section: s.section_index().map(|i| i.0),
+                is_text: s.kind() == object::SymbolKind::Text,
+            })
+    }
+
+    /// Names of the dynamic symbols (ELF `.dynsym`): imports and exports.
+    pub fn dynamic_symbol_names(&self) -> Vec<String> {
+        self.file
+            .dynamic_symbols()
+            .filter_map(|s| s.name().ok().filter(|n| !n.is_empty()).map(str::to_string))
+            .collect()
+    }
+
+    /// Sections that hold DWARF, by their on-disk name.
+    pub fn dwarf_sections(&self) -> impl Iterator<Item = &Section> {
+        self.sections
+            .iter()
+            .filter(|s| is_dwarf_section_name(&s.name))
+    }
+}
+
+/// `.debug_*`, legacy `.zdebug_*`, Mach-O `__debug_*`/`__zdebug_*`.
+pub fn is_dwarf_section_name(name: &str) -> bool {
+    name.starts_with(".debug_")
+        || name.starts_with(".zdebug_")
+        || name.starts_with("__debug_")
+        || name.starts_with("__zdebug_")
+}
+
+/// Read an unsigned integer of `size` bytes (1..=8) in the given byte order.
+///
+/// The caller guarantees `b.len() >= size`.
+pub fn read_uint(b: &[u8], size: usize, big_endian: bool) -> u64 {
+    let b = &b[..size.min(8).min(b.len())];
+    let mut v = 0u64;
+    if big_endian {
+        for &x in b {
+            v = (v << 8) | x as u64;
+        }
+    } else {
+        for &x in b.iter().rev() {
+            v = (v << 8) | x as u64;
+        }
+    }
+    v
+}
+
+fn in_bounds(len: usize, off: u64, size: u64) -> bool {
+    off.checked_add(size).is_some_and(|end| end <= len as u64)
+}
+
+fn clamp_len(len: usize, off: u64, size: u64) -> u64 {
+    let len = len as u64;
+    if off >= len { 0 } else { size.min(len - off) }
+}
+
+fn section_flags(s: &object::Section<'_, '_>, name: &str) -> (bool, bool, bool, bool) {
+    let legacy_z = name.starts_with(".zdebug_") || name.starts_with("__zdebug_");
+    match s.flags() {
+        object::SectionFlags::Elf { sh_flags, .. } => {
+            let f = sh_flags.0;
+            let alloc = f & object::elf::SHF_ALLOC.0 != 0;
+            let write = f & object::elf::SHF_WRITE.0 != 0;
+            let exec = f & object::elf::SHF_EXECINSTR.0 != 0;
+            let compressed = f & object::elf::SHF_COMPRESSED.0 != 0 || legacy_z;
+            (alloc, write, exec, compressed)
+        }
+        object::SectionFlags::Coff { characteristics } => {
+            let c = characteristics.0;
+            let alloc = c & object::pe::IMAGE_SCN_MEM_DISCARDABLE.0 == 0 && s.address() != 0;
+            let write = c & object::pe::IMAGE_SCN_MEM_WRITE.0 != 0;
+            let exec = c & object::pe::IMAGE_SCN_MEM_EXECUTE.0 != 0;
+            (alloc, write, exec, legacy_z)
+        }
+        _ => {
+            // Mach-O: the segment decides. __DWARF is not loaded; __TEXT is executable.
+            let seg = s.segment_name().ok().flatten().unwrap_or("");
+            let alloc = seg != "__DWARF" && s.address() != 0;
+            let write = seg.starts_with("__DATA");
+            let exec = seg == "__TEXT" && s.kind() == object::SectionKind::Text;
+            (alloc, write, exec, legacy_z)
+        }
+    }
+}
+
+/// Go's name for an architecture (GOARCH), falling back to object's name.
+fn go_arch_name(a: object::Architecture) -> &'static str {
+    use object::Architecture as A;
+    match a {
+        A::X86_64 => "amd64",
+        A::X86_64_X32 => "amd64p32",
+        A::I386 => "386",
+        A::Aarch64 => "arm64",
+        A::Arm => "arm",
+        A::LoongArch64 => "loong64",
+        A::Mips => "mips",
+        A::Mips64 => "mips64",
+        A::PowerPc => "ppc",
+        A::PowerPc64 => "ppc64",
+        A::Riscv64 => "riscv64",
+        A::S390x => "s390x",
+        A::Wasm32 => "wasm",
+        A::Sparc64 => "sparc64",
+        _ => "unknown",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_uint_both_orders() {
+        assert_eq!(read_uint(&[1, 2, 3, 4], 4, false), 0x04030201);
+        assert_eq!(read_uint(&[1, 2, 3, 4], 4, true), 0x01020304);
+        assert_eq!(read_uint(&[0xff; 8], 8, false), u64::MAX);
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        assert!(Binary::parse(b"").is_err());
+        assert!(Binary::parse(b"\x7fELF\x02\x01\x01").is_err());
+        assert!(Binary::parse(&[0u8; 4096]).is_err());
+    }
+
+    #[test]
+    fn parses_this_test_binary() {
+        let exe = std::env::current_exe().unwrap();
+        let data = std::fs::read(exe).unwrap();
+        let b = Binary::parse(&data).unwrap();
+        assert_eq!(b.format, Format::Elf);
+        assert!(!b.sections.is_empty());
+        let text = b.section(".text").unwrap();
+        assert!(text.executable && text.alloc);
+        assert_eq!(
+            b.vaddr_to_offset(text.addr),
+            Some(text.file_range.unwrap().0)
+        );
+    }
+}

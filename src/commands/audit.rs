@@ -1,0 +1,124 @@
+//! `goaudit [audit] PATH...`
+
+use std::io::Write;
+
+use super::{Exit, report_error};
+use crate::audit::{self, Artifact, AuditError};
+use crate::cli::AuditArgs;
+use crate::error::Error;
+use crate::input::{self, Entry, FileBytes};
+use crate::render::{self, Style, json::InputError};
+
+/// Run the audit over every PATH.
+pub fn run(args: &AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io::Result<Exit> {
+    if args.paths.is_empty() {
+        report_error(
+            err,
+            &Error::Usage("no PATH given; try `goaudit ./mybinary` or `goaudit --help`".into()),
+        );
+        return Ok(Exit::Error);
+    }
+    let style = Style::for_stdout(args.output.color);
+    let mut artifacts = Vec::new();
+    let mut errors = Vec::new();
+    let mut skipped = 0usize;
+    let mut fail = |e: Error, errors: &mut Vec<InputError>, path: String| {
+        report_error(err, &e);
+        errors.push(InputError {
+            path,
+            error: e.to_string(),
+        });
+    };
+
+    for entry in input::expand(&args.paths) {
+        match entry {
+            Entry::Error(e) => {
+                let path = error_path(&e);
+                fail(e, &mut errors, path);
+            }
+            Entry::OciLayout(p) => {
+                let e = Error::Unsupported {
+                    path: p.clone(),
+                    what: "OCI image layouts are not supported yet".into(),
+                };
+                fail(e, &mut errors, p.display().to_string());
+            }
+            Entry::File { path, explicit } => {
+                let label = path.display().to_string();
+                match audit_file(&path, &label) {
+                    Ok(a) => {
+                        if !args.output.json {
+                            if !artifacts.is_empty() {
+                                writeln!(out)?;
+                            }
+                            render::text::write_artifact(out, &a, &style)?;
+                        }
+                        artifacts.push(a);
+                    }
+                    Err(FileError::Skip) if !explicit => skipped += 1,
+                    Err(FileError::Skip) => {
+                        let e = Error::Unsupported {
+                            path: path.clone(),
+                            what: "not a Go binary".into(),
+                        };
+                        fail(e, &mut errors, label);
+                    }
+                    Err(FileError::Fail(e)) => fail(e, &mut errors, label),
+                }
+            }
+        }
+    }
+
+    if args.output.json {
+        render::json::write_audit(out, &artifacts, &errors)?;
+    } else if skipped > 0 || artifacts.len() > 1 {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{} Go binaries audited, {skipped} other files skipped",
+            artifacts.len()
+        )?;
+    }
+    Ok(if errors.is_empty() {
+        Exit::Ok
+    } else {
+        Exit::Error
+    })
+}
+
+enum FileError {
+    /// Not an executable or not Go: skipped inside a directory, an error when named.
+    Skip,
+    /// Unreadable or malformed.
+    Fail(Error),
+}
+
+fn audit_file(path: &std::path::Path, label: &str) -> Result<Artifact, FileError> {
+    let bytes = FileBytes::open(path).map_err(FileError::Fail)?;
+    let data = bytes.bytes();
+    if data.is_empty() {
+        return Err(FileError::Fail(Error::Unsupported {
+            path: path.into(),
+            what: "empty file".into(),
+        }));
+    }
+    match audit::audit_bytes(label, data) {
+        Ok(a) => Ok(a),
+        Err(AuditError::NotExecutable) | Err(AuditError::NotGo) => Err(FileError::Skip),
+        Err(AuditError::Malformed(p)) => Err(FileError::Fail(p.at(path))),
+    }
+}
+
+fn error_path(e: &Error) -> String {
+    match e {
+        Error::Io { path, .. }
+        | Error::Unsupported { path, .. }
+        | Error::Malformed { path, .. } => path.display().to_string(),
+        other => other
+            .to_string()
+            .split(": ")
+            .next()
+            .unwrap_or("")
+            .to_string(),
+    }
+}

@@ -1,0 +1,48 @@
+//! `goaudit buildinfo PATH...`: the same text as `go version -m`, byte for byte.
+
+use std::io::Write;
+
+use super::{Exit, report_error};
+use crate::binary::Binary;
+use crate::cli::BuildinfoArgs;
+use crate::error::Error;
+use crate::go::buildinfo;
+use crate::input::FileBytes;
+
+/// Print buildinfo for each file.
+pub fn run(
+    args: &BuildinfoArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> std::io::Result<Exit> {
+    let mut status = Exit::Ok;
+    let mut infos = Vec::new();
+    for path in &args.paths {
+        let label = path.display().to_string();
+        let result = FileBytes::open(path).and_then(|fb| {
+            let bin = Binary::parse(fb.bytes()).map_err(|e| e.at(path))?;
+            match buildinfo::read(&bin).map_err(|e| e.at(path))? {
+                Some(bi) => Ok(bi),
+                None => Err(Error::Unsupported {
+                    path: path.clone(),
+                    what: "no Go buildinfo found".into(),
+                }),
+            }
+        });
+        match result {
+            Ok(bi) if args.json => infos.push(serde_json::json!({"path": label, "buildinfo": bi})),
+            Ok(bi) => out.write_all(buildinfo::format_go_version_m(&label, &bi).as_bytes())?,
+            Err(e) => {
+                report_error(err, &e);
+                status = Exit::Error;
+            }
+        }
+    }
+    if args.json {
+        let doc =
+            serde_json::json!({"schema_version": crate::audit::SCHEMA_VERSION, "buildinfo": infos});
+        serde_json::to_writer_pretty(&mut *out, &doc)?;
+        writeln!(out)?;
+    }
+    Ok(status)
+}

@@ -1,0 +1,25 @@
+//! One module per subcommand: each turns its arguments into reports, renders them and
+//! returns the exit code.
+
+pub mod audit;
+pub mod buildinfo;
+
+use std::io::Write;
+
+use crate::error::Error;
+
+/// Process exit codes. A policy failure (1) never mixes with a tool error (2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Everything given was processed (and, for `check`, passed).
+    Ok = 0,
+    /// A `check` rule at deny level failed.
+    Policy = 1,
+    /// Usage, configuration or I/O error, or an input that could not be read.
+    Error = 2,
+}
+
+/// Print one error line to stderr, `goaudit: <message>`.
+pub fn report_error(err: &mut dyn Write, e: &Error) {
+    let _ = writeln!(err, "goaudit: {e}");
+}

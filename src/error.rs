@@ -1,0 +1,80 @@
+//! Typed errors for the library.
+//!
+//! Messages are lowercase, carry no trailing period and name what was expected, so that
+//! `main` can print `goaudit: <path>: <message>` as one clear line per bad input.
+
+use std::path::PathBuf;
+
+/// Every error the library returns.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The file could not be opened, read or mapped.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file at fault.
+        path: PathBuf,
+        /// What the operating system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The input is not a format goaudit reads (or is not a Go program when one was required).
+    #[error("{}: {what}", path.display())]
+    Unsupported {
+        /// The file at fault.
+        path: PathBuf,
+        /// What it is, or what was expected.
+        what: String,
+    },
+    /// The input claims a format but its structure is broken (truncated, bad offsets).
+    #[error("{}: malformed {format}: {what}", path.display())]
+    Malformed {
+        /// The file at fault.
+        path: PathBuf,
+        /// The format whose structure is broken ("ELF", "buildinfo", "pclntab", ...).
+        format: &'static str,
+        /// What is wrong.
+        what: String,
+    },
+    /// A usage or configuration error, reported as exit 2.
+    #[error("{0}")]
+    Usage(String),
+    /// Anything else, with its context already in the message.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Result alias used across the library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A format-level problem found while parsing a structure inside a binary.
+///
+/// Parsers return this without knowing the file name; the caller attaches the path
+/// with [`ParseError::at`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{format}: {what}")]
+pub struct ParseError {
+    /// The structure being parsed ("buildinfo", "pclntab", "ELF").
+    pub format: &'static str,
+    /// What is wrong, e.g. "offset 0x1234 beyond end of section".
+    pub what: String,
+}
+
+impl ParseError {
+    /// A new parse error for `format`.
+    pub fn new(format: &'static str, what: impl Into<String>) -> Self {
+        ParseError {
+            format,
+            what: what.into(),
+        }
+    }
+
+    /// Attach the file path, turning this into a library [`Error`].
+    pub fn at(self, path: impl Into<PathBuf>) -> Error {
+        Error::Malformed {
+            path: path.into(),
+            format: self.format,
+            what: self.what,
+        }
+    }
+}

@@ -1,0 +1,38 @@
+//! goaudit: is this Go binary really static and cgo-free, why is it this size, and how
+//! small can it get?
+//!
+//! Data flows one way:
+//!
+//! ```text
+//! input (detect, walk) → binary (object/goblin view) → go (buildinfo, pclntab)
+//!   → audit (evidence → verdicts → findings) → render (text, JSON) → exit code
+//! ```
+//!
+//! `main.rs` only parses arguments and calls [`run`]; everything else is here so that
+//! tests can drive it in process.
+
+#![deny(missing_docs)]
+#![deny(missing_debug_implementations)]
+
+pub mod audit;
+pub mod binary;
+pub mod cli;
+pub mod commands;
+pub mod error;
+pub mod finding;
+pub mod go;
+pub mod input;
+pub mod render;
+
+use std::io::Write;
+
+pub use commands::Exit;
+
+/// Run a parsed command line, writing reports to `out` and error lines to `err`.
+pub fn run(cli: cli::Cli, out: &mut dyn Write, err: &mut dyn Write) -> std::io::Result<Exit> {
+    match &cli.command {
+        Some(cli::Command::Audit(a)) => commands::audit::run(a, out, err),
+        Some(cli::Command::Buildinfo(b)) => commands::buildinfo::run(b, out, err),
+        None => commands::audit::run(&cli.audit, out, err),
+    }
+}

@@ -1,0 +1,85 @@
+//! Renderers: every output format is produced from the same report structs.
+//!
+//! Renderers write to a `&mut dyn Write` and never print directly, so tests can render
+//! into a buffer and `--json` keeps stdout free of anything else.
+
+pub mod json;
+pub mod text;
+
+use std::io::IsTerminal;
+
+/// `--color` setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when stdout is a terminal and NO_COLOR is not set.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// Resolved colour decision for one output stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Style {
+    /// Emit ANSI colour codes.
+    pub color: bool,
+}
+
+impl Style {
+    /// Decide for stdout: `NO_COLOR` (non-empty) wins over auto, never over `always`.
+    pub fn for_stdout(choice: ColorChoice) -> Style {
+        let color = match choice {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::io::stdout().is_terminal()
+            }
+        };
+        Style { color }
+    }
+
+    /// Plain output.
+    pub fn plain() -> Style {
+        Style { color: false }
+    }
+
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+
+    /// Good news.
+    pub fn good(&self, s: &str) -> String {
+        self.paint("32", s)
+    }
+
+    /// Something to look at.
+    pub fn warn(&self, s: &str) -> String {
+        self.paint("33", s)
+    }
+
+    /// Bad news.
+    pub fn bad(&self, s: &str) -> String {
+        self.paint("31", s)
+    }
+
+    /// Emphasis.
+    pub fn bold(&self, s: &str) -> String {
+        self.paint("1", s)
+    }
+
+    /// De-emphasis.
+    pub fn dim(&self, s: &str) -> String {
+        self.paint("2", s)
+    }
+}
+
+/// Binary units, as cargo-bloat prints them: `512 B`, `4.0 KiB`, `12.3 MiB`.
+pub fn human_bytes(n: u64) -> String {
+    bytesize::ByteSize::b(n).display().iec().to_string()
+}
