@@ -23,6 +23,7 @@ pub mod finding;
 pub mod go;
 pub mod input;
 pub mod render;
+pub mod size;
 
 use std::io::Write;
 

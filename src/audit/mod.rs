@@ -67,6 +67,8 @@ pub struct Artifact {
     pub buildinfo: Option<BuildInfo>,
     /// Number of functions in the pclntab (0 when not found).
     pub functions: usize,
+    /// Where the bytes go: by module, package and section. Null until computed.
+    pub size_attribution: Option<crate::size::SizeReport>,
     /// Findings with stable ids.
     pub findings: Vec<Finding>,
 }
@@ -203,6 +205,7 @@ pub fn audit_bytes(path: &str, data: &[u8]) -> Result<Artifact, AuditError> {
         nix_store_refs,
         functions: pclntab.as_ref().map_or(0, |p| p.funcs.len()),
         buildinfo: None,
+        size_attribution: None,
         findings: Vec::new(),
     };
     a.findings = verdicts::findings(&a, &bin);
@@ -233,6 +236,7 @@ fn packed_artifact(path: &str, bin: &Binary<'_>, elf: Option<&ElfLinking>) -> Ar
         nix_store_refs: Vec::new(),
         buildinfo: None,
         functions: 0,
+        size_attribution: None,
         findings: Vec::new(),
     };
     a.findings.push(Finding::new(
