@@ -6,6 +6,7 @@
 
 pub mod buildinfo;
 pub mod pclntab;
+pub mod symname;
 
 pub use buildinfo::BuildInfo;
 pub use pclntab::Pclntab;

@@ -1,0 +1,326 @@
+//! Go symbol names → the package that owns them.
+//!
+//! Go does not mangle names, but they are not trivially split either:
+//! - methods: `net/http.(*Client).Do` — the receiver sits after the package;
+//! - generics: `slices.Sort[go.shape.[]net/netip.Addr]` — the brackets hold other packages'
+//!   dotted paths, so they are removed before looking for the package boundary;
+//! - dictionaries: `slices..dict.Sort[string]` — a double dot after the package;
+//! - closures: `pkg.F.func1.2`, method values `pkg.(*T).M-fm`;
+//! - compiler data: `type:*net/http.Client` (Go ≥1.20; `type.` before), `go:itab.T,I`,
+//!   `go:string.*`, `$f64.3ff0000000000000`;
+//! - a `.` inside the last path element is escaped as `%2e` (`gopkg.in/yaml%2ev3.Marshal`),
+//!   which keeps "the first dot after the last slash" a valid package boundary;
+//! - C symbols from cgo have no package at all (`getaddrinfo`, `fputc`).
+
+/// The package a symbol belongs to. Pseudo-packages for compiler-generated data start
+/// with `go:` (`go:string`, `go:types`, `go:consts`, ...); C code is `C`.
+pub fn package_of(name: &str) -> String {
+    if let Some(rest) = name
+        .strip_prefix("type:")
+        .or_else(|| name.strip_prefix("type."))
+    {
+        return type_package(rest);
+    }
+    if let Some(rest) = name
+        .strip_prefix("go:itab.")
+        .or_else(|| name.strip_prefix("go.itab."))
+    {
+        // go:itab.<concrete type>,<interface>: the concrete type's package made the itab.
+        let concrete = split_top_level_comma(rest);
+        return type_package(concrete);
+    }
+    if let Some(rest) = name
+        .strip_prefix("go:")
+        .or_else(|| name.strip_prefix("go."))
+    {
+        // go:string.*, go:func.*, go:buildid, go:cuinfo.producer.<pkg>, ...
+        let word: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        return if word.is_empty() {
+            "go:other".into()
+        } else {
+            format!("go:{word}")
+        };
+    }
+    if name.starts_with("$f64.")
+        || name.starts_with("$f32.")
+        || name.starts_with("$i64.")
+        || name.starts_with("$i128.")
+    {
+        return "go:consts".into();
+    }
+    // Host-object section symbols: `runtime/cgo(.text)`.
+    if let Some(i) = name.find("(.") {
+        if !name[..i].contains('.') {
+            return name[..i].to_string();
+        }
+    }
+    match plain_package(name) {
+        Some(p) => p,
+        None => c_symbol_package(name),
+    }
+}
+
+/// The package part of `pkg.Name...`, or `None` when there is no dot at all (C symbols).
+fn plain_package(name: &str) -> Option<String> {
+    let stripped = strip_brackets(name);
+    let s = stripped.as_str();
+    let path_end = s.rfind('/').map_or(0, |i| i + 1);
+    let dot = s[path_end..].find('.')?;
+    let pkg = &s[..path_end + dot];
+    if pkg.is_empty() {
+        return None;
+    }
+    Some(unescape(pkg))
+}
+
+/// Assembly and C entry points without a package.
+fn c_symbol_package(name: &str) -> String {
+    const RUNTIME: &[&str] = &["_rt0_", "rt0_go", "runtime", "_main", "main"];
+    const CGO: &[&str] = &["crosscall", "_cgo_", "x_cgo_", "cgo_", "_cgo", "__cgo"];
+    if CGO.iter().any(|p| name.starts_with(p)) {
+        "runtime/cgo".into()
+    } else if RUNTIME.iter().any(|p| name.starts_with(p)) {
+        "runtime".into()
+    } else {
+        "C".into()
+    }
+}
+
+/// The package of a type expression: `*net/http.Client` → `net/http`,
+/// `[]*foo.T` → `foo`, `map[string]int` → `go:types` (only built-in types).
+fn type_package(t: &str) -> String {
+    // `type:.eq.X`, `type:.hash.X` are generated functions for X; `type:.namedata.*`
+    // and `type:.importpath.*` are name blobs shared across packages.
+    if let Some(rest) = t.strip_prefix(".eq.").or_else(|| t.strip_prefix(".hash.")) {
+        return type_package(rest);
+    }
+    if t.starts_with('.') {
+        return "go:types".into();
+    }
+    // Peel composite-type syntax until a named type starts.
+    let mut s = t;
+    loop {
+        let before = s;
+        s = s.trim_start_matches('*');
+        if let Some(r) = s.strip_prefix("[]") {
+            s = r;
+        }
+        if s.starts_with('[') {
+            // [N]T
+            if let Some(close) = s.find(']') {
+                s = &s[close + 1..];
+            }
+        }
+        if let Some(r) = s.strip_prefix("map[") {
+            // Take the key type when it is named; otherwise the value type.
+            let key_end = matching_bracket(r).unwrap_or(r.len());
+            let key = &r[..key_end];
+            let p = type_package(key);
+            if !p.starts_with("go:") {
+                return p;
+            }
+            s = r.get(key_end + 1..).unwrap_or("");
+        }
+        for prefix in ["chan<- ", "<-chan ", "chan "] {
+            if let Some(r) = s.strip_prefix(prefix) {
+                s = r;
+            }
+        }
+        if s == before {
+            break;
+        }
+    }
+    if s.starts_with("func(")
+        || s.starts_with("struct {")
+        || s.starts_with("interface {")
+        || s.starts_with("noalg.")
+    {
+        return "go:types".into();
+    }
+    match plain_package(s) {
+        Some(p) if !s.starts_with("go.shape") => p,
+        _ => "go:types".into(),
+    }
+}
+
+/// The index of the `]` matching an already-consumed `[`.
+fn matching_bracket(s: &str) -> Option<usize> {
+    let mut depth = 1usize;
+    for (i, c) in s.char_indices() {
+        match c {
+            '[' => depth += 1,
+            ']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn split_top_level_comma(s: &str) -> &str {
+    let mut depth = 0i32;
+    for (i, c) in s.char_indices() {
+        match c {
+            '[' | '(' | '{' => depth += 1,
+            ']' | ')' | '}' => depth -= 1,
+            ',' if depth == 0 => return &s[..i],
+            _ => {}
+        }
+    }
+    s
+}
+
+/// Remove every `[...]` group (generic instantiations, array lengths in receivers).
+fn strip_brackets(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut depth = 0u32;
+    for c in s.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// `%2e` → `.` (and any other `%xx` the linker may have escaped).
+fn unescape(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_string();
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            let hex = std::str::from_utf8(&b[i + 1..i + 3]).ok();
+            if let Some(v) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Real names taken from Go 1.19–1.26 binaries (`go tool nm`).
+    #[test]
+    fn table_of_real_names() {
+        let cases = [
+            ("main.main", "main"),
+            ("main.(*server).ServeHTTP.func1", "main"),
+            ("net/http.(*Client).Do", "net/http"),
+            ("net.(*netFD).listenDatagram.(*netFD).addrFunc.func1", "net"),
+            ("runtime.(*_panic).nextFrame.func1", "runtime"),
+            ("sync/atomic.(*Uint64).Load-fm", "sync/atomic"),
+            (
+                "crypto/internal/fips140/ecdh.ECDH[go.shape.*crypto/internal/fips140/nistec.P521Point]",
+                "crypto/internal/fips140/ecdh",
+            ),
+            (
+                "crypto/internal/fips140/ecdsa.init.OnceValue[go.shape.*uint8].func9.1.1",
+                "crypto/internal/fips140/ecdsa",
+            ),
+            (
+                "crypto/internal/fips140/tls12..dict.pHash[*crypto/internal/fips140/sha256.Digest]",
+                "crypto/internal/fips140/tls12",
+            ),
+            ("slices..dict.stableCmpFunc[net.byRFC6724Info]", "slices"),
+            (
+                "slices.symMergeCmpFunc[go.shape.struct { net.addr net.IPAddr; net.src net/netip.Addr }]",
+                "slices",
+            ),
+            (
+                "internal/sync.(*HashTrieMap[go.shape.interface {},go.shape.interface {}]).Load",
+                "internal/sync",
+            ),
+            (
+                "vendor/golang.org/x/net/dns/dnsmessage.(*header).unpack",
+                "vendor/golang.org/x/net/dns/dnsmessage",
+            ),
+            (
+                "github.com/prometheus/client_golang/prometheus.(*Registry).Gather",
+                "github.com/prometheus/client_golang/prometheus",
+            ),
+            ("gopkg.in/yaml%2ev3.Marshal", "gopkg.in/yaml.v3"),
+            (
+                "github.com/cespare/xxhash/v2.Sum64",
+                "github.com/cespare/xxhash/v2",
+            ),
+            ("type:.eq.net/url.Error", "net/url"),
+            ("type:.eq.[1]time.zone", "time"),
+            (
+                "type:.hash.vendor/golang.org/x/net/http2/hpack.pairNameValue",
+                "vendor/golang.org/x/net/http2/hpack",
+            ),
+            (
+                "type:.eq.sync/atomic.Pointer[go.shape.struct { unique.isEntry bool }]",
+                "sync/atomic",
+            ),
+            ("type:*net/http.Client", "net/http"),
+            ("type:[]*net/http.Cookie", "net/http"),
+            ("type:map[string]*net/http.Client", "net/http"),
+            ("type:map[string]int", "go:types"),
+            ("type:.namedata.*func()", "go:types"),
+            ("type:func(int) error", "go:types"),
+            ("type.*net/http.Client", "net/http"),
+            ("type..eq.net/url.Error", "net/url"),
+            (
+                "go:itab.*internal/godebug.runtimeStderr,internal/bisect.Writer",
+                "internal/godebug",
+            ),
+            ("go:itab.context.todoCtx,context.Context", "context"),
+            ("go.itab.*os.File,io.Writer", "os"),
+            ("go:string.*", "go:string"),
+            ("go:noptrdatafipsend", "go:noptrdatafipsend"),
+            ("$f64.3eb0000000000000", "go:consts"),
+            ("runtime/cgo(.text)", "runtime/cgo"),
+            ("crosscall2", "runtime/cgo"),
+            ("x_cgo_init", "runtime/cgo"),
+            ("_cgo_04fbb8f65a5f_C2func_getaddrinfo", "runtime/cgo"),
+            ("_rt0_amd64_linux", "runtime"),
+            ("fputc", "C"),
+            ("getaddrinfo", "C"),
+        ];
+        for (name, want) in cases {
+            assert_eq!(package_of(name), want, "package_of({name:?})");
+        }
+    }
+
+    #[test]
+    fn odd_inputs_do_not_panic() {
+        for s in [
+            "",
+            ".",
+            "..",
+            "[",
+            "]]]",
+            "type:",
+            "go:",
+            "%",
+            "a%2",
+            "a%zz.b",
+            "type:map[",
+            "go:itab.",
+            "(.x",
+        ] {
+            let _ = package_of(s);
+        }
+    }
+}
