@@ -12,9 +12,10 @@ use serde::Serialize;
 use crate::binary::elf::ElfLinking;
 use crate::binary::{Binary, Format};
 use crate::error::ParseError;
-use crate::finding::Finding;
+use crate::finding::{Code, Finding};
 use crate::go::{self, BuildInfo, Pclntab};
 use crate::input::detect::{self, InputKind};
+use crate::size;
 
 pub use verdicts::{Cgo, Debug, Hardening, Linking, Net, OsUser, Vcs};
 
@@ -209,8 +210,36 @@ pub fn audit_bytes(path: &str, data: &[u8]) -> Result<Artifact, AuditError> {
         findings: Vec::new(),
     };
     a.findings = verdicts::findings(&a, &bin);
+    let attribution = size::attribute(&bin, pclntab.as_ref(), buildinfo.as_ref());
+    let report = attribution.report();
+    for f in &mut a.findings {
+        match f.id {
+            Code::CgoLinked => f.saving = Some(size::why::cgo_saving(&report)).filter(|&s| s > 0),
+            Code::NoTrimpath => {
+                let files = pclntab
+                    .as_ref()
+                    .map(|p| p.files.as_slice())
+                    .unwrap_or_default();
+                let abs: Vec<String> = files
+                    .iter()
+                    .filter(|f| verdicts::is_absolute_path(f))
+                    .cloned()
+                    .collect();
+                f.saving = Some(size::why::trimpath_saving(&abs, a.dwarf)).filter(|&s| s > 0);
+            }
+            _ => {}
+        }
+    }
+    a.size_attribution = Some(report);
     a.buildinfo = buildinfo;
     Ok(a)
+}
+
+impl Artifact {
+    /// ELF position-independent executable (UPX refuses these).
+    pub fn linking_is_pie(&self) -> bool {
+        self.hardening.as_ref().is_some_and(|h| h.pie)
+    }
 }
 
 fn packed_artifact(path: &str, bin: &Binary<'_>, elf: Option<&ElfLinking>) -> Artifact {
@@ -240,7 +269,7 @@ fn packed_artifact(path: &str, bin: &Binary<'_>, elf: Option<&ElfLinking>) -> Ar
         findings: Vec::new(),
     };
     a.findings.push(Finding::new(
-        crate::finding::Code::UpxPacked,
+        Code::UpxPacked,
         "packed with UPX: Go metadata is compressed and cannot be read; unpack with `upx -d` to audit the program",
     ));
     a

@@ -310,6 +310,135 @@ impl<'data> Binary<'data> {
     }
 }
 
+/// Where one static-symbol-table entry and its name live in the file.
+#[derive(Debug, Clone)]
+pub struct SymtabEntry {
+    /// The symbol's name.
+    pub name: String,
+    /// File range `(offset, len)` of the fixed-size entry (`Elf64_Sym`, `nlist_64`).
+    pub entry: (u64, u64),
+    /// File range of its NUL-terminated name in the string table (len includes the NUL).
+    pub name_range: (u64, u64),
+}
+
+impl<'data> Binary<'data> {
+    /// File ranges of the format's own headers: `(what, offset, len)`.
+    ///
+    /// ELF: the file header, program header table and section header table. Mach-O: the
+    /// header with its load commands. PE: everything up to `SizeOfHeaders`.
+    pub fn header_ranges(&self) -> Vec<(&'static str, u64, u64)> {
+        use object::read::elf::FileHeader;
+        use object::read::macho::MachHeader;
+        let mut out = Vec::new();
+        macro_rules! elf {
+            ($f:expr) => {{
+                let h = $f.elf_header();
+                let e = $f.endian();
+                out.push(("ELF header", 0, h.e_ehsize(e) as u64));
+                let phoff: u64 = h.e_phoff(e).into();
+                out.push((
+                    "program headers",
+                    phoff,
+                    h.e_phentsize(e) as u64 * h.e_phnum(e) as u64,
+                ));
+                let shoff: u64 = h.e_shoff(e).into();
+                // e_shnum can be 0 with the real count in section 0; the parsed table knows.
+                let n = $f.elf_section_table().len() as u64;
+                out.push(("section headers", shoff, h.e_shentsize(e) as u64 * n));
+            }};
+        }
+        macro_rules! macho {
+            ($f:expr) => {{
+                let h = $f.macho_header();
+                let e = $f.endian();
+                let hdr = std::mem::size_of_val(h) as u64;
+                out.push((
+                    "Mach-O header and load commands",
+                    0,
+                    hdr + h.sizeofcmds(e) as u64,
+                ));
+            }};
+        }
+        match &self.file {
+            object::File::Elf32(f) => elf!(f),
+            object::File::Elf64(f) => elf!(f),
+            object::File::MachO32(f) => macho!(f),
+            object::File::MachO64(f) => macho!(f),
+            object::File::Pe32(f) => out.push((
+                "PE headers",
+                0,
+                f.nt_headers()
+                    .optional_header
+                    .size_of_headers
+                    .get(object::LittleEndian) as u64,
+            )),
+            object::File::Pe64(f) => out.push((
+                "PE headers",
+                0,
+                f.nt_headers()
+                    .optional_header
+                    .size_of_headers
+                    .get(object::LittleEndian) as u64,
+            )),
+            _ => {}
+        }
+        out.retain(|&(_, off, len)| {
+            len > 0 && in_bounds(self.data.len(), off, len.min(self.data.len() as u64))
+        });
+        out
+    }
+
+    /// Every static-symbol-table entry with the file ranges it occupies (ELF only; empty
+    /// elsewhere or when stripped).
+    pub fn symtab_entries(&self) -> Vec<SymtabEntry> {
+        use object::read::elf::Sym;
+        let mut out = Vec::new();
+        macro_rules! elf {
+            ($f:expr, $sym:ty) => {{
+                let e = $f.endian();
+                let table = $f.elf_symbol_table();
+                let Some(sec) = self.sections.iter().find(|s| s.index == table.section().0) else {
+                    return out;
+                };
+                let Some(str_sec) = self
+                    .sections
+                    .iter()
+                    .find(|s| s.index == table.string_section().0)
+                else {
+                    return out;
+                };
+                let (Some((sym_off, _)), Some((str_off, str_len))) =
+                    (sec.file_range, str_sec.file_range)
+                else {
+                    return out;
+                };
+                let strings = table.strings();
+                let size = std::mem::size_of::<$sym>() as u64;
+                for (i, sym) in table.symbols().iter().enumerate() {
+                    let name_off = sym.st_name(e) as u64;
+                    let name = strings.get(sym.st_name(e)).unwrap_or(&[]);
+                    let name_len = if name_off < str_len {
+                        (name.len() as u64 + 1).min(str_len - name_off)
+                    } else {
+                        0
+                    };
+                    out.push(SymtabEntry {
+                        name: String::from_utf8_lossy(name).into_owned(),
+                        entry: (sym_off + i as u64 * size, size),
+                        name_range: (str_off + name_off, name_len),
+                    });
+                }
+            }};
+        }
+        match &self.file {
+            object::File::Elf32(f) => elf!(f, object::elf::Sym32<object::Endianness>),
+            object::File::Elf64(f) => elf!(f, object::elf::Sym64<object::Endianness>),
+            _ => {}
+        }
+        out
+    }
+}
+
 /// `.debug_*`, legacy `.zdebug_*`, Mach-O `__debug_*`/`__zdebug_*`.
 pub fn is_dwarf_section_name(name: &str) -> bool {
     name.starts_with(".debug_")

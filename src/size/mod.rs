@@ -1,9 +1,32 @@
 //! Size attribution: every byte of the file owned by exactly one item, rolled up to
 //! packages, modules and sections. The owners add up to the file size exactly.
 //!
-//! (The attribution engine lands here; these types are the stable report shape.)
+//! Sources claim file ranges at descending priority (see [`ranges`]); the best source wins
+//! each byte:
+//!
+//! 1. the format's headers;
+//! 2. function code from the pclntab (works stripped: code never moves when symbols go);
+//! 3. sized symbols from the symbol table (data, and C code the pclntab does not list);
+//! 4. each function's own pclntab records;
+//! 5. symbol-table entries and their names;
+//! 6. DWARF, per compilation unit (a Go CU is a package) and per FDE;
+//! 7. whole sections whose owner is known (`.gopclntab` remainder, `.go.buildinfo`, the
+//!    dynamic-linking tables, ...);
+//! 8. any other section byte: `unattributed <section>`;
+//! 9. bytes between sections: padding.
+
+pub mod dwarf;
+pub mod ranges;
+pub mod why;
+
+use std::collections::HashMap;
 
 use serde::Serialize;
+
+use crate::binary::Binary;
+use crate::go::symname::package_of;
+use crate::go::{BuildInfo, Pclntab};
+use ranges::{ClaimSet, OwnerId, Piece};
 
 /// A name with a byte count.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -17,10 +40,11 @@ pub struct Named {
 /// One package's share.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PackageSize {
-    /// Import path (`net/http`, `main`, `github.com/x/y/z`), or a pseudo-package such as
-    /// `runtime/pclntab` or `C` for cgo-linked C code.
+    /// Import path (`net/http`, `main`, `github.com/x/y/z`), or a pseudo-package: `go:*`
+    /// for compiler- and linker-generated data, `C` for C code linked through cgo, and
+    /// bracketed names (`[headers]`, `[padding]`, `[unattributed .rodata]`) for the rest.
     pub name: String,
-    /// The module it belongs to (`std`, the main module path, a dependency path).
+    /// The module it belongs to (`std`, `runtime`, the main module path, a dependency path).
     pub module: String,
     /// Total bytes owned.
     pub bytes: u64,
@@ -33,12 +57,524 @@ pub struct PackageSize {
 pub struct SizeReport {
     /// The file size; equals the sum of every list below.
     pub total: u64,
-    /// Bytes whose owner is not known (counted in `by_section` as `unattributed <section>`).
+    /// Bytes whose owner is not known (in `by_package` as `[unattributed <section>]`).
     pub unattributed: u64,
     /// Per module, largest first.
     pub by_module: Vec<Named>,
     /// Per package, largest first.
     pub by_package: Vec<PackageSize>,
-    /// Per section (plus headers and padding), largest first.
+    /// Per section, plus `[headers]` and `[padding]` outside sections, largest first.
     pub by_section: Vec<Named>,
+}
+
+/// What kind of bytes an owner holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// Machine code.
+    Text,
+    /// Data (variables, type descriptors, strings).
+    Data,
+    /// pclntab records.
+    Pclntab,
+    /// Symbol-table entries and names.
+    Symtab,
+    /// DWARF.
+    Dwarf,
+    /// File-format headers.
+    Header,
+    /// Anything else (padding, dynamic-linking tables, unattributed bytes).
+    Other,
+}
+
+/// One owner: an item (function, symbol, unit, ...) in a package.
+#[derive(Debug, Clone)]
+pub struct Owner {
+    /// The item's name (function or symbol name, or a description).
+    pub item: Box<str>,
+    /// Index into [`Attribution::packages`].
+    pub package: u32,
+    /// What kind of bytes.
+    pub kind: Kind,
+}
+
+/// The full attribution: who owns each piece of the file.
+#[derive(Debug)]
+pub struct Attribution {
+    /// File size.
+    pub total: u64,
+    /// Package names, indexed by [`Owner::package`].
+    pub packages: Vec<String>,
+    /// Owners, indexed by [`OwnerId`].
+    pub owners: Vec<Owner>,
+    /// The file, partitioned, in offset order.
+    pub pieces: Vec<Piece>,
+    /// Section of each piece (name), or `[headers]`/`[padding]` outside sections.
+    pub piece_sections: Vec<u32>,
+    /// Section names indexed by `piece_sections`.
+    pub section_names: Vec<String>,
+    /// Module of each package.
+    pub package_modules: Vec<String>,
+}
+
+/// Owner bookkeeping while claims are collected.
+#[derive(Debug, Default)]
+struct Owners {
+    packages: Vec<String>,
+    package_index: HashMap<String, u32>,
+    owners: Vec<Owner>,
+    fixed: HashMap<(u32, Kind, String), OwnerId>,
+}
+
+impl Owners {
+    fn package(&mut self, name: &str) -> u32 {
+        if let Some(&i) = self.package_index.get(name) {
+            return i;
+        }
+        let i = self.packages.len() as u32;
+        self.packages.push(name.to_string());
+        self.package_index.insert(name.to_string(), i);
+        i
+    }
+
+    /// A distinct owner for one item.
+    fn item(&mut self, item: &str, package: &str, kind: Kind) -> OwnerId {
+        let package = self.package(package);
+        self.owners.push(Owner {
+            item: item.into(),
+            package,
+            kind,
+        });
+        (self.owners.len() - 1) as OwnerId
+    }
+
+    /// A shared owner (one per package/kind/label), for pseudo-items.
+    fn shared(&mut self, item: &str, package: &str, kind: Kind) -> OwnerId {
+        let p = self.package(package);
+        if let Some(&id) = self.fixed.get(&(p, kind, item.to_string())) {
+            return id;
+        }
+        let id = self.item(item, package, kind);
+        self.fixed.insert((p, kind, item.to_string()), id);
+        id
+    }
+}
+
+/// Section names whose whole remainder has a known owner.
+fn known_section_owner(name: &str) -> Option<(&'static str, Kind)> {
+    let n = name.trim_start_matches("__").trim_start_matches('.');
+    Some(match n {
+        "gopclntab" | "data.rel.ro.gopclntab" => ("go:pclntab", Kind::Pclntab),
+        "go.buildinfo" | "go_buildinfo" => ("go:buildinfo", Kind::Data),
+        "note.go.buildid" => ("go:buildid", Kind::Data),
+        "typelink" | "itablink" | "data.rel.ro.typelink" | "data.rel.ro.itablink" => {
+            ("go:types", Kind::Data)
+        }
+        "gosymtab" | "data.rel.ro.gosymtab" => ("go:symtab", Kind::Data),
+        "symtab" | "strtab" => ("[symtab]", Kind::Symtab),
+        _ if n.starts_with("debug_") || n.starts_with("zdebug_") => ("[dwarf]", Kind::Dwarf),
+        "shstrtab" => ("[headers]", Kind::Header),
+        "interp" | "dynamic" | "dynsym" | "dynstr" | "hash" | "gnu.hash" | "gnu.version"
+        | "gnu.version_r" | "rela" | "rela.dyn" | "rela.plt" | "rel.dyn" | "rel.plt" | "plt"
+        | "plt.got" | "got" | "got.plt" | "idata" | "la_symbol_ptr" | "nl_symbol_ptr" | "got_"
+        | "stubs" => ("[dynamic linking]", Kind::Other),
+        _ => return None,
+    })
+}
+
+/// Attribute every byte of `bin`.
+pub fn attribute(
+    bin: &Binary<'_>,
+    pclntab: Option<&Pclntab>,
+    buildinfo: Option<&BuildInfo>,
+) -> Attribution {
+    let mut cs = ClaimSet::new();
+    let mut ow = Owners::default();
+    let file_len = bin.data.len() as u64;
+
+    cs.next_class();
+    for (what, off, len) in bin.header_ranges() {
+        let id = ow.shared(what, "[headers]", Kind::Header);
+        cs.claim(off, off.saturating_add(len), id);
+    }
+
+    // Function code. The package is cached per name prefix: thousands of methods and
+    // closures share a package, and parsing names is the hot loop on big binaries.
+    cs.next_class();
+    let mut funcs_by_addr: Vec<(u64, u64, String)> = Vec::new();
+    if let Some(p) = pclntab {
+        for f in &p.funcs {
+            let Some(off) = bin.vaddr_to_offset(f.entry) else {
+                continue;
+            };
+            let size = code_size(f);
+            let pkg = package_of(&f.name);
+            let id = ow.item(&f.name, &pkg, Kind::Text);
+            cs.claim(off, off.saturating_add(size), id);
+            funcs_by_addr.push((f.entry, f.entry.saturating_add(size), pkg));
+        }
+    }
+
+    // Sized symbols: data everywhere, and code the pclntab does not cover (C via cgo).
+    cs.next_class();
+    let alloc_sections: HashMap<usize, bool> =
+        bin.sections.iter().map(|s| (s.index, s.alloc)).collect();
+    for s in bin.symbols() {
+        if s.size == 0
+            || !s
+                .section
+                .is_some_and(|i| alloc_sections.get(&i) == Some(&true))
+        {
+            continue;
+        }
+        let Some(off) = bin.vaddr_to_offset(s.addr) else {
+            continue;
+        };
+        let kind = if s.is_text { Kind::Text } else { Kind::Data };
+        let id = ow.item(&s.name, &package_of(&s.name), kind);
+        cs.claim(off, off.saturating_add(s.size), id);
+    }
+
+    // Each function's own pclntab records.
+    cs.next_class();
+    if let (Some(p), Some(base)) = (pclntab, pclntab.and_then(pclntab_file_offset)) {
+        for f in &p.funcs {
+            let pkg = package_of(&f.name);
+            let id = ow.item(&f.name, &pkg, Kind::Pclntab);
+            for (off, len) in meta_ranges(f) {
+                cs.claim(base + off, base + off + len, id);
+            }
+        }
+    }
+
+    // Symbol-table entries and names, charged to the symbol's package.
+    cs.next_class();
+    for e in bin.symtab_entries() {
+        let pkg = if e.name.is_empty() {
+            "[symtab]".to_string()
+        } else {
+            package_of(&e.name)
+        };
+        let id = ow.shared("symbol table", &pkg, Kind::Symtab);
+        cs.claim(e.entry.0, e.entry.0 + e.entry.1, id);
+        cs.claim(e.name_range.0, e.name_range.0 + e.name_range.1, id);
+    }
+
+    cs.next_class();
+    funcs_by_addr.sort_by_key(|f| f.0);
+    dwarf::claim_units(
+        bin,
+        &funcs_by_addr,
+        &mut |off, len, pkg: &str, what: &str| {
+            let id = ow.shared(what, pkg, Kind::Dwarf);
+            cs.claim(off, off + len, id);
+        },
+    );
+
+    cs.next_class();
+    for s in &bin.sections {
+        let Some((off, len)) = s.file_range else {
+            continue;
+        };
+        if let Some((pkg, kind)) = known_section_owner(&s.name) {
+            let id = ow.shared(&s.name, pkg, kind);
+            cs.claim(off, off + len, id);
+        }
+    }
+
+    cs.next_class();
+    for s in &bin.sections {
+        let Some((off, len)) = s.file_range else {
+            continue;
+        };
+        let label = format!("[unattributed {}]", s.name);
+        let id = ow.shared(&label, &label, Kind::Other);
+        cs.claim(off, off + len, id);
+    }
+
+    let pieces = cs.resolve(file_len);
+    let padding = ow.shared("padding", "[padding]", Kind::Other);
+    let pieces: Vec<Piece> = pieces
+        .into_iter()
+        .map(|p| Piece {
+            owner: Some(p.owner.unwrap_or(padding)),
+            ..p
+        })
+        .collect();
+
+    let (pieces, piece_sections, section_names) = split_by_section(bin, pieces, &ow);
+    let package_modules = ow
+        .packages
+        .iter()
+        .map(|p| module_of(p, buildinfo))
+        .collect();
+    Attribution {
+        total: file_len,
+        packages: ow.packages,
+        owners: ow.owners,
+        pieces,
+        piece_sections,
+        section_names,
+        package_modules,
+    }
+}
+
+// Adapters over the pclntab reader's per-function detail, kept in one place.
+fn code_size(f: &crate::go::pclntab::Func) -> u64 {
+    f.end.saturating_sub(f.entry)
+}
+
+fn meta_ranges(_f: &crate::go::pclntab::Func) -> Vec<(u64, u64)> {
+    Vec::new()
+}
+
+fn pclntab_file_offset(_p: &Pclntab) -> Option<u64> {
+    None
+}
+
+/// Split pieces at section boundaries and label each with its section.
+fn split_by_section(
+    bin: &Binary<'_>,
+    pieces: Vec<Piece>,
+    ow: &Owners,
+) -> (Vec<Piece>, Vec<u32>, Vec<String>) {
+    let mut secs: Vec<(u64, u64, &str)> = bin
+        .sections
+        .iter()
+        .filter_map(|s| {
+            s.file_range
+                .filter(|r| r.1 > 0)
+                .map(|(o, l)| (o, o + l, s.name.as_str()))
+        })
+        .collect();
+    secs.sort_by_key(|s| (s.0, s.1));
+    let mut names: Vec<String> = vec!["[headers]".into(), "[padding]".into()];
+    let mut name_idx: HashMap<&str, u32> = HashMap::new();
+    let mut out = Vec::with_capacity(pieces.len());
+    let mut labels = Vec::with_capacity(pieces.len());
+    let mut si = 0;
+    for p in pieces {
+        let mut start = p.start;
+        while start < p.end {
+            while si < secs.len() && secs[si].1 <= start {
+                si += 1;
+            }
+            let (end, label) = match secs.get(si) {
+                Some(&(s, e, name)) if s <= start => {
+                    let idx = *name_idx.entry(name).or_insert_with(|| {
+                        names.push(name.to_string());
+                        (names.len() - 1) as u32
+                    });
+                    (p.end.min(e), idx)
+                }
+                next => {
+                    let end = next.map_or(p.end, |s| p.end.min(s.0));
+                    let is_header = p
+                        .owner
+                        .is_some_and(|o| ow.owners[o as usize].kind == Kind::Header);
+                    (end, if is_header { 0 } else { 1 })
+                }
+            };
+            out.push(Piece {
+                start,
+                end,
+                owner: p.owner,
+            });
+            labels.push(label);
+            start = end;
+        }
+    }
+    (out, labels, names)
+}
+
+/// The module a package belongs to: the main module, a dependency by longest path prefix,
+/// `std`, `runtime`, or a pseudo-module for pseudo-packages.
+pub fn module_of(pkg: &str, bi: Option<&BuildInfo>) -> String {
+    if pkg.starts_with('[') {
+        return if pkg.starts_with("[unattributed") {
+            "[unattributed]".into()
+        } else {
+            pkg.to_string()
+        };
+    }
+    if pkg.starts_with("go:")
+        || pkg == "runtime"
+        || pkg.starts_with("runtime/")
+        || pkg.starts_with("internal/runtime/")
+    {
+        return "runtime".into();
+    }
+    if pkg == "C" {
+        return "C (cgo)".into();
+    }
+    if pkg == "main" {
+        return bi
+            .and_then(|b| b.main.as_ref())
+            .map_or("main".into(), |m| m.path.clone());
+    }
+    // GOPATH-era vendoring: the vendored path decides.
+    let lookup = pkg.rsplit_once("/vendor/").map_or(pkg, |(_, v)| v);
+    if let Some(bi) = bi {
+        let candidates = bi.main.iter().chain(bi.deps.iter());
+        let best = candidates
+            .filter(|m| {
+                lookup == m.path
+                    || lookup
+                        .strip_prefix(m.path.as_str())
+                        .is_some_and(|r| r.starts_with('/'))
+            })
+            .max_by_key(|m| m.path.len());
+        if let Some(m) = best {
+            return m.path.clone();
+        }
+    }
+    let first = lookup.split('/').next().unwrap_or("");
+    if pkg.starts_with("vendor/") || !first.contains('.') {
+        return "std".into();
+    }
+    // Without buildinfo: repository roots of the common hosts, else the package itself.
+    let parts: Vec<&str> = lookup.split('/').collect();
+    let n = if matches!(
+        first,
+        "github.com" | "gitlab.com" | "bitbucket.org" | "golang.org" | "go.googlesource.com"
+    ) {
+        3
+    } else {
+        parts.len()
+    };
+    parts[..n.min(parts.len())].join("/")
+}
+
+impl Attribution {
+    /// Summarise into the report shape (every list sums to the file size).
+    pub fn report(&self) -> SizeReport {
+        let mut pkg_bytes = vec![0u64; self.packages.len()];
+        let mut pkg_text = vec![0u64; self.packages.len()];
+        let mut sec_bytes = vec![0u64; self.section_names.len()];
+        for (p, &s) in self.pieces.iter().zip(&self.piece_sections) {
+            let len = p.end - p.start;
+            sec_bytes[s as usize] += len;
+            if let Some(o) = p.owner {
+                let owner = &self.owners[o as usize];
+                pkg_bytes[owner.package as usize] += len;
+                if owner.kind == Kind::Text {
+                    pkg_text[owner.package as usize] += len;
+                }
+            }
+        }
+        let mut by_package: Vec<PackageSize> = self
+            .packages
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| pkg_bytes[*i] > 0)
+            .map(|(i, name)| PackageSize {
+                name: name.clone(),
+                module: self.package_modules[i].clone(),
+                bytes: pkg_bytes[i],
+                text_bytes: pkg_text[i],
+            })
+            .collect();
+        by_package.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.name.cmp(&b.name)));
+        let mut modules: HashMap<&str, u64> = HashMap::new();
+        for p in &by_package {
+            *modules.entry(p.module.as_str()).or_default() += p.bytes;
+        }
+        let by_module = sorted_named(modules.into_iter().map(|(k, v)| (k.to_string(), v)));
+        let by_section = sorted_named(
+            self.section_names
+                .iter()
+                .cloned()
+                .zip(sec_bytes)
+                .filter(|(_, b)| *b > 0),
+        );
+        let unattributed = by_package
+            .iter()
+            .filter(|p| p.name.starts_with("[unattributed"))
+            .map(|p| p.bytes)
+            .sum();
+        SizeReport {
+            total: self.total,
+            unattributed,
+            by_module,
+            by_package,
+            by_section,
+        }
+    }
+
+    /// Bytes per item (function or symbol name), largest first.
+    pub fn by_item(&self) -> Vec<(String, String, u64)> {
+        let mut m: HashMap<(&str, u32), u64> = HashMap::new();
+        for p in &self.pieces {
+            if let Some(o) = p.owner {
+                let owner = &self.owners[o as usize];
+                *m.entry((&owner.item, owner.package)).or_default() += p.end - p.start;
+            }
+        }
+        let mut v: Vec<(String, String, u64)> = m
+            .into_iter()
+            .map(|((item, pkg), b)| (item.to_string(), self.packages[pkg as usize].clone(), b))
+            .collect();
+        v.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
+        v
+    }
+}
+
+fn sorted_named(it: impl Iterator<Item = (String, u64)>) -> Vec<Named> {
+    let mut v: Vec<Named> = it.map(|(name, bytes)| Named { name, bytes }).collect();
+    v.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.name.cmp(&b.name)));
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::go::buildinfo::Module;
+
+    fn m(path: &str) -> Module {
+        Module {
+            path: path.into(),
+            version: "v1.0.0".into(),
+            sum: None,
+            replace: None,
+        }
+    }
+
+    #[test]
+    fn modules_by_longest_prefix() {
+        let bi = BuildInfo {
+            main: Some(m("example.com/app")),
+            deps: vec![
+                m("github.com/prometheus/client_golang"),
+                m("github.com/prometheus/client_model"),
+                m("golang.org/x/sys"),
+            ],
+            ..Default::default()
+        };
+        let b = Some(&bi);
+        assert_eq!(module_of("main", b), "example.com/app");
+        assert_eq!(
+            module_of("example.com/app/internal/x", b),
+            "example.com/app"
+        );
+        assert_eq!(
+            module_of("github.com/prometheus/client_golang/prometheus/promhttp", b),
+            "github.com/prometheus/client_golang"
+        );
+        assert_eq!(
+            module_of("github.com/prometheus/client_model/go", b),
+            "github.com/prometheus/client_model"
+        );
+        // A prefix that is not a path-element boundary does not match.
+        assert_eq!(
+            module_of("github.com/prometheus/client_golangx", b),
+            "github.com/prometheus/client_golangx"
+        );
+        assert_eq!(module_of("golang.org/x/sys/unix", b), "golang.org/x/sys");
+        assert_eq!(module_of("net/http", b), "std");
+        assert_eq!(module_of("vendor/golang.org/x/net/http2/hpack", b), "std");
+        assert_eq!(module_of("runtime/cgo", b), "runtime");
+        assert_eq!(module_of("go:pclntab", b), "runtime");
+        assert_eq!(module_of("C", b), "C (cgo)");
+        assert_eq!(module_of("[unattributed .rodata]", b), "[unattributed]");
+        assert_eq!(module_of("github.com/a/b/c/d", None), "github.com/a/b");
+    }
 }
