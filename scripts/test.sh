@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: install missing tools, build, test.
+# Exits with cargo test's status; CI reads cargo test's own summary lines.
+
+set -uo pipefail
+
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh || exit $?
+cargo build || exit $?
+cargo test --all-targets

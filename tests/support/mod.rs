@@ -1,0 +1,227 @@
+//! Shared helpers for goaudit's integration tests: the CLI under test, the Go test-binary
+//! matrix (built once per `cargo test` run by `testbins/build.sh`) and tool lookup that
+//! fails with an install hint instead of skipping.
+//!
+//! Use from a test file with `mod support;`.
+
+#![allow(dead_code)]
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// The goaudit binary cargo built for this test run.
+pub fn goaudit() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_goaudit"))
+}
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Where the test binaries are built: `<target dir>/testbins`.
+pub fn testbins_dir() -> PathBuf {
+    let target = match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(t) => {
+            let t = PathBuf::from(t);
+            if t.is_absolute() {
+                t
+            } else {
+                repo_root().join(t)
+            }
+        }
+        None => repo_root().join("target"),
+    };
+    target.join("testbins")
+}
+
+/// The `go` the matrix is built with: `$GOAUDIT_TEST_GO` when set, else `go` on PATH.
+pub fn go_binary() -> PathBuf {
+    if let Some(go) = std::env::var_os("GOAUDIT_TEST_GO") {
+        return PathBuf::from(go);
+    }
+    require_tool(
+        "go",
+        "install the Go toolchain (e.g. `apt-get install golang` or the official tarball) and put `go` on PATH",
+    )
+}
+
+/// Find `name` on PATH, or panic with `install_hint` so a missing tool is a visible
+/// failure rather than a silently skipped test.
+pub fn require_tool(name: &str, install_hint: &str) -> PathBuf {
+    match which::which(name) {
+        Ok(p) => p,
+        Err(_) => panic!("required tool `{name}` not found on PATH: {install_hint}"),
+    }
+}
+
+/// Outcome of running the build script, shared by every test in this process.
+struct Built {
+    dir: PathBuf,
+    ok: bool,
+    log: String,
+}
+
+fn build_matrix() -> &'static Built {
+    static BUILT: OnceLock<Built> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let go = go_binary();
+        let dir = testbins_dir();
+        std::fs::create_dir_all(&dir)
+            .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+        // Test binaries run in parallel processes; the exclusive lock makes the first
+        // one build and the others wait, then find everything fresh.
+        let lock_path = dir.join(".lock");
+        let lock = File::create(&lock_path)
+            .unwrap_or_else(|e| panic!("cannot create {}: {e}", lock_path.display()));
+        lock.lock()
+            .unwrap_or_else(|e| panic!("cannot lock {}: {e}", lock_path.display()));
+        let script = repo_root().join("testbins").join("build.sh");
+        let output = Command::new("bash")
+            .arg(&script)
+            .arg(&dir)
+            .arg(&go)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
+        drop(lock);
+        Built {
+            dir,
+            ok: output.status.success(),
+            log: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    })
+}
+
+/// Path of the test binary `name` (e.g. `netuser-cgo0`), building the whole matrix on
+/// first use. Panics, with the build log and what to install, if it could not be built.
+pub fn testbin(name: &str) -> PathBuf {
+    let built = build_matrix();
+    let path = built.dir.join(name);
+    if path.is_file() && manifest_names(&built.dir).iter().any(|n| n == name) {
+        return path;
+    }
+    let mut hint = String::new();
+    if which::which("gcc").is_err() {
+        hint.push_str("gcc is missing: the cgo variants need it (apt-get install gcc). ");
+    }
+    if which::which("strip").is_err() {
+        hint.push_str("strip is missing: install binutils (apt-get install binutils). ");
+    }
+    if which::which("git").is_err() {
+        hint.push_str("git is missing: the vcs variant needs it (apt-get install git). ");
+    }
+    if name.starts_with("promserver") {
+        hint.push_str(
+            "promserver needs its modules: run `go mod download` in testbins/promserver with the Go module proxy reachable. ",
+        );
+    }
+    panic!(
+        "test binary `{name}` is not available in {} (build {}). {hint}\nknown names: {:?}\nbuild log:\n{}",
+        built.dir.display(),
+        if built.ok { "succeeded" } else { "FAILED" },
+        manifest_names(&built.dir),
+        built.log
+    );
+}
+
+fn manifest_names(dir: &Path) -> Vec<String> {
+    manifest_rows_in(dir).into_iter().map(|r| r.name).collect()
+}
+
+/// One row of `manifest.tsv`.
+#[derive(Debug, Clone)]
+pub struct ManifestRow {
+    /// Test binary name (file name in [`testbins_dir`]).
+    pub name: String,
+    /// `go build` flags, shell-quoted.
+    pub flags: String,
+    /// Environment assignments, space separated (`CGO_ENABLED=0 GOOS=windows`).
+    pub env: String,
+    /// Post-processing (`strip --strip-all`) or how the source tree was prepared.
+    pub post: String,
+}
+
+fn manifest_rows_in(dir: &Path) -> Vec<ManifestRow> {
+    let text = std::fs::read_to_string(dir.join("manifest.tsv")).unwrap_or_default();
+    text.lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let mut cols = l.split('\t').map(str::to_string);
+            ManifestRow {
+                name: cols.next().unwrap_or_default(),
+                flags: cols.next().unwrap_or_default(),
+                env: cols.next().unwrap_or_default(),
+                post: cols.next().unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+/// The build matrix as written by `testbins/build.sh` (builds it first).
+pub fn manifest() -> Vec<ManifestRow> {
+    let built = build_matrix();
+    let rows = manifest_rows_in(&built.dir);
+    assert!(
+        !rows.is_empty(),
+        "no manifest.tsv in {}; build log:\n{}",
+        built.dir.display(),
+        built.log
+    );
+    rows
+}
+
+/// Every test binary name in the matrix (builds it first).
+pub fn testbin_names() -> Vec<String> {
+    manifest().into_iter().map(|r| r.name).collect()
+}
+
+/// `go env KEY` of the toolchain the matrix is built with.
+pub fn go_env(key: &str) -> String {
+    let go = go_binary();
+    let out = Command::new(&go)
+        .args(["env", key])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {} env {key}: {e}", go.display()));
+    assert!(
+        out.status.success(),
+        "{} env {key} failed: {}",
+        go.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The Go toolchain's own programs: `$(go env GOROOT)/bin/*` and `pkg/tool/*/*`.
+/// Real Go binaries built by the Go team, present wherever Go is installed.
+pub fn go_toolchain_binaries() -> Vec<PathBuf> {
+    let goroot = PathBuf::from(go_env("GOROOT"));
+    let mut out = Vec::new();
+    let mut push_files = |dir: &Path| {
+        if let Ok(rd) = std::fs::read_dir(dir) {
+            for e in rd.flatten() {
+                let p = e.path();
+                if p.is_file() {
+                    out.push(p);
+                }
+            }
+        }
+    };
+    push_files(&goroot.join("bin"));
+    if let Ok(rd) = std::fs::read_dir(goroot.join("pkg").join("tool")) {
+        for e in rd.flatten() {
+            if e.path().is_dir() {
+                push_files(&e.path());
+            }
+        }
+    }
+    out.sort();
+    assert!(
+        !out.is_empty(),
+        "no binaries under {}/bin or pkg/tool: is the Go toolchain installed completely?",
+        goroot.display()
+    );
+    out
+}
