@@ -31,6 +31,10 @@ pub enum Command {
     Audit(AuditArgs),
     /// Print a binary's buildinfo exactly as `go version -m` does.
     Buildinfo(BuildinfoArgs),
+    /// Where every byte goes: by module, package, section or symbol, and what can go.
+    Size(SizeArgs),
+    /// Strip (and optionally UPX-pack) a Go ELF binary safely, showing what each step saved.
+    Shrink(ShrinkArgs),
 }
 
 /// Output options shared by every command.
@@ -63,4 +67,72 @@ pub struct BuildinfoArgs {
     /// Structured JSON instead of `go version -m` text.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `goaudit shrink BIN (-o OUT | --in-place | --dry-run) [--upx[=LEVEL]] [--verify-run -- ARGS...]`
+#[derive(Debug, Args, Clone)]
+pub struct ShrinkArgs {
+    /// The Go ELF binary to shrink.
+    pub path: PathBuf,
+    /// Write the result to OUT (replaced atomically if it exists).
+    #[arg(short, long, value_name = "OUT", conflicts_with_all = ["in_place", "dry_run"])]
+    pub output: Option<PathBuf>,
+    /// Replace the input itself, atomically, once the result is verified.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub in_place: bool,
+    /// Remove the symbol table and DWARF (the default).
+    #[arg(long, overrides_with = "no_strip")]
+    pub strip: bool,
+    /// Keep the symbol table and DWARF (only UPX-pack).
+    #[arg(long, overrides_with = "strip")]
+    pub no_strip: bool,
+    /// Pack with UPX after stripping: lzma (the default), fast (`-1`) or best (`--best`).
+    #[arg(long, value_name = "LEVEL", num_args = 0..=1, require_equals = true, default_missing_value = "lzma")]
+    pub upx: Option<crate::shrink::UpxLevel>,
+    /// Show what strip would save, from the section table; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Run the original and the result with ARGS (given after `--`) and compare exit status,
+    /// stdout and stderr before putting the result in place.
+    #[arg(long)]
+    pub verify_run: bool,
+    /// Arguments for `--verify-run`.
+    #[arg(last = true, value_name = "ARGS", requires = "verify_run")]
+    pub run_args: Vec<std::ffi::OsString>,
+    /// Output options.
+    #[command(flatten)]
+    pub output_opts: OutputArgs,
+}
+
+/// How `goaudit size` groups bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SizeBy {
+    /// Go modules (the main module, each dependency, std, runtime).
+    Module,
+    /// Go packages.
+    Package,
+    /// File sections, headers and padding.
+    Section,
+    /// Functions and data symbols.
+    Symbol,
+}
+
+/// `goaudit size PATH...`
+#[derive(Debug, Args, Clone)]
+pub struct SizeArgs {
+    /// Go binaries.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Group by.
+    #[arg(long, value_enum, default_value = "module")]
+    pub by: SizeBy,
+    /// Rows to show (0 = all); the rest are summed in one "N more" row.
+    #[arg(short = 'n', default_value_t = 20)]
+    pub rows: usize,
+    /// Do not truncate long names.
+    #[arg(short = 'w', long)]
+    pub wide: bool,
+    /// Output options.
+    #[command(flatten)]
+    pub output: OutputArgs,
 }

@@ -23,6 +23,7 @@ pub mod finding;
 pub mod go;
 pub mod input;
 pub mod render;
+pub mod shrink;
 pub mod size;
 
 use std::io::Write;
@@ -34,6 +35,8 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write, err: &mut dyn Write) -> std::io::
     match &cli.command {
         Some(cli::Command::Audit(a)) => commands::audit::run(a, out, err),
         Some(cli::Command::Buildinfo(b)) => commands::buildinfo::run(b, out, err),
+        Some(cli::Command::Size(s)) => commands::size::run(s, out, err),
+        Some(cli::Command::Shrink(s)) => commands::shrink::run(s, out, err),
         None => commands::audit::run(&cli.audit, out, err),
     }
 }

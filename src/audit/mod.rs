@@ -121,6 +121,15 @@ impl Evidence<'_> {
 
 /// Audit one file's bytes. `path` is only used as the report's label.
 pub fn audit_bytes(path: &str, data: &[u8]) -> Result<Artifact, AuditError> {
+    audit_detailed(path, data).map(|(a, _)| a)
+}
+
+/// Audit, and also return the full byte attribution (item-level owners) behind the
+/// artifact's size report; `None` for packed files.
+pub fn audit_detailed(
+    path: &str,
+    data: &[u8],
+) -> Result<(Artifact, Option<size::Attribution>), AuditError> {
     let kind = detect::sniff(data);
     if !matches!(kind, InputKind::Elf | InputKind::MachO | InputKind::Pe) {
         return Err(AuditError::NotExecutable);
@@ -129,7 +138,7 @@ pub fn audit_bytes(path: &str, data: &[u8]) -> Result<Artifact, AuditError> {
 
     if bin.format == Format::Elf && bin.sections.is_empty() && detect::is_upx_packed(data) {
         let elf = ElfLinking::parse(data).ok();
-        return Ok(packed_artifact(path, &bin, elf.as_ref()));
+        return Ok((packed_artifact(path, &bin, elf.as_ref()), None));
     }
 
     // Optional structures degrade instead of failing the whole audit: a broken pclntab
@@ -232,7 +241,7 @@ pub fn audit_bytes(path: &str, data: &[u8]) -> Result<Artifact, AuditError> {
     }
     a.size_attribution = Some(report);
     a.buildinfo = buildinfo;
-    Ok(a)
+    Ok((a, Some(attribution)))
 }
 
 impl Artifact {

@@ -3,6 +3,8 @@
 
 pub mod audit;
 pub mod buildinfo;
+pub mod size;
+pub mod shrink;
 
 use std::io::Write;
 

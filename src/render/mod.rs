@@ -4,6 +4,7 @@
 //! into a buffer and `--json` keeps stdout free of anything else.
 
 pub mod json;
+pub mod size;
 pub mod text;
 
 use std::io::IsTerminal;

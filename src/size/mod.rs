@@ -428,6 +428,10 @@ pub fn module_of(pkg: &str, bi: Option<&BuildInfo>) -> String {
         }
     }
     let first = lookup.split('/').next().unwrap_or("");
+    if first == "cmd" && bi.and_then(|b| b.main.as_ref()).is_none() {
+        // The Go toolchain's own commands live in the `cmd` module.
+        return "cmd".into();
+    }
     if pkg.starts_with("vendor/") || !first.contains('.') {
         return "std".into();
     }

@@ -1,0 +1,155 @@
+//! `goaudit size PATH...`: where every byte goes, and what can go.
+
+use std::io::Write;
+
+use super::{Exit, report_error};
+use crate::audit::{self, AuditError};
+use crate::cli::{SizeArgs, SizeBy};
+use crate::error::Error;
+use crate::input::FileBytes;
+use crate::render::size::{Row, SizeTable, write_table};
+use crate::render::{Style, json::InputError};
+use crate::size::why;
+
+/// Run the size report for each PATH.
+pub fn run(args: &SizeArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io::Result<Exit> {
+    let style = Style::for_stdout(args.output.color);
+    let mut artifacts = Vec::new();
+    let mut errors = Vec::new();
+    for path in &args.paths {
+        let label = path.display().to_string();
+        let result = FileBytes::open(path).and_then(|fb| {
+            audit::audit_detailed(&label, fb.bytes()).map_err(|e| match e {
+                AuditError::Malformed(p) => p.at(path),
+                other => Error::Unsupported {
+                    path: path.clone(),
+                    what: other.to_string(),
+                },
+            })
+        });
+        let (artifact, attribution) = match result {
+            Ok(x) => x,
+            Err(e) => {
+                report_error(err, &e);
+                errors.push(InputError {
+                    path: label,
+                    error: e.to_string(),
+                });
+                continue;
+            }
+        };
+        let Some(report) = artifact.size_attribution.as_ref() else {
+            let e = Error::Unsupported {
+                path: path.clone(),
+                what: "packed with UPX: unpack it (upx -d) to see sizes".into(),
+            };
+            report_error(err, &e);
+            errors.push(InputError {
+                path: label,
+                error: e.to_string(),
+            });
+            continue;
+        };
+        if !args.output.json {
+            if !artifacts.is_empty() {
+                writeln!(out)?;
+            }
+            writeln!(
+                out,
+                "{}  {}",
+                style.bold(&artifact.path),
+                crate::render::human_bytes(report.total)
+            )?;
+            let table = match args.by {
+                SizeBy::Module => SizeTable {
+                    extra_header: None,
+                    label_headers: &["Module"],
+                    rows: report
+                        .by_module
+                        .iter()
+                        .map(|m| Row {
+                            bytes: m.bytes,
+                            extra: None,
+                            labels: vec![m.name.clone()],
+                        })
+                        .collect(),
+                    total: report.total,
+                    noun: "modules",
+                },
+                SizeBy::Package => SizeTable {
+                    extra_header: Some("Text"),
+                    label_headers: &["Package", "Module"],
+                    rows: report
+                        .by_package
+                        .iter()
+                        .map(|p| Row {
+                            bytes: p.bytes,
+                            extra: Some(p.text_bytes),
+                            labels: vec![p.name.clone(), p.module.clone()],
+                        })
+                        .collect(),
+                    total: report.total,
+                    noun: "packages",
+                },
+                SizeBy::Section => SizeTable {
+                    extra_header: None,
+                    label_headers: &["Section"],
+                    rows: report
+                        .by_section
+                        .iter()
+                        .map(|s| Row {
+                            bytes: s.bytes,
+                            extra: None,
+                            labels: vec![s.name.clone()],
+                        })
+                        .collect(),
+                    total: report.total,
+                    noun: "sections",
+                },
+                SizeBy::Symbol => SizeTable {
+                    extra_header: None,
+                    label_headers: &["Symbol", "Package"],
+                    rows: attribution
+                        .as_ref()
+                        .map(|a| a.by_item())
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|(item, pkg, bytes)| Row {
+                            bytes,
+                            extra: None,
+                            labels: vec![item, pkg],
+                        })
+                        .collect(),
+                    total: report.total,
+                    noun: "symbols",
+                },
+            };
+            let width = if args.wide { 0 } else { 70 };
+            write_table(out, &table, args.rows, width, &style)?;
+            if report.unattributed > 0 {
+                writeln!(
+                    out,
+                    "{}",
+                    style.dim(&format!(
+                        "{} ({:.1}%) could not be attributed to an owner and is listed per section as [unattributed ...]",
+                        crate::render::human_bytes(report.unattributed),
+                        report.unattributed as f64 * 100.0 / report.total.max(1) as f64
+                    ))
+                )?;
+            }
+            writeln!(out)?;
+            for line in why::narrative(&artifact, report) {
+                writeln!(out, "  {line}")?;
+            }
+        }
+        artifacts.push(artifact);
+    }
+    if args.output.json {
+        crate::render::json::write_audit(out, &artifacts, &errors)?;
+    }
+    Ok(if errors.is_empty() {
+        Exit::Ok
+    } else {
+        Exit::Error
+    })
+}
