@@ -280,6 +280,15 @@ impl<'data> Binary<'data> {
         }
     }
 
+    /// The explicit addend of a dynamic relocation that patches `addr` (ELF RELA): the
+    /// value a PIE's `R_*_RELATIVE` writes there at load time when the file holds 0.
+    pub fn relocation_addend(&self, addr: u64) -> Option<u64> {
+        self.file
+            .dynamic_relocations()?
+            .find(|(off, r)| *off == addr && !r.has_implicit_addend())
+            .map(|(_, r)| r.addend() as u64)
+    }
+
     /// Find a symbol by exact name in the static symbol table.
     pub fn symbol(&self, name: &str) -> Option<Symbol> {
         self.file
