@@ -3,8 +3,8 @@
 
 pub mod audit;
 pub mod buildinfo;
-pub mod size;
 pub mod shrink;
+pub mod size;
 
 use std::io::Write;
 
