@@ -35,6 +35,19 @@ pub enum Command {
     Size(SizeArgs),
     /// Strip (and optionally UPX-pack) a Go ELF binary safely, showing what each step saved.
     Shrink(ShrinkArgs),
+    /// Print the decoded pclntab (functions and files) for comparison with debug/gosym.
+    #[command(name = "debug-pclntab", hide = true)]
+    DebugPclntab(DebugPclntabArgs),
+}
+
+/// `goaudit debug-pclntab [--scan] FILE`
+#[derive(Debug, Args, Clone)]
+pub struct DebugPclntabArgs {
+    /// A Go binary.
+    pub path: PathBuf,
+    /// Locate the pclntab only by the magic-number scan, ignoring sections and symbols.
+    #[arg(long)]
+    pub scan: bool,
 }
 
 /// Output options shared by every command.

@@ -37,6 +37,7 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write, err: &mut dyn Write) -> std::io::
         Some(cli::Command::Buildinfo(b)) => commands::buildinfo::run(b, out, err),
         Some(cli::Command::Size(s)) => commands::size::run(s, out, err),
         Some(cli::Command::Shrink(s)) => commands::shrink::run(s, out, err),
+        Some(cli::Command::DebugPclntab(d)) => commands::debug::run(d, out, err),
         None => commands::audit::run(&cli.audit, out, err),
     }
 }

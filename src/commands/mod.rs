@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod buildinfo;
+pub mod debug;
 pub mod shrink;
 pub mod size;
 
