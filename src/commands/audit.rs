@@ -52,6 +52,7 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
                                 writeln!(out)?;
                             }
                             render::text::write_artifact(out, &a, &style)?;
+                            crate::shrink::write_packed_note(out, &a)?;
                         }
                         artifacts.push(a);
                     }
@@ -101,6 +102,10 @@ fn audit_file(path: &std::path::Path, label: &str) -> Result<Artifact, FileError
             path: path.into(),
             what: "empty file".into(),
         }));
+    }
+    // A UPX-packed program is audited through `upx -d` when upx is installed.
+    if let Some(a) = crate::shrink::audit_packed(path, label, data) {
+        return Ok(a);
     }
     match audit::audit_bytes(label, data) {
         Ok(a) => Ok(a),
