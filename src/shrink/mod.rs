@@ -350,6 +350,66 @@ pub fn shrink(req: &Request) -> Result<Report, Error> {
     Ok(report)
 }
 
+/// What the audit says about a UPX-packed file it unpacked to read.
+pub const UNPACKED_NOTE: &str = "packed with UPX; figures are for the unpacked program";
+
+/// Audit a UPX-packed file through `upx -d`.
+///
+/// Returns `None` when `data` is not a UPX-packed ELF file. Otherwise the audit of the
+/// unpacked program (labelled `label`, with an `upx-packed` finding carrying
+/// [`UNPACKED_NOTE`]) when `upx` is installed and unpacking works, or else the audit of
+/// the packed file itself with its `upx-packed` finding saying how to see more.
+pub fn audit_packed(path: &Path, label: &str, data: &[u8]) -> Option<Artifact> {
+    use crate::finding::{Code, Finding};
+    if detect::sniff(data) != InputKind::Elf || !detect::is_upx_packed(data) {
+        return None;
+    }
+    let unpacked = match upx::unpack_to_temp(path) {
+        Ok(Some((_dir, file))) => std::fs::read(&file)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| audit::audit_bytes(label, &bytes).map_err(|e| e.to_string())),
+        Ok(None) => Err(format!("`upx` is not installed; {}", upx::INSTALL_HINT)),
+        Err(e) => Err(e),
+    };
+    match unpacked {
+        Ok(mut a) => {
+            a.findings.retain(|f| f.id != Code::UpxPacked);
+            a.findings.push(Finding::new(
+                Code::UpxPacked,
+                format!(
+                    "{UNPACKED_NOTE} ({} bytes packed, {} unpacked)",
+                    data.len(),
+                    a.size
+                ),
+            ));
+            Some(a)
+        }
+        Err(why) => {
+            let mut a = audit::audit_bytes(label, data).ok()?;
+            for f in a.findings.iter_mut().filter(|f| f.id == Code::UpxPacked) {
+                f.message = format!("{}; goaudit could not unpack it: {why}", f.message);
+            }
+            Some(a)
+        }
+    }
+}
+
+/// The audit text's extra line for a packed input: that the figures are for the unpacked
+/// program, or why they could not be.
+pub fn write_packed_note(w: &mut dyn Write, a: &Artifact) -> std::io::Result<()> {
+    use crate::finding::Code;
+    let Some(f) = a.findings.iter().find(|f| f.id == Code::UpxPacked) else {
+        return Ok(());
+    };
+    if a.packed.is_none() {
+        writeln!(w, "  {:<10}{}", "packed", f.message)
+    } else if let Some((_, why)) = f.message.split_once("goaudit could not unpack it: ") {
+        writeln!(w, "  {:<10}{why}", "hint")
+    } else {
+        Ok(())
+    }
+}
+
 /// ELF only, and not already packed.
 fn check_supported(input: &Path, data: &[u8]) -> Result<(), Error> {
     match detect::sniff(data) {
