@@ -31,6 +31,12 @@ pub enum Command {
     Audit(AuditArgs),
     /// Print a binary's buildinfo exactly as `go version -m` does.
     Buildinfo(BuildinfoArgs),
+    /// Policy gate for hooks and CI: rules, size budgets, growth against a baseline; exit 0/1/2.
+    Check(crate::commands::check::CheckArgs),
+    /// Record artifact sizes for `check` to measure growth against.
+    Baseline(crate::commands::baseline::BaselineArgs),
+    /// Install or remove a git pre-push hook that runs `goaudit check`.
+    Hook(crate::commands::hook::HookArgs),
     /// Where every byte goes: by module, package, section or symbol, and what can go.
     Size(SizeArgs),
     /// Strip (and optionally UPX-pack) a Go ELF binary safely, showing what each step saved.

@@ -16,6 +16,7 @@
 
 pub mod audit;
 pub mod binary;
+pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod error;
@@ -35,6 +36,9 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write, err: &mut dyn Write) -> std::io::
     match &cli.command {
         Some(cli::Command::Audit(a)) => commands::audit::run(a, out, err),
         Some(cli::Command::Buildinfo(b)) => commands::buildinfo::run(b, out, err),
+        Some(cli::Command::Check(c)) => commands::check::run(c, out, err),
+        Some(cli::Command::Baseline(b)) => commands::baseline::run(b, out, err),
+        Some(cli::Command::Hook(h)) => commands::hook::run(h, out, err),
         Some(cli::Command::Size(s)) => commands::size::run(s, out, err),
         Some(cli::Command::Shrink(s)) => commands::shrink::run(s, out, err),
         Some(cli::Command::DebugPclntab(d)) => commands::debug::run(d, out, err),

@@ -87,14 +87,16 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
     })
 }
 
-enum FileError {
+/// Why one file produced no report; shared with `check` and `baseline`.
+pub(crate) enum FileError {
     /// Not an executable or not Go: skipped inside a directory, an error when named.
     Skip,
     /// Unreadable or malformed.
     Fail(Error),
 }
 
-fn audit_file(path: &std::path::Path, label: &str) -> Result<Artifact, FileError> {
+/// Audit one file, labelling the report with `label`.
+pub(crate) fn audit_file(path: &std::path::Path, label: &str) -> Result<Artifact, FileError> {
     let bytes = FileBytes::open(path).map_err(FileError::Fail)?;
     let data = bytes.bytes();
     if data.is_empty() {

@@ -2,8 +2,11 @@
 //! returns the exit code.
 
 pub mod audit;
+pub mod baseline;
 pub mod buildinfo;
+pub mod check;
 pub mod debug;
+pub mod hook;
 pub mod shrink;
 pub mod size;
 

@@ -3,7 +3,11 @@
 //! Renderers write to a `&mut dyn Write` and never print directly, so tests can render
 //! into a buffer and `--json` keeps stdout free of anything else.
 
+pub mod github;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
 pub mod size;
 pub mod text;
 

@@ -1,0 +1,591 @@
+//! `goaudit.toml`: discovery, parsing and validation.
+//!
+//! The file is parsed with serde and `deny_unknown_fields` so that a typo fails loudly
+//! instead of silently weakening a gate. Every value that a report may point back at is
+//! kept with its span, turned into `file:line:col` once, here.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobMatcher};
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::error::Error;
+use crate::finding::Code;
+
+/// File names looked for in each directory, first hit wins (cargo-deny's convention).
+pub const CONFIG_NAMES: &[&str] = &["goaudit.toml", ".goaudit.toml", ".config/goaudit.toml"];
+
+/// The only config schema version this goaudit reads.
+pub const CONFIG_VERSION: i64 = 1;
+
+/// Where `goaudit baseline write` records sizes, relative to the config's root.
+pub const DEFAULT_BASELINE: &str = ".goaudit/baseline.json";
+
+/// How strictly a rule is enforced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// A violation fails the check (exit 1).
+    Deny,
+    /// A violation is reported; the check still passes.
+    Warn,
+    /// The rule is not evaluated.
+    Allow,
+}
+
+impl Level {
+    /// `deny`, `warn` or `allow`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Deny => "deny",
+            Level::Warn => "warn",
+            Level::Allow => "allow",
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Level {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Level;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("\"deny\", \"warn\" or \"allow\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Level, E> {
+                match v {
+                    "deny" => Ok(Level::Deny),
+                    "warn" => Ok(Level::Warn),
+                    "allow" => Ok(Level::Allow),
+                    _ => Err(E::custom(format!(
+                        "invalid level {v:?}: expected \"deny\", \"warn\" or \"allow\""
+                    ))),
+                }
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// A position in the config file, 1-based, for messages and SARIF regions.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Location {
+    /// The config file, as shown to the user (relative to the root when possible).
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub col: usize,
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.col)
+    }
+}
+
+/// A byte count written as `12MiB`, `12.5 MB`, `800KiB` or a bare integer of bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Size(pub u64);
+
+impl<'de> Deserialize<'de> for Size {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Size;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(
+                    "a size such as \"12MiB\", \"12.5 MB\", \"800KiB\" or a number of bytes",
+                )
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Size, E> {
+                Ok(Size(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Size, E> {
+                u64::try_from(v)
+                    .map(Size)
+                    .map_err(|_| E::custom(format!("invalid size {v}: must not be negative")))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Size, E> {
+                parse_size(v).map(Size).map_err(E::custom)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Parse a size string. Decimal units (`kB`, `MB`, `GB`) are powers of 1000, binary ones
+/// (`KiB`, `MiB`, `GiB`) powers of 1024; anything else is refused rather than guessed,
+/// because `12M` silently meaning 12,000,000 or 12,582,912 would move a budget by 5%.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let bad = || {
+        format!(
+            "invalid size {s:?}: expected a number and a unit such as \"12MiB\", \"12.5 MB\", \"800KiB\" or \"4096\" (bytes)"
+        )
+    };
+    let t = s.trim();
+    let num_end = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(num_end);
+    let unit = unit.trim_start();
+    let mult: u64 = match unit {
+        "" | "B" => 1,
+        "kB" | "KB" => 1000,
+        "MB" => 1000 * 1000,
+        "GB" => 1000 * 1000 * 1000,
+        "KiB" => 1 << 10,
+        "MiB" => 1 << 20,
+        "GiB" => 1 << 30,
+        _ => return Err(bad()),
+    };
+    let (int, frac) = match num.split_once('.') {
+        Some((i, f)) => (i, f),
+        None => (num, ""),
+    };
+    if int.is_empty() || frac.contains('.') || (num.contains('.') && frac.is_empty()) {
+        return Err(bad());
+    }
+    let int: u64 = int.parse().map_err(|_| bad())?;
+    let mut total = int
+        .checked_mul(mult)
+        .ok_or_else(|| format!("size {s:?} is too large"))?;
+    if !frac.is_empty() {
+        if frac.len() > 9 {
+            return Err(bad());
+        }
+        let digits: u64 = frac.parse().map_err(|_| bad())?;
+        let scale = 10u64.pow(frac.len() as u32);
+        // u64 holds mult (≤ 2^30) × digits (< 10^9) without overflow.
+        let part = digits * mult / scale;
+        if unit.is_empty() || unit == "B" {
+            if digits != 0 {
+                return Err(format!("invalid size {s:?}: a byte count must be whole"));
+            }
+        }
+        total = total
+            .checked_add(part)
+            .ok_or_else(|| format!("size {s:?} is too large"))?;
+    }
+    Ok(total)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    version: Option<Spanned<i64>>,
+    #[serde(default)]
+    paths: Vec<Spanned<String>>,
+    baseline: Option<Spanned<String>>,
+    #[serde(default)]
+    rules: BTreeMap<Spanned<String>, Spanned<Level>>,
+    #[serde(default)]
+    budget: Vec<RawBudget>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBudget {
+    path: Spanned<String>,
+    max_size: Option<Spanned<Size>>,
+    max_growth_percent: Option<Spanned<f64>>,
+    max_growth_bytes: Option<Spanned<Size>>,
+    noise_floor: Option<Spanned<Size>>,
+    #[serde(default)]
+    modules: BTreeMap<Spanned<String>, Spanned<Size>>,
+}
+
+/// A path glob, relative to the config's root.
+#[derive(Debug, Clone)]
+pub struct PathPattern {
+    /// The glob as written.
+    pub glob: String,
+    /// Compiled; `*` does not cross `/`, `**` does.
+    pub matcher: GlobMatcher,
+    /// Where it was written, when it came from a file.
+    pub location: Option<Location>,
+}
+
+impl PathPattern {
+    /// Compile `glob`; `location` is used in the error message.
+    pub fn new(glob: &str, location: Option<Location>) -> Result<Self, Error> {
+        let g = globset::GlobBuilder::new(glob)
+            .literal_separator(true)
+            .build()
+            .map_err(|e| {
+                let at = location
+                    .as_ref()
+                    .map(|l| format!("{l}: "))
+                    .unwrap_or_default();
+                Error::Usage(format!("{at}invalid path glob {glob:?}: {}", e.kind()))
+            })?;
+        Ok(PathPattern {
+            glob: glob.to_string(),
+            matcher: Glob::compile_matcher(&g),
+            location,
+        })
+    }
+
+    /// The glob has wildcard characters (a literal path names one file).
+    pub fn is_glob(&self) -> bool {
+        self.glob.contains(['*', '?', '[', '{'])
+    }
+}
+
+/// A limit with the place it was configured.
+#[derive(Debug, Clone)]
+pub struct Limit<T> {
+    /// The limit.
+    pub value: T,
+    /// Where it was set (None for command-line flags).
+    pub location: Option<Location>,
+}
+
+/// A cap on one module's bytes.
+#[derive(Debug, Clone)]
+pub struct ModuleCap {
+    /// Module path as in buildinfo (`std` for the standard library).
+    pub module: String,
+    /// The cap.
+    pub limit: Limit<u64>,
+}
+
+/// One `[[budget]]` entry (or the one implied by `--max-size`).
+#[derive(Debug, Clone)]
+pub struct Budget {
+    /// The artifacts it applies to.
+    pub path: PathPattern,
+    /// Maximum file size.
+    pub max_size: Option<Limit<u64>>,
+    /// Maximum growth against the baseline, in percent.
+    pub max_growth_percent: Option<Limit<f64>>,
+    /// Maximum growth against the baseline, in bytes.
+    pub max_growth_bytes: Option<Limit<u64>>,
+    /// Growth up to this many bytes never fails.
+    pub noise_floor: u64,
+    /// Per-module caps.
+    pub modules: Vec<ModuleCap>,
+}
+
+/// A validated `goaudit.toml`.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file as found.
+    pub file: PathBuf,
+    /// The file as shown in messages and reports: relative to `root`.
+    pub display: String,
+    /// The directory that relative paths in the file are resolved against.
+    pub root: PathBuf,
+    /// Rule levels set in `[rules]`.
+    pub rules: Vec<(Code, Level, Location)>,
+    /// `paths = [...]`: artifacts to check besides the budgets' paths.
+    pub paths: Vec<PathPattern>,
+    /// `baseline = "..."`, resolved against `root`.
+    pub baseline: Option<PathBuf>,
+    /// `[[budget]]` entries, in file order.
+    pub budgets: Vec<Budget>,
+}
+
+/// Find a config by walking up from `start`: the first directory holding one of
+/// [`CONFIG_NAMES`] wins.
+pub fn discover(start: &Path) -> Option<PathBuf> {
+    for dir in start.ancestors() {
+        for name in CONFIG_NAMES {
+            let p = dir.join(name);
+            if p.is_file() {
+                return Some(p);
+            }
+        }
+    }
+    None
+}
+
+/// The directory a config's relative paths refer to: its own directory, or the parent
+/// of `.config/`.
+pub fn root_of(file: &Path) -> PathBuf {
+    let parent = file.parent().unwrap_or(Path::new("."));
+    let parent = if parent.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        parent
+    };
+    if parent.file_name().is_some_and(|n| n == ".config") {
+        parent.parent().unwrap_or(parent).to_path_buf()
+    } else {
+        parent.to_path_buf()
+    }
+}
+
+/// Largest config file read; a budget file is a few hundred bytes.
+const MAX_CONFIG_BYTES: u64 = 4 << 20;
+
+/// Read and validate a config file.
+pub fn load(file: &Path) -> Result<Config, Error> {
+    let io = |source| Error::Io {
+        path: file.to_path_buf(),
+        source,
+    };
+    let meta = std::fs::metadata(file).map_err(io)?;
+    if meta.len() > MAX_CONFIG_BYTES {
+        return Err(Error::Usage(format!(
+            "{}: config file is larger than {} bytes",
+            file.display(),
+            MAX_CONFIG_BYTES
+        )));
+    }
+    let bytes = std::fs::read(file).map_err(io)?;
+    let source = String::from_utf8(bytes)
+        .map_err(|_| Error::Usage(format!("{}: config file is not UTF-8", file.display())))?;
+    let root = root_of(file);
+    let display = file
+        .strip_prefix(&root)
+        .unwrap_or(file)
+        .to_string_lossy()
+        .replace('\\', "/");
+    let mut cfg = parse(&source, &display, &root)?;
+    cfg.file = file.to_path_buf();
+    Ok(cfg)
+}
+
+/// Parse config text. `display` names the file in messages; `root` resolves `baseline`.
+pub fn parse(source: &str, display: &str, root: &Path) -> Result<Config, Error> {
+    let loc = |span: std::ops::Range<usize>| location(source, display, span.start);
+    let raw: RawConfig = toml::from_str(source).map_err(|e| {
+        let at = match e.span() {
+            Some(s) => loc(s).to_string(),
+            None => display.to_string(),
+        };
+        Error::Usage(format!("{at}: {}", e.message().trim_end()))
+    })?;
+
+    match &raw.version {
+        None => {
+            return Err(Error::Usage(format!(
+                "{display}:1:1: missing `version = {CONFIG_VERSION}` at the top of the file"
+            )));
+        }
+        Some(v) if *v.get_ref() != CONFIG_VERSION => {
+            return Err(Error::Usage(format!(
+                "{}: unsupported config version {}; this goaudit reads version {CONFIG_VERSION}",
+                loc(v.span()),
+                v.get_ref()
+            )));
+        }
+        Some(_) => {}
+    }
+
+    let mut rules = Vec::new();
+    for (k, v) in &raw.rules {
+        let Some(code) = Code::from_id(k.get_ref()) else {
+            let ids: Vec<&str> = Code::ALL.iter().map(|c| c.id()).collect();
+            return Err(Error::Usage(format!(
+                "{}: unknown rule `{}`, expected one of {}",
+                loc(k.span()),
+                k.get_ref(),
+                ids.join(", ")
+            )));
+        };
+        rules.push((code, *v.get_ref(), loc(v.span())));
+    }
+
+    let mut paths = Vec::new();
+    for p in &raw.paths {
+        paths.push(PathPattern::new(p.get_ref(), Some(loc(p.span())))?);
+    }
+
+    let baseline = raw.baseline.as_ref().map(|b| root.join(b.get_ref()));
+
+    let mut budgets = Vec::new();
+    for b in raw.budget {
+        let limit = |s: &Spanned<Size>| Limit {
+            value: s.get_ref().0,
+            location: Some(loc(s.span())),
+        };
+        let max_growth_percent = match &b.max_growth_percent {
+            Some(p) => {
+                let v = *p.get_ref();
+                if !v.is_finite() || v < 0.0 {
+                    return Err(Error::Usage(format!(
+                        "{}: max_growth_percent must be a non-negative number",
+                        loc(p.span())
+                    )));
+                }
+                Some(Limit {
+                    value: v,
+                    location: Some(loc(p.span())),
+                })
+            }
+            None => None,
+        };
+        let modules = b
+            .modules
+            .iter()
+            .map(|(name, cap)| ModuleCap {
+                module: name.get_ref().clone(),
+                limit: limit(cap),
+            })
+            .collect();
+        budgets.push(Budget {
+            path: PathPattern::new(b.path.get_ref(), Some(loc(b.path.span())))?,
+            max_size: b.max_size.as_ref().map(limit),
+            max_growth_percent,
+            max_growth_bytes: b.max_growth_bytes.as_ref().map(limit),
+            noise_floor: b.noise_floor.map_or(0, |n| n.get_ref().0),
+            modules,
+        });
+    }
+
+    Ok(Config {
+        file: PathBuf::from(display),
+        display: display.to_string(),
+        root: root.to_path_buf(),
+        rules,
+        paths,
+        baseline,
+        budgets,
+    })
+}
+
+/// 1-based line and column (in characters) of byte offset `at` in `source`.
+pub fn location(source: &str, file: &str, at: usize) -> Location {
+    let at = at.min(source.len());
+    // A span never splits a character, but clamp to a boundary anyway.
+    let at = (0..=at)
+        .rev()
+        .find(|&i| source.is_char_boundary(i))
+        .unwrap_or(0);
+    let before = &source[..at];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let col = source[line_start..at].chars().count() + 1;
+    Location {
+        file: file.to_string(),
+        line,
+        col,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_ok(s: &str) -> Config {
+        parse(s, "goaudit.toml", Path::new("/repo")).unwrap()
+    }
+
+    fn parse_err(s: &str) -> String {
+        parse(s, "goaudit.toml", Path::new("/repo"))
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn sizes_parse_strictly() {
+        assert_eq!(parse_size("12MiB"), Ok(12 * 1024 * 1024));
+        assert_eq!(parse_size("12.5 MB"), Ok(12_500_000));
+        assert_eq!(parse_size("800KiB"), Ok(800 * 1024));
+        assert_eq!(parse_size("1.5 GiB"), Ok(3 << 29));
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert_eq!(parse_size("10 kB"), Ok(10_000));
+        for bad in [
+            "", "MiB", "12 mib", "12M", "1.2.3MB", "12.MB", ".5MB", "-1MB", "1.5", "12 MiB/s",
+        ] {
+            assert!(parse_size(bad).is_err(), "{bad:?} should be refused");
+        }
+        assert!(
+            parse_size("99999999999999 GiB")
+                .unwrap_err()
+                .contains("too large")
+        );
+    }
+
+    #[test]
+    fn full_config_parses_with_locations() {
+        let c = parse_ok(
+            "version = 1\npaths = [\"bin/*\"]\n\n[rules]\ndynamic-link = \"deny\"\nsymtab-present = \"allow\"\n\n[[budget]]\npath = \"dist/api-*\"\nmax_size = \"12MiB\"\nmax_growth_percent = 5\nmax_growth_bytes = \"256 KiB\"\nnoise_floor = 4096\n[budget.modules]\n\"github.com/x/y\" = \"2MiB\"\n",
+        );
+        assert_eq!(c.rules.len(), 2);
+        let (code, level, loc) = &c.rules[0];
+        assert_eq!((*code, *level), (Code::DynamicLink, Level::Deny));
+        assert_eq!((loc.line, loc.col), (5, 16));
+        assert_eq!(c.paths[0].glob, "bin/*");
+        let b = &c.budgets[0];
+        assert_eq!(b.max_size.as_ref().unwrap().value, 12 << 20);
+        assert_eq!(
+            b.max_size.as_ref().unwrap().location.as_ref().unwrap().line,
+            10
+        );
+        assert_eq!(b.max_growth_percent.as_ref().unwrap().value, 5.0);
+        assert_eq!(b.max_growth_bytes.as_ref().unwrap().value, 256 << 10);
+        assert_eq!(b.noise_floor, 4096);
+        assert_eq!(b.modules[0].module, "github.com/x/y");
+        assert_eq!(b.modules[0].limit.location.as_ref().unwrap().line, 15);
+        assert!(b.path.matcher.is_match("dist/api-linux"));
+        assert!(!b.path.matcher.is_match("dist/sub/api-linux"));
+    }
+
+    #[test]
+    fn errors_carry_file_line_col() {
+        let e = parse_err("version = 1\n[rules]\ndynamic-link = \"deny\"\nbogus = \"deny\"\n");
+        assert!(
+            e.starts_with("goaudit.toml:4:1: unknown rule `bogus`"),
+            "{e}"
+        );
+        let e = parse_err("version = 1\nunknown_key = true\n");
+        assert!(
+            e.starts_with("goaudit.toml:2:1: unknown field `unknown_key`"),
+            "{e}"
+        );
+        let e = parse_err("version = 1\n[[budget]]\npath = \"a\"\nmax_size = \"12 mb\"\n");
+        assert!(
+            e.starts_with("goaudit.toml:4:12: invalid size \"12 mb\""),
+            "{e}"
+        );
+        let e = parse_err("version = 1\n[[budget]]\npath = 7\n");
+        assert!(e.starts_with("goaudit.toml:3:8:"), "{e}");
+        let e = parse_err("version = 1\n[rules]\ncgo-linked = \"never\"\n");
+        assert!(
+            e.starts_with("goaudit.toml:3:14: invalid level \"never\""),
+            "{e}"
+        );
+        let e = parse_err("version = 1\n[rules]\ncgo-linked = 3\n");
+        assert!(e.starts_with("goaudit.toml:3:14:"), "{e}");
+        assert!(e.contains("\"deny\", \"warn\" or \"allow\""), "{e}");
+        let e = parse_err("[rules]\n");
+        assert!(
+            e.starts_with("goaudit.toml:1:1: missing `version = 1`"),
+            "{e}"
+        );
+        let e = parse_err("version = 2\n");
+        assert!(
+            e.starts_with("goaudit.toml:1:11: unsupported config version 2"),
+            "{e}"
+        );
+        let e = parse_err("version = 1\n[[budget]]\npath = \"a\"\nmax_growth_percent = -3\n");
+        assert!(e.starts_with("goaudit.toml:4:22:"), "{e}");
+        let e = parse_err("version = 1\n[[budget]]\npath = \"a[\"\n");
+        assert!(e.starts_with("goaudit.toml:3:8: invalid path glob"), "{e}");
+        let e = parse_err("version = 1\nx = \n");
+        assert!(e.starts_with("goaudit.toml:2:"), "{e}");
+    }
+
+    #[test]
+    fn location_counts_characters() {
+        let s = "é = 1\nab";
+        assert_eq!(location(s, "f", s.len()).col, 3);
+        assert_eq!(location(s, "f", 2).line, 1);
+        assert_eq!(location(s, "f", 99).line, 2);
+    }
+
+    #[test]
+    fn dot_config_root_is_the_parent() {
+        assert_eq!(
+            root_of(Path::new("/r/.config/goaudit.toml")),
+            PathBuf::from("/r")
+        );
+        assert_eq!(root_of(Path::new("/r/goaudit.toml")), PathBuf::from("/r"));
+        assert_eq!(root_of(Path::new("goaudit.toml")), PathBuf::from("."));
+    }
+}

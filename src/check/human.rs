@@ -1,0 +1,138 @@
+//! The human check report: one block per artifact, violations first, a verdict line last.
+
+use std::io::{self, Write};
+
+use super::{CheckReport, Growth, Status};
+use crate::render::{Style, human_bytes};
+
+/// `+1.2 MiB` / `-300 B`.
+pub fn signed_bytes(d: i64) -> String {
+    let sign = if d < 0 { "-" } else { "+" };
+    format!("{sign}{}", human_bytes(d.unsigned_abs()))
+}
+
+/// `+14.3%`, or `new` for growth from nothing.
+pub fn signed_percent(p: Option<f64>) -> String {
+    match p {
+        Some(p) => format!("{}{:.1}%", if p < 0.0 { "" } else { "+" }, p),
+        None => "new".into(),
+    }
+}
+
+/// One line on growth: modules that changed, largest first, at most `n`.
+pub fn module_changes(g: &Growth, n: usize) -> String {
+    let mut parts: Vec<String> = g
+        .modules
+        .iter()
+        .take(n)
+        .map(|m| {
+            let tag = if m.before == 0 {
+                " (new)"
+            } else if m.after == 0 {
+                " (gone)"
+            } else {
+                ""
+            };
+            format!("{} {}{tag}", m.name, signed_bytes(m.delta))
+        })
+        .collect();
+    if g.modules.len() > n {
+        parts.push(format!("{} more", g.modules.len() - n));
+    }
+    parts.join(", ")
+}
+
+/// Write the report.
+pub fn write(w: &mut dyn Write, r: &CheckReport, st: &Style) -> io::Result<()> {
+    for (i, a) in r.artifacts.iter().enumerate() {
+        if i > 0 {
+            writeln!(w)?;
+        }
+        let verdict = match a.status() {
+            Status::Fail => st.bad("FAIL"),
+            Status::Warn => st.warn("WARN"),
+            _ => st.good("ok"),
+        };
+        writeln!(
+            w,
+            "{}  {}  {verdict}",
+            st.bold(&a.path),
+            human_bytes(a.size)
+        )?;
+        let mut size_line = Vec::new();
+        if let Some(g) = &a.growth {
+            size_line.push(format!(
+                "baseline {}, {} ({})",
+                human_bytes(g.baseline_size),
+                signed_bytes(g.delta),
+                signed_percent(g.percent)
+            ));
+        }
+        if let Some(m) = a.max_size {
+            size_line.push(format!("budget {}", human_bytes(m)));
+        }
+        if !size_line.is_empty() {
+            writeln!(w, "  {}", st.dim(&size_line.join("; ")))?;
+        }
+        if let Some(g) = a.growth.as_ref().filter(|g| !g.modules.is_empty()) {
+            writeln!(
+                w,
+                "  {}",
+                st.dim(&format!("modules: {}", module_changes(g, 8)))
+            )?;
+        }
+        for res in &a.results {
+            let label = match res.status {
+                Status::Fail => st.bad("error  "),
+                Status::Warn => st.warn("warning"),
+                _ => continue,
+            };
+            for v in &res.violations {
+                let at = v
+                    .location
+                    .as_ref()
+                    .map(|l| st.dim(&format!("  [{l}]")))
+                    .unwrap_or_default();
+                writeln!(w, "  {label} {:<15} {}{at}", res.rule.id(), v.message)?;
+            }
+        }
+    }
+    for e in &r.errors {
+        writeln!(
+            w,
+            "{}  {}",
+            st.bold(&e.path),
+            st.bad(&format!("error: {}", e.error))
+        )?;
+    }
+    let s = &r.summary;
+    let counts = format!(
+        "{} error{}, {} warning{}, {} artifact{}{}",
+        s.failures,
+        plural(s.failures),
+        s.warnings,
+        plural(s.warnings),
+        s.artifacts,
+        plural(s.artifacts),
+        if s.errors > 0 {
+            format!(", {} input{} not checked", s.errors, plural(s.errors))
+        } else {
+            String::new()
+        }
+    );
+    let verdict = if s.errors > 0 {
+        st.bad("incomplete")
+    } else if s.failures > 0 {
+        st.bad("failed")
+    } else {
+        st.good("passed")
+    };
+    if !r.artifacts.is_empty() || !r.errors.is_empty() {
+        writeln!(w)?;
+    }
+    writeln!(w, "goaudit check {verdict}: {counts}")
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}

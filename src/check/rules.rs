@@ -1,0 +1,634 @@
+//! Rule levels and their evaluation over one artifact.
+//!
+//! The audit already states the facts as findings with stable ids; this module only
+//! decides, per rule, whether those findings (and the size rules computed here) fail,
+//! warn, pass or are skipped.
+
+use std::collections::BTreeMap;
+
+use super::baseline::{Baseline, BaselineEntry};
+use super::config::{Budget, Config, Level, Location};
+use super::{ArtifactCheck, Growth, ModuleDelta, RuleResult, Status, Violation};
+use crate::audit::Artifact;
+use crate::finding::{Code, Finding};
+use crate::render::human_bytes;
+use crate::size::Named;
+
+/// The level a rule has when neither the config nor a flag sets one.
+///
+/// Linking and cgo facts warn by default: a default `go build` on Linux is dynamic, and
+/// failing every such build out of the box would teach users to ignore the tool. Size
+/// rules deny because they only fire once the user has written a budget.
+pub fn default_level(code: Code) -> Level {
+    match code {
+        Code::SymtabPresent | Code::DwarfPresent | Code::NoTrimpath => Level::Allow,
+        Code::SizeBudget | Code::SizeGrowth | Code::ModuleBudget => Level::Deny,
+        _ => Level::Warn,
+    }
+}
+
+/// One rule's level and where it was set.
+#[derive(Debug, Clone)]
+pub struct Setting {
+    /// The level.
+    pub level: Level,
+    /// The `[rules]` line that set it; None for defaults and flags.
+    pub location: Option<Location>,
+}
+
+/// Rule levels plus budgets: everything `check` enforces.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    levels: BTreeMap<Code, Setting>,
+    /// Budgets, config first, then the one implied by flags.
+    pub budgets: Vec<Budget>,
+}
+
+impl Policy {
+    /// Defaults, overridden by the config's `[rules]` and `[[budget]]`s.
+    pub fn new(cfg: Option<&Config>) -> Self {
+        let mut levels: BTreeMap<Code, Setting> = Code::ALL
+            .iter()
+            .map(|&c| {
+                (
+                    c,
+                    Setting {
+                        level: default_level(c),
+                        location: None,
+                    },
+                )
+            })
+            .collect();
+        let mut budgets = Vec::new();
+        if let Some(cfg) = cfg {
+            for (code, level, loc) in &cfg.rules {
+                levels.insert(
+                    *code,
+                    Setting {
+                        level: *level,
+                        location: Some(loc.clone()),
+                    },
+                );
+            }
+            budgets = cfg.budgets.clone();
+        }
+        Policy { levels, budgets }
+    }
+
+    /// Override a rule from the command line. The config line no longer explains the
+    /// level, so it is dropped.
+    pub fn set(&mut self, code: Code, level: Level) {
+        self.levels.insert(
+            code,
+            Setting {
+                level,
+                location: None,
+            },
+        );
+    }
+
+    /// The rule's effective setting.
+    pub fn setting(&self, code: Code) -> Setting {
+        self.levels.get(&code).cloned().unwrap_or(Setting {
+            level: default_level(code),
+            location: None,
+        })
+    }
+}
+
+/// What the rules read about one artifact; split from [`Artifact`] so that the size
+/// logic can be tested on hand-made numbers.
+#[derive(Debug, Clone, Copy)]
+pub struct Facts<'a> {
+    /// Report key: the path relative to the config root.
+    pub key: &'a str,
+    /// File size.
+    pub size: u64,
+    /// The audit's findings.
+    pub findings: &'a [Finding],
+    /// Per-module sizes, when attribution ran.
+    pub by_module: Option<&'a [Named]>,
+}
+
+impl<'a> Facts<'a> {
+    /// The facts of an audited artifact.
+    pub fn of(key: &'a str, a: &'a Artifact) -> Self {
+        Facts {
+            key,
+            size: a.size,
+            findings: &a.findings,
+            by_module: a.size_attribution.as_ref().map(|r| r.by_module.as_slice()),
+        }
+    }
+}
+
+/// Evaluate every rule over one artifact. `baseline` is the whole baseline file, None
+/// when there is none. An error means a configured rule could not be evaluated (a module
+/// budget on a binary without size attribution): a tool error, never a pass.
+pub fn evaluate(
+    f: Facts<'_>,
+    policy: &Policy,
+    baseline: Option<&Baseline>,
+) -> Result<ArtifactCheck, String> {
+    let budgets: Vec<&Budget> = policy
+        .budgets
+        .iter()
+        .filter(|b| b.path.matcher.is_match(f.key))
+        .collect();
+    let base = baseline.and_then(|b| b.get(f.key));
+    let growth = base.map(|b| growth(f, b));
+
+    let mut results = Vec::new();
+    for &code in Code::ALL {
+        let setting = policy.setting(code);
+        let mut r = RuleResult {
+            rule: code,
+            level: setting.level,
+            status: Status::Pass,
+            violations: Vec::new(),
+            note: None,
+        };
+        if setting.level == Level::Allow {
+            r.status = Status::Skip;
+            r.note = Some("allowed by policy".into());
+            results.push(r);
+            continue;
+        }
+        match code {
+            Code::SizeBudget => size_budget(f, &budgets, &mut r),
+            Code::SizeGrowth => size_growth(&budgets, baseline, growth.as_ref(), &mut r),
+            Code::ModuleBudget => module_budget(f, &budgets, &mut r)?,
+            _ => {
+                for finding in f.findings.iter().filter(|x| x.id == code) {
+                    r.violations.push(Violation {
+                        message: finding.message.clone(),
+                        location: setting.location.clone(),
+                        saving: finding.saving,
+                    });
+                }
+            }
+        }
+        if !r.violations.is_empty() {
+            r.status = match setting.level {
+                Level::Deny => Status::Fail,
+                _ => Status::Warn,
+            };
+        }
+        results.push(r);
+    }
+    let max_size = budgets
+        .iter()
+        .filter_map(|b| b.max_size.as_ref().map(|l| l.value))
+        .min();
+    Ok(ArtifactCheck {
+        path: f.key.to_string(),
+        size: f.size,
+        max_size,
+        growth,
+        results,
+    })
+}
+
+fn size_budget(f: Facts<'_>, budgets: &[&Budget], r: &mut RuleResult) {
+    let mut applies = false;
+    for b in budgets {
+        let Some(max) = &b.max_size else { continue };
+        applies = true;
+        if f.size > max.value {
+            r.violations.push(Violation {
+                message: format!(
+                    "size {} is over its budget of {} by {} (budget `{}`)",
+                    human_bytes(f.size),
+                    human_bytes(max.value),
+                    human_bytes(f.size - max.value),
+                    b.path.glob
+                ),
+                location: max.location.clone(),
+                saving: Some(f.size - max.value),
+            });
+        }
+    }
+    if !applies {
+        r.status = Status::Skip;
+        r.note = Some("no size budget applies".into());
+    }
+}
+
+fn size_growth(
+    budgets: &[&Budget],
+    baseline: Option<&Baseline>,
+    growth: Option<&Growth>,
+    r: &mut RuleResult,
+) {
+    let limited: Vec<&&Budget> = budgets
+        .iter()
+        .filter(|b| b.max_growth_percent.is_some() || b.max_growth_bytes.is_some())
+        .collect();
+    if limited.is_empty() {
+        r.status = Status::Skip;
+        r.note = Some("no growth limit applies".into());
+        return;
+    }
+    let Some(g) = growth else {
+        r.status = Status::Skip;
+        r.note = Some(if baseline.is_none() {
+            "no baseline file; record one with `goaudit baseline write`".into()
+        } else {
+            "not in the baseline; record it with `goaudit baseline write`".into()
+        });
+        return;
+    };
+    for b in limited {
+        if g.delta <= 0 || g.delta.unsigned_abs() <= b.noise_floor {
+            continue;
+        }
+        let grew = g.delta.unsigned_abs();
+        let mut over = Vec::new();
+        let mut location = None;
+        if let (Some(limit), Some(pct)) = (&b.max_growth_percent, g.percent) {
+            if pct > limit.value {
+                over.push(format!("{}%", trim_float(limit.value)));
+                location = limit.location.clone();
+            }
+        } else if let (Some(limit), None) = (&b.max_growth_percent, g.percent) {
+            // Growth from an empty baseline is infinite in percent.
+            over.push(format!("{}%", trim_float(limit.value)));
+            location = limit.location.clone();
+        }
+        if let Some(limit) = &b.max_growth_bytes {
+            if grew > limit.value {
+                over.push(human_bytes(limit.value));
+                location = location.or_else(|| limit.location.clone());
+            }
+        }
+        if over.is_empty() {
+            continue;
+        }
+        let mut message = format!(
+            "grew by {} ({}, {} → {}) against the baseline, over the allowed {} (budget `{}`)",
+            human_bytes(grew),
+            g.percent.map_or("new".to_string(), |p| format!(
+                "+{}%",
+                trim_float(round1(p))
+            )),
+            human_bytes(g.baseline_size),
+            human_bytes(g.baseline_size.saturating_add(grew)),
+            over.join(" and "),
+            b.path.glob
+        );
+        let grown: Vec<String> = g
+            .modules
+            .iter()
+            .filter(|m| m.delta > 0)
+            .take(5)
+            .map(|m| {
+                let new = if m.before == 0 { " (new)" } else { "" };
+                format!("{} +{}{new}", m.name, human_bytes(m.delta.unsigned_abs()))
+            })
+            .collect();
+        if !grown.is_empty() {
+            message.push_str(&format!("; modules that grew: {}", grown.join(", ")));
+        } else if g.modules.is_empty() {
+            message.push_str("; per-module sizes unavailable (no size attribution)");
+        }
+        r.violations.push(Violation {
+            message,
+            location,
+            saving: Some(grew),
+        });
+    }
+}
+
+fn module_budget(f: Facts<'_>, budgets: &[&Budget], r: &mut RuleResult) -> Result<(), String> {
+    let caps: Vec<_> = budgets.iter().flat_map(|b| b.modules.iter()).collect();
+    if caps.is_empty() {
+        r.status = Status::Skip;
+        r.note = Some("no module budget applies".into());
+        return Ok(());
+    }
+    let Some(mods) = f.by_module else {
+        let at = caps[0]
+            .limit
+            .location
+            .as_ref()
+            .map(|l| format!(" ({l})"))
+            .unwrap_or_default();
+        return Err(format!(
+            "{}: module budgets{at} need per-module sizes, but size attribution is unavailable for this binary",
+            f.key
+        ));
+    };
+    for cap in caps {
+        let bytes = mods
+            .iter()
+            .filter(|m| m.name == cap.module)
+            .map(|m| m.bytes)
+            .sum::<u64>();
+        if bytes > cap.limit.value {
+            r.violations.push(Violation {
+                message: format!(
+                    "module {} is {}, over its budget of {} by {}",
+                    cap.module,
+                    human_bytes(bytes),
+                    human_bytes(cap.limit.value),
+                    human_bytes(bytes - cap.limit.value)
+                ),
+                location: cap.limit.location.clone(),
+                saving: Some(bytes - cap.limit.value),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Growth against the baseline, with per-module deltas when both sides have them.
+pub fn growth(f: Facts<'_>, base: &BaselineEntry) -> Growth {
+    let delta = i128::from(f.size) - i128::from(base.size);
+    let delta = i64::try_from(delta).unwrap_or(if delta > 0 { i64::MAX } else { i64::MIN });
+    let percent = (base.size > 0).then(|| delta as f64 * 100.0 / base.size as f64);
+    let mut modules = Vec::new();
+    if let Some(now) = f.by_module.filter(|_| !base.by_module.is_empty()) {
+        let mut all: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
+        for m in &base.by_module {
+            let e = all.entry(m.name.as_str()).or_default();
+            e.0 = e.0.saturating_add(m.bytes);
+        }
+        for m in now {
+            let e = all.entry(m.name.as_str()).or_default();
+            e.1 = e.1.saturating_add(m.bytes);
+        }
+        for (name, (before, after)) in all {
+            if before != after {
+                let d = i128::from(after) - i128::from(before);
+                modules.push(ModuleDelta {
+                    name: name.to_string(),
+                    before,
+                    after,
+                    delta: i64::try_from(d).unwrap_or(if d > 0 { i64::MAX } else { i64::MIN }),
+                });
+            }
+        }
+        modules.sort_by(|a, b| b.delta.cmp(&a.delta).then_with(|| a.name.cmp(&b.name)));
+    }
+    Growth {
+        baseline_size: base.size,
+        delta,
+        percent,
+        modules,
+    }
+}
+
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+/// `5` rather than `5.0`, `2.5` as is.
+pub fn trim_float(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::baseline::ModuleSize;
+    use crate::check::config::{Limit, ModuleCap, PathPattern};
+
+    fn budget(glob: &str) -> Budget {
+        Budget {
+            path: PathPattern::new(glob, None).unwrap(),
+            max_size: None,
+            max_growth_percent: None,
+            max_growth_bytes: None,
+            noise_floor: 0,
+            modules: Vec::new(),
+        }
+    }
+
+    fn named(v: &[(&str, u64)]) -> Vec<Named> {
+        v.iter()
+            .map(|(n, b)| Named {
+                name: n.to_string(),
+                bytes: *b,
+            })
+            .collect()
+    }
+
+    fn result(c: &ArtifactCheck, code: Code) -> &RuleResult {
+        c.results.iter().find(|r| r.rule == code).unwrap()
+    }
+
+    fn baseline(size: u64, mods: &[(&str, u64)]) -> Baseline {
+        Baseline::new(vec![BaselineEntry {
+            path: "dist/app".into(),
+            size,
+            by_module: mods
+                .iter()
+                .map(|(n, b)| ModuleSize {
+                    name: n.to_string(),
+                    bytes: *b,
+                })
+                .collect(),
+        }])
+    }
+
+    #[test]
+    fn audit_findings_follow_levels() {
+        let findings = vec![
+            Finding::new(Code::DynamicLink, "dynamically linked: PT_INTERP x"),
+            Finding::new(Code::CgoLinked, "crosscall2"),
+            Finding::new(Code::SymtabPresent, "symtab"),
+        ];
+        let f = Facts {
+            key: "dist/app",
+            size: 10,
+            findings: &findings,
+            by_module: None,
+        };
+        let mut p = Policy::new(None);
+        let c = evaluate(f, &p, None).unwrap();
+        assert_eq!(result(&c, Code::DynamicLink).status, Status::Warn);
+        assert_eq!(result(&c, Code::SymtabPresent).status, Status::Skip);
+        assert_eq!(result(&c, Code::VcsDirty).status, Status::Pass);
+        assert_eq!(result(&c, Code::SizeBudget).status, Status::Skip);
+        p.set(Code::DynamicLink, Level::Deny);
+        p.set(Code::CgoLinked, Level::Allow);
+        let c = evaluate(f, &p, None).unwrap();
+        let r = result(&c, Code::DynamicLink);
+        assert_eq!(r.status, Status::Fail);
+        assert!(r.violations[0].message.contains("PT_INTERP"));
+        assert_eq!(result(&c, Code::CgoLinked).status, Status::Skip);
+    }
+
+    #[test]
+    fn size_budget_fails_over_and_passes_at_limit() {
+        let mut b = budget("dist/*");
+        b.max_size = Some(Limit {
+            value: 1000,
+            location: None,
+        });
+        let mut p = Policy::new(None);
+        p.budgets.push(b);
+        let f = |size| Facts {
+            key: "dist/app",
+            size,
+            findings: &[],
+            by_module: None,
+        };
+        let c = evaluate(f(1000), &p, None).unwrap();
+        assert_eq!(result(&c, Code::SizeBudget).status, Status::Pass);
+        assert_eq!(c.max_size, Some(1000));
+        let c = evaluate(f(1001), &p, None).unwrap();
+        let r = result(&c, Code::SizeBudget);
+        assert_eq!(r.status, Status::Fail);
+        assert!(r.violations[0].message.contains("over its budget"));
+        // Outside the glob the budget does not apply.
+        let other = Facts {
+            key: "dist/sub/app",
+            ..f(5000)
+        };
+        let c = evaluate(other, &p, None).unwrap();
+        assert_eq!(result(&c, Code::SizeBudget).status, Status::Skip);
+    }
+
+    #[test]
+    fn growth_names_the_modules_that_grew() {
+        let mut b = budget("**");
+        b.max_growth_percent = Some(Limit {
+            value: 5.0,
+            location: None,
+        });
+        b.noise_floor = 100;
+        let mut p = Policy::new(None);
+        p.budgets.push(b);
+        let base = baseline(10_000, &[("std", 8_000), ("example.com/app", 2_000)]);
+        let now = named(&[
+            ("std", 8_300),
+            ("example.com/app", 1_900),
+            ("github.com/dep/big", 2_000),
+        ]);
+        let f = Facts {
+            key: "dist/app",
+            size: 12_200,
+            findings: &[],
+            by_module: Some(&now),
+        };
+        let c = evaluate(f, &p, Some(&base)).unwrap();
+        let g = c.growth.as_ref().unwrap();
+        assert_eq!(g.delta, 2_200);
+        assert_eq!(g.modules[0].name, "github.com/dep/big");
+        assert_eq!(g.modules[0].delta, 2_000);
+        assert_eq!(g.modules.last().unwrap().delta, -100);
+        let r = result(&c, Code::SizeGrowth);
+        assert_eq!(r.status, Status::Fail);
+        let m = &r.violations[0].message;
+        assert!(m.contains("+22%"), "{m}");
+        assert!(m.contains("github.com/dep/big +2.0 KiB (new)"), "{m}");
+        assert!(m.contains("std +300 B"), "{m}");
+        assert!(!m.contains("example.com/app"), "{m}");
+
+        // Below the noise floor nothing fails, whatever the percentage.
+        let small = Facts { size: 10_090, ..f };
+        let c = evaluate(small, &p, Some(&base)).unwrap();
+        assert_eq!(result(&c, Code::SizeGrowth).status, Status::Pass);
+        // Shrinking passes.
+        let c = evaluate(Facts { size: 9_000, ..f }, &p, Some(&base)).unwrap();
+        assert_eq!(result(&c, Code::SizeGrowth).status, Status::Pass);
+        // No baseline: skipped with the way to record one.
+        let c = evaluate(f, &p, None).unwrap();
+        let r = result(&c, Code::SizeGrowth);
+        assert_eq!(r.status, Status::Skip);
+        assert!(r.note.as_ref().unwrap().contains("baseline write"));
+    }
+
+    #[test]
+    fn growth_in_bytes_and_warn_level() {
+        let mut b = budget("**");
+        b.max_growth_bytes = Some(Limit {
+            value: 500,
+            location: None,
+        });
+        let mut p = Policy::new(None);
+        p.budgets.push(b);
+        p.set(Code::SizeGrowth, Level::Warn);
+        let base = baseline(100_000, &[]);
+        let f = Facts {
+            key: "dist/app",
+            size: 100_501,
+            findings: &[],
+            by_module: None,
+        };
+        let c = evaluate(f, &p, Some(&base)).unwrap();
+        let r = result(&c, Code::SizeGrowth);
+        assert_eq!(r.status, Status::Warn);
+        assert!(r.violations[0].message.contains("over the allowed 500 B"));
+        let c = evaluate(Facts { size: 100_500, ..f }, &p, Some(&base)).unwrap();
+        assert_eq!(result(&c, Code::SizeGrowth).status, Status::Pass);
+    }
+
+    #[test]
+    fn module_budget_uses_attribution_or_errors() {
+        let mut b = budget("**");
+        b.modules.push(ModuleCap {
+            module: "github.com/dep/big".into(),
+            limit: Limit {
+                value: 1_000,
+                location: None,
+            },
+        });
+        let mut p = Policy::new(None);
+        p.budgets.push(b);
+        let now = named(&[("std", 8_000), ("github.com/dep/big", 1_500)]);
+        let f = Facts {
+            key: "dist/app",
+            size: 9_500,
+            findings: &[],
+            by_module: Some(&now),
+        };
+        let c = evaluate(f, &p, None).unwrap();
+        let r = result(&c, Code::ModuleBudget);
+        assert_eq!(r.status, Status::Fail);
+        assert!(
+            r.violations[0]
+                .message
+                .contains("module github.com/dep/big is 1.5 KiB")
+        );
+        let ok = named(&[("std", 8_000), ("github.com/dep/big", 1_000)]);
+        let c = evaluate(
+            Facts {
+                by_module: Some(&ok),
+                ..f
+            },
+            &p,
+            None,
+        )
+        .unwrap();
+        assert_eq!(result(&c, Code::ModuleBudget).status, Status::Pass);
+        let e = evaluate(
+            Facts {
+                by_module: None,
+                ..f
+            },
+            &p,
+            None,
+        )
+        .unwrap_err();
+        assert!(e.contains("size attribution is unavailable"), "{e}");
+        // Allowed: not evaluated, so no error.
+        p.set(Code::ModuleBudget, Level::Allow);
+        assert!(
+            evaluate(
+                Facts {
+                    by_module: None,
+                    ..f
+                },
+                &p,
+                None
+            )
+            .is_ok()
+        );
+    }
+}

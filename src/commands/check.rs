@@ -1,0 +1,572 @@
+//! `goaudit check [PATH...]`: evaluate the policy, render it, exit 0/1/2.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use super::audit::{FileError, audit_file};
+use super::{Exit, report_error};
+use crate::audit::Artifact;
+use crate::check::baseline::{self, Baseline};
+use crate::check::config::{self, Budget, Config, Level, Limit, PathPattern};
+use crate::check::rules::{self, Facts, Policy};
+use crate::check::{CheckReport, RuleSummary};
+use crate::error::Error;
+use crate::finding::Code;
+use crate::input::{self, Entry};
+use crate::render::json::InputError;
+use crate::render::{self, ColorChoice, Style};
+
+/// Output formats of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckFormat {
+    /// Readable report (plus GitHub annotations and a job summary under GITHUB_ACTIONS=true).
+    Human,
+    /// One JSON document.
+    Json,
+    /// A GitHub-flavoured markdown table.
+    Markdown,
+    /// GitHub Actions workflow commands (`::error`, `::warning`).
+    Github,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// JUnit XML: one testcase per artifact and rule.
+    Junit,
+}
+
+/// `goaudit check [PATH...]`
+#[derive(Debug, Args, Clone)]
+pub struct CheckArgs {
+    /// Binaries or directories to check; default: the `paths` and `[[budget]]` paths of
+    /// goaudit.toml.
+    pub paths: Vec<PathBuf>,
+    /// Config file; default: the first goaudit.toml, .goaudit.toml or
+    /// .config/goaudit.toml found walking up from the current directory.
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Baseline file; default: `baseline` in the config, else .goaudit/baseline.json.
+    #[arg(long, value_name = "PATH")]
+    pub baseline: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: CheckFormat,
+    /// Fail unless every binary is statically linked (deny dynamic-link).
+    #[arg(long)]
+    pub require_static: bool,
+    /// Fail when runtime/cgo is linked (deny cgo-linked, cgo-resolver, cgo-os-user).
+    #[arg(long)]
+    pub no_cgo: bool,
+    /// Size budget for every checked binary, e.g. 12MiB, 12.5MB, 800KiB.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size_arg)]
+    pub max_size: Option<u64>,
+    /// Allowed growth against the baseline for every checked binary, in percent.
+    #[arg(long, value_name = "PERCENT", value_parser = parse_percent_arg)]
+    pub max_growth: Option<f64>,
+    /// Set a rule to deny (repeatable).
+    #[arg(long, value_name = "RULE", value_parser = parse_rule_arg)]
+    pub deny: Vec<Code>,
+    /// Set a rule to warn (repeatable).
+    #[arg(long, value_name = "RULE", value_parser = parse_rule_arg)]
+    pub warn: Vec<Code>,
+    /// Set a rule to allow (repeatable).
+    #[arg(long, value_name = "RULE", value_parser = parse_rule_arg)]
+    pub allow: Vec<Code>,
+    /// Report violations but exit 0 (errors still exit 2).
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Run as a git pre-push hook: honour GOAUDIT_SKIP=1, read the pushed refs from
+    /// stdin when it is not a terminal.
+    #[arg(long)]
+    pub hook: bool,
+    /// When to colour human output.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+}
+
+fn parse_size_arg(s: &str) -> Result<u64, String> {
+    config::parse_size(s)
+}
+
+fn parse_percent_arg(s: &str) -> Result<f64, String> {
+    let t = s.trim().trim_end_matches('%');
+    match t.parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err(format!(
+            "invalid percentage {s:?}: expected a non-negative number such as 5 or 2.5"
+        )),
+    }
+}
+
+fn parse_rule_arg(s: &str) -> Result<Code, String> {
+    Code::from_id(s).ok_or_else(|| {
+        let ids: Vec<&str> = Code::ALL.iter().map(|c| c.id()).collect();
+        format!("unknown rule {s:?}, expected one of {}", ids.join(", "))
+    })
+}
+
+/// An audited file and the key reports and budgets use for it.
+#[derive(Debug)]
+pub(crate) struct Target {
+    /// Path relative to the config root, `/`-separated (as given when outside the root).
+    pub key: String,
+    /// The audit.
+    pub artifact: Artifact,
+}
+
+/// The config (if any) and the directory paths are relative to.
+pub(crate) struct Setup {
+    pub cfg: Option<Config>,
+    pub root: PathBuf,
+}
+
+/// Load `--config` or discover one from the current directory.
+pub(crate) fn setup(explicit: Option<&Path>) -> Result<Setup, Error> {
+    let cwd = std::env::current_dir().map_err(|source| Error::Io {
+        path: PathBuf::from("."),
+        source,
+    })?;
+    let file = match explicit {
+        Some(p) => Some(p.to_path_buf()),
+        None => config::discover(&cwd),
+    };
+    let cfg = file.as_deref().map(config::load).transpose()?;
+    let root = cfg.as_ref().map_or(cwd, |c| c.root.clone());
+    Ok(Setup { cfg, root })
+}
+
+/// Audit the PATHs given, or else the config's patterns. Errors are printed to `err`
+/// and returned for the report.
+pub(crate) fn collect(
+    paths: &[PathBuf],
+    s: &Setup,
+    err: &mut dyn Write,
+) -> Result<(Vec<Target>, Vec<InputError>), Error> {
+    let mut files: Vec<(PathBuf, bool)> = Vec::new();
+    let mut errors = Vec::new();
+    let mut fail = |e: Error, errors: &mut Vec<InputError>, path: String| {
+        report_error(err, &e);
+        errors.push(InputError {
+            path,
+            error: e.to_string(),
+        });
+    };
+    if !paths.is_empty() {
+        for entry in input::expand(paths) {
+            match entry {
+                Entry::File { path, explicit } => files.push((path, explicit)),
+                Entry::OciLayout(p) => {
+                    let e = Error::Unsupported {
+                        path: p.clone(),
+                        what: "OCI image layouts are not supported by check yet".into(),
+                    };
+                    fail(e, &mut errors, p.display().to_string());
+                }
+                Entry::Error(e) => {
+                    let p = e.to_string();
+                    fail(e, &mut errors, p);
+                }
+            }
+        }
+    } else {
+        let Some(cfg) = &s.cfg else {
+            return Err(Error::Usage(
+                "no PATH given and no goaudit.toml found; name the binaries (`goaudit check ./bin/app`) or write a goaudit.toml (see docs/check.md)".into(),
+            ));
+        };
+        let patterns: Vec<&PathPattern> = cfg
+            .paths
+            .iter()
+            .chain(cfg.budgets.iter().map(|b| &b.path))
+            .collect();
+        if patterns.is_empty() {
+            return Err(Error::Usage(format!(
+                "{}: no `paths` and no [[budget]] entries, so nothing to check; add `paths = [\"bin/*\"]` or name the binaries",
+                cfg.display
+            )));
+        }
+        for p in patterns {
+            let found = expand_pattern(&s.root, p);
+            if found.is_empty() {
+                let at = p
+                    .location
+                    .as_ref()
+                    .map_or(cfg.display.clone(), |l| l.to_string());
+                fail(
+                    Error::Usage(format!(
+                        "{at}: {:?} matches no file; build the artifacts before running check",
+                        p.glob
+                    )),
+                    &mut errors,
+                    p.glob.clone(),
+                );
+            }
+            for f in found {
+                files.push((f, !p.is_glob()));
+            }
+        }
+    }
+
+    let mut seen: Vec<PathBuf> = Vec::new();
+    let mut targets = Vec::new();
+    for (path, explicit) in files {
+        let canon = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        if seen.contains(&canon) {
+            continue;
+        }
+        seen.push(canon.clone());
+        let key = key_for(&path, &canon, &s.root);
+        match audit_file(&path, &key) {
+            Ok(artifact) => targets.push(Target { key, artifact }),
+            Err(FileError::Skip) if !explicit => {}
+            Err(FileError::Skip) => fail(
+                Error::Unsupported {
+                    path: path.clone(),
+                    what: "not a Go binary".into(),
+                },
+                &mut errors,
+                key,
+            ),
+            Err(FileError::Fail(e)) => fail(e, &mut errors, key),
+        }
+    }
+    Ok((targets, errors))
+}
+
+/// `/`-separated path relative to `root` when the file is under it, else as given.
+fn key_for(given: &Path, canon: &Path, root: &Path) -> String {
+    let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    match canon.strip_prefix(&root) {
+        Ok(rel) => rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/"),
+        Err(_) => given.to_string_lossy().replace('\\', "/"),
+    }
+}
+
+/// Files under `root` matching a pattern: a literal path as is (when it exists), a glob
+/// by walking only the directory before its first wildcard.
+fn expand_pattern(root: &Path, p: &PathPattern) -> Vec<PathBuf> {
+    if !p.is_glob() {
+        let f = root.join(&p.glob);
+        return if f.is_file() { vec![f] } else { Vec::new() };
+    }
+    let mut base = PathBuf::new();
+    for comp in p.glob.split('/') {
+        if comp.contains(['*', '?', '[', '{']) {
+            break;
+        }
+        base.push(comp);
+    }
+    let mut out = Vec::new();
+    let mut stack = vec![root.join(&base)];
+    // A glob such as `**/api` must not wander forever: cap the walk.
+    let mut budget = 200_000usize;
+    while let Some(dir) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut entries: Vec<_> = rd.filter_map(|e| e.ok()).collect();
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            budget = budget.saturating_sub(1);
+            if budget == 0 {
+                return out;
+            }
+            let path = e.path();
+            let Ok(ft) = e.file_type() else { continue };
+            if ft.is_dir() {
+                if e.file_name() != ".git" {
+                    stack.push(path);
+                }
+            } else if let Ok(rel) = path.strip_prefix(root) {
+                let rel = rel.to_string_lossy().replace('\\', "/");
+                if p.matcher.is_match(&rel) && path.is_file() {
+                    out.push(path);
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Apply the command-line rule flags; a rule given two levels is a usage error.
+fn apply_flags(args: &CheckArgs, policy: &mut Policy) -> Result<(), Error> {
+    let mut set: Vec<(Code, Level, &str)> = Vec::new();
+    if args.require_static {
+        set.push((Code::DynamicLink, Level::Deny, "--require-static"));
+    }
+    if args.no_cgo {
+        for c in [Code::CgoLinked, Code::CgoResolver, Code::CgoOsUser] {
+            set.push((c, Level::Deny, "--no-cgo"));
+        }
+    }
+    for &c in &args.deny {
+        set.push((c, Level::Deny, "--deny"));
+    }
+    for &c in &args.warn {
+        set.push((c, Level::Warn, "--warn"));
+    }
+    for &c in &args.allow {
+        set.push((c, Level::Allow, "--allow"));
+    }
+    for (i, (c, l, flag)) in set.iter().enumerate() {
+        if let Some((_, l2, flag2)) = set[..i].iter().find(|(c2, l2, _)| c2 == c && l2 != l) {
+            return Err(Error::Usage(format!(
+                "rule {c} is set to {} by {flag2} and to {} by {flag}",
+                l2.name(),
+                l.name()
+            )));
+        }
+        policy.set(*c, *l);
+    }
+    if args.max_size.is_some() || args.max_growth.is_some() {
+        policy.budgets.push(Budget {
+            path: PathPattern::new("**", None)?,
+            max_size: args.max_size.map(|v| Limit {
+                value: v,
+                location: None,
+            }),
+            max_growth_percent: args.max_growth.map(|v| Limit {
+                value: v,
+                location: None,
+            }),
+            max_growth_bytes: None,
+            noise_floor: 0,
+            modules: Vec::new(),
+        });
+    }
+    Ok(())
+}
+
+/// What the pre-push hook learnt from git's stdin.
+#[derive(Debug, PartialEq, Eq)]
+enum Push {
+    /// Refs are being updated: check.
+    Updates,
+    /// Only deletions: nothing is being shipped.
+    DeletesOnly,
+}
+
+/// git writes `<local ref> <local sha> <remote ref> <remote sha>` lines; a local sha of
+/// all zeros is a deletion. lefthook leaves a terminal on stdin, so it is read only when
+/// it is not one (otherwise the hook would wait forever).
+fn read_pre_push_stdin() -> Push {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return Push::Updates;
+    }
+    let mut text = String::new();
+    let _ = stdin.lock().take(1 << 20).read_to_string(&mut text);
+    classify_push(&text)
+}
+
+fn classify_push(text: &str) -> Push {
+    let mut any = false;
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        any = true;
+        let local_sha = line.split_whitespace().nth(1).unwrap_or("");
+        if local_sha.is_empty() || local_sha.bytes().any(|b| b != b'0') {
+            return Push::Updates;
+        }
+    }
+    if any {
+        Push::DeletesOnly
+    } else {
+        Push::Updates
+    }
+}
+
+/// Run the check.
+pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io::Result<Exit> {
+    if args.hook {
+        if std::env::var("GOAUDIT_SKIP").is_ok_and(|v| v == "1") {
+            writeln!(err, "goaudit: GOAUDIT_SKIP=1 set, skipping the check")?;
+            return Ok(Exit::Ok);
+        }
+        if read_pre_push_stdin() == Push::DeletesOnly {
+            writeln!(err, "goaudit: the push only deletes refs, nothing to check")?;
+            return Ok(Exit::Ok);
+        }
+    }
+    let fail = |err: &mut dyn Write, e: Error| {
+        report_error(err, &e);
+        Ok(Exit::Error)
+    };
+    let s = match setup(args.config.as_deref()) {
+        Ok(s) => s,
+        Err(e) => return fail(err, e),
+    };
+    let mut policy = Policy::new(s.cfg.as_ref());
+    if let Err(e) = apply_flags(args, &mut policy) {
+        return fail(err, e);
+    }
+
+    let baseline_path = args
+        .baseline
+        .clone()
+        .or_else(|| s.cfg.as_ref().and_then(|c| c.baseline.clone()))
+        .unwrap_or_else(|| s.root.join(config::DEFAULT_BASELINE));
+    let baseline: Option<Baseline> = match baseline::read(&baseline_path) {
+        Ok(None) if args.baseline.is_some() => {
+            return fail(
+                err,
+                Error::Usage(format!(
+                    "{}: baseline not found; write one with `goaudit baseline write`",
+                    baseline_path.display()
+                )),
+            );
+        }
+        Ok(b) => b,
+        Err(e) => return fail(err, e),
+    };
+
+    let (targets, mut errors) = match collect(&args.paths, &s, err) {
+        Ok(t) => t,
+        Err(e) => return fail(err, e),
+    };
+    if targets.is_empty() && errors.is_empty() {
+        return fail(
+            err,
+            Error::Usage("no Go binaries found in the given PATHs".into()),
+        );
+    }
+
+    let mut checks = Vec::new();
+    for t in &targets {
+        match rules::evaluate(Facts::of(&t.key, &t.artifact), &policy, baseline.as_ref()) {
+            Ok(c) => checks.push(c),
+            Err(msg) => {
+                writeln!(err, "goaudit: {msg}")?;
+                errors.push(InputError {
+                    path: t.key.clone(),
+                    error: msg,
+                });
+            }
+        }
+    }
+    let rules_used = Code::ALL
+        .iter()
+        .map(|&c| {
+            let st = policy.setting(c);
+            RuleSummary {
+                id: c,
+                level: st.level,
+                description: c.description(),
+                location: st.location,
+            }
+        })
+        .collect();
+    let report = CheckReport::new(
+        s.cfg.as_ref().map(|c| c.display.clone()),
+        baseline
+            .as_ref()
+            .map(|_| display_path(&baseline_path, &s.root)),
+        rules_used,
+        checks,
+        errors,
+    );
+
+    match args.format {
+        CheckFormat::Human => {
+            let style = Style::for_stdout(args.color);
+            crate::check::human::write(out, &report, &style)?;
+            if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+                render::github::write(out, &report, render::github::ANNOTATION_LIMIT)?;
+                if let Some(path) =
+                    std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())
+                {
+                    if let Err(e) = append_summary(Path::new(&path), &report) {
+                        writeln!(
+                            err,
+                            "goaudit: warning: cannot append to GITHUB_STEP_SUMMARY {}: {e}",
+                            Path::new(&path).display()
+                        )?;
+                    }
+                }
+            }
+        }
+        CheckFormat::Json => crate::check::write_json(out, &report)?,
+        CheckFormat::Markdown => render::markdown::write(out, &report)?,
+        CheckFormat::Github => {
+            render::github::write(out, &report, render::github::ANNOTATION_LIMIT)?
+        }
+        CheckFormat::Sarif => render::sarif::write(out, &report)?,
+        CheckFormat::Junit => render::junit::write(out, &report)?,
+    }
+
+    if !report.errors.is_empty() {
+        return Ok(Exit::Error);
+    }
+    if report.summary.failures > 0 {
+        if args.hook {
+            writeln!(
+                err,
+                "goaudit: push blocked: {} deny-level violation(s); fix them, or skip once with GOAUDIT_SKIP=1 git push",
+                report.summary.failures
+            )?;
+        }
+        if !args.exit_zero {
+            return Ok(Exit::Policy);
+        }
+    }
+    Ok(Exit::Ok)
+}
+
+fn display_path(p: &Path, root: &Path) -> String {
+    p.strip_prefix(root)
+        .unwrap_or(p)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+fn append_summary(path: &Path, report: &CheckReport) -> std::io::Result<()> {
+    let mut buf = Vec::new();
+    render::markdown::write(&mut buf, report)?;
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)?;
+    f.write_all(&buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pre_push_stdin_deletions_only() {
+        let z = "0".repeat(40);
+        let a = "a".repeat(40);
+        assert_eq!(
+            classify_push(&format!("(delete) {z} refs/heads/x {a}\n")),
+            Push::DeletesOnly
+        );
+        assert_eq!(
+            classify_push(&format!("refs/heads/main {a} refs/heads/main {z}\n")),
+            Push::Updates
+        );
+        assert_eq!(classify_push(""), Push::Updates);
+    }
+
+    #[test]
+    fn flag_parsers() {
+        assert_eq!(parse_size_arg("12MiB"), Ok(12 << 20));
+        assert!(parse_size_arg("12 megs").is_err());
+        assert_eq!(parse_percent_arg("5%"), Ok(5.0));
+        assert!(parse_percent_arg("-1").is_err());
+        assert_eq!(parse_rule_arg("cgo-linked"), Ok(Code::CgoLinked));
+        assert!(parse_rule_arg("cgo").unwrap_err().contains("dynamic-link"));
+    }
+
+    #[test]
+    fn star_star_matches_everything() {
+        let p = PathPattern::new("**", None).unwrap();
+        assert!(p.matcher.is_match("a"));
+        assert!(p.matcher.is_match("a/b/c"));
+        assert!(p.matcher.is_match("/abs/path"));
+    }
+}
