@@ -75,6 +75,13 @@ pub struct AuditArgs {
     /// Output options.
     #[command(flatten)]
     pub output: OutputArgs,
+    /// Images: cap on decompressed bytes read from one archive (decompression-bomb guard).
+    #[arg(long, value_name = "SIZE", default_value = "8GiB")]
+    pub max_decompressed: bytesize::ByteSize,
+    /// Images: largest single ELF file held in memory for analysis; bigger ones are
+    /// counted but not audited.
+    #[arg(long, value_name = "SIZE", default_value = "1GiB")]
+    pub max_file_buffer: bytesize::ByteSize,
 }
 
 /// `goaudit buildinfo PATH...`

@@ -38,6 +38,14 @@ pub enum Code {
     SizeGrowth,
     /// A module exceeds its per-module budget.
     ModuleBudget,
+    /// An image ships libc and its closure because a Go binary is dynamically linked.
+    CgoLibcClosure,
+    /// An image config (Cmd, Entrypoint, Env) pulls in store paths its contents do not.
+    ConfigReferencesExtraClosure,
+    /// An image holds two Go binaries built from the same main module.
+    DuplicateGoMainModule,
+    /// A Go binary in an image keeps its symbol table or DWARF.
+    SymbolsNotStripped,
 }
 
 impl Code {
@@ -56,6 +64,10 @@ impl Code {
         Code::SizeBudget,
         Code::SizeGrowth,
         Code::ModuleBudget,
+        Code::CgoLibcClosure,
+        Code::ConfigReferencesExtraClosure,
+        Code::DuplicateGoMainModule,
+        Code::SymbolsNotStripped,
     ];
 
     /// The kebab-case id.
@@ -74,6 +86,10 @@ impl Code {
             Code::SizeBudget => "size-budget",
             Code::SizeGrowth => "size-growth",
             Code::ModuleBudget => "module-budget",
+            Code::CgoLibcClosure => "cgo-libc-closure",
+            Code::ConfigReferencesExtraClosure => "config-references-extra-closure",
+            Code::DuplicateGoMainModule => "duplicate-go-main-module",
+            Code::SymbolsNotStripped => "symbols-not-stripped",
         }
     }
 
@@ -104,6 +120,18 @@ impl Code {
             Code::SizeBudget => "the file is larger than its size budget",
             Code::SizeGrowth => "the file grew more than allowed against the baseline",
             Code::ModuleBudget => "a module is larger than its budget",
+            Code::CgoLibcClosure => {
+                "an image ships libc and its closure because a Go binary is dynamically linked"
+            }
+            Code::ConfigReferencesExtraClosure => {
+                "the image config references store paths that the image contents do not"
+            }
+            Code::DuplicateGoMainModule => {
+                "the image holds two Go binaries built from the same main module"
+            }
+            Code::SymbolsNotStripped => {
+                "a Go binary in the image keeps its symbol table or DWARF (build with -ldflags='-s -w')"
+            }
         }
     }
 }

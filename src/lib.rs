@@ -22,6 +22,7 @@ pub mod commands;
 pub mod error;
 pub mod finding;
 pub mod go;
+pub mod image;
 pub mod input;
 pub mod render;
 pub mod shrink;

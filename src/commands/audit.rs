@@ -20,6 +20,13 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
     }
     let style = Style::for_stdout(args.output.color);
     let mut artifacts = Vec::new();
+    let mut images: Vec<crate::image::ImageReport> = Vec::new();
+    // Input order of binaries (false) and images (true), for JSON.
+    let mut order: Vec<(bool, usize)> = Vec::new();
+    let image_opts = crate::image::Options {
+        max_decompressed: args.max_decompressed.as_u64(),
+        max_file: args.max_file_buffer.as_u64(),
+    };
     let mut errors = Vec::new();
     let mut skipped = 0usize;
     let mut fail = |e: Error, errors: &mut Vec<InputError>, path: String| {
@@ -36,19 +43,47 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
                 let path = error_path(&e);
                 fail(e, &mut errors, path);
             }
-            Entry::OciLayout(p) => {
-                let e = Error::Unsupported {
-                    path: p.clone(),
-                    what: "OCI image layouts are not supported yet".into(),
-                };
-                fail(e, &mut errors, p.display().to_string());
+            Entry::OciLayout(p) => match crate::image::read(&p, &image_opts) {
+                Ok(found) => {
+                    for r in found {
+                        if !args.output.json {
+                            if !order.is_empty() {
+                                writeln!(out)?;
+                            }
+                            render::image::write_image(out, &r, &style)?;
+                        }
+                        order.push((true, images.len()));
+                        images.push(r);
+                    }
+                }
+                Err(e) => fail(e, &mut errors, p.display().to_string()),
+            },
+            // Archives (tar, gzip, zstd by content) are container images.
+            Entry::File { path, explicit } if crate::image::looks_like_archive(&path) => {
+                match crate::image::read(&path, &image_opts) {
+                    Ok(found) => {
+                        for r in found {
+                            if !args.output.json {
+                                if !order.is_empty() {
+                                    writeln!(out)?;
+                                }
+                                render::image::write_image(out, &r, &style)?;
+                            }
+                            order.push((true, images.len()));
+                            images.push(r);
+                        }
+                    }
+                    Err(Error::Unsupported { .. }) if !explicit => skipped += 1,
+                    Err(e) => fail(e, &mut errors, path.display().to_string()),
+                }
             }
             Entry::File { path, explicit } => {
                 let label = path.display().to_string();
                 match audit_file(&path, &label) {
                     Ok(a) => {
+                        order.push((false, artifacts.len()));
                         if !args.output.json {
-                            if !artifacts.is_empty() {
+                            if order.len() > 1 {
                                 writeln!(out)?;
                             }
                             render::text::write_artifact(out, &a, &style)?;
@@ -70,8 +105,23 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
         }
     }
 
-    if args.output.json {
+    if args.output.json && !images.is_empty() {
+        let mixed: Vec<render::json::AnyArtifact<'_>> = order
+            .iter()
+            .map(|&(img, i)| {
+                if img {
+                    render::json::AnyArtifact::Image(&images[i])
+                } else {
+                    render::json::AnyArtifact::Binary(&artifacts[i])
+                }
+            })
+            .collect();
+        render::json::write_audit_mixed(out, &mixed, &errors)?;
+    } else if args.output.json {
         render::json::write_audit(out, &artifacts, &errors)?;
+    } else if images.len() > 1 {
+        writeln!(out)?;
+        render::image::write_comparison(out, &images)?;
     } else if skipped > 0 || artifacts.len() > 1 {
         writeln!(out)?;
         writeln!(

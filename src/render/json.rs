@@ -8,13 +8,13 @@ use crate::audit::{Artifact, SCHEMA_VERSION};
 
 /// The top-level JSON document of an audit.
 #[derive(Debug, Serialize)]
-pub struct Document<'a> {
+pub struct Document<'a, A: Serialize = Artifact> {
     /// Bumped only on breaking changes.
     pub schema_version: u32,
     /// goaudit's own name and version.
     pub tool: Tool,
     /// One entry per audited artifact.
-    pub artifacts: &'a [Artifact],
+    pub artifacts: &'a [A],
     /// Inputs that could not be audited: `{path, error}`.
     pub errors: &'a [InputError],
 }
@@ -51,6 +51,33 @@ pub struct InputError {
 pub fn write_audit(
     w: &mut dyn Write,
     artifacts: &[Artifact],
+    errors: &[InputError],
+) -> std::io::Result<()> {
+    let doc = Document {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool::this(),
+        artifacts,
+        errors,
+    };
+    serde_json::to_writer_pretty(&mut *w, &doc)?;
+    writeln!(w)
+}
+
+/// One entry of `artifacts` when binaries and images are mixed: each serialises as its
+/// own report (`kind: "binary"` or `kind: "image"`).
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum AnyArtifact<'a> {
+    /// A binary's audit.
+    Binary(&'a Artifact),
+    /// An image's report.
+    Image(&'a crate::image::ImageReport),
+}
+
+/// Write the audit document with binaries and images in input order.
+pub fn write_audit_mixed(
+    w: &mut dyn Write,
+    artifacts: &[AnyArtifact<'_>],
     errors: &[InputError],
 ) -> std::io::Result<()> {
     let doc = Document {

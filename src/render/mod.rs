@@ -4,6 +4,7 @@
 //! into a buffer and `--json` keeps stdout free of anything else.
 
 pub mod github;
+pub mod image;
 pub mod json;
 pub mod junit;
 pub mod markdown;

@@ -1,0 +1,734 @@
+//! Finding images and their layer blobs in an input, by content.
+//!
+//! An input is a directory (an OCI layout) or a file holding a tar, plain or compressed
+//! with gzip or zstd. Inside the tar, `manifest.json` makes it a docker-archive (legacy,
+//! skopeo's `<diffid>.tar` with symlinked `<id>/layer.tar`, Docker 25+'s OCI layout with
+//! a `manifest.json`, Nix dockerTools' `result`); `oci-layout` plus `index.json` without
+//! a `manifest.json` makes it an OCI archive.
+//!
+//! A compressed outer tar cannot be read at an offset, so it is read twice: a first pass
+//! keeps the member list and the small JSON members, a second streams each wanted layer
+//! member through [`layers::scan`]. Nothing is written to disk and no layer is held
+//! whole in memory.
+
+use std::cell::Cell;
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::Options;
+use super::layers::{self, LayerScan};
+use crate::error::{Error, Result};
+
+/// A JSON member bigger than this is not a manifest, index or config.
+const SMALL_MAX: u64 = 16 << 20;
+/// Total bytes of JSON members kept from one archive.
+const SMALL_TOTAL: u64 = 256 << 20;
+/// Nested image indexes deeper than this are refused (a hostile index could loop).
+const MAX_INDEX_DEPTH: usize = 4;
+/// Symlink and hard-link hops followed when resolving an outer-tar member.
+const MAX_HOPS: usize = 16;
+
+/// How a stream is compressed, from its magic bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    /// Plain.
+    None,
+    /// gzip (`1f 8b`).
+    Gzip,
+    /// zstd (`28 b5 2f fd`).
+    Zstd,
+}
+
+impl Compression {
+    /// `none`, `gzip` or `zstd`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Compression::None => "none",
+            Compression::Gzip => "gzip",
+            Compression::Zstd => "zstd",
+        }
+    }
+
+    fn sniff(head: &[u8]) -> Compression {
+        if head.starts_with(&[0x1f, 0x8b]) {
+            Compression::Gzip
+        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            Compression::Zstd
+        } else {
+            Compression::None
+        }
+    }
+}
+
+/// Wrap `r` in the decompressor its first bytes call for.
+pub fn decompress<'a, R: Read + 'a>(mut r: R) -> io::Result<(Compression, Box<dyn Read + 'a>)> {
+    let mut head = [0u8; 4];
+    let n = read_up_to(&mut r, &mut head)?;
+    let c = Compression::sniff(&head[..n]);
+    let r = io::Cursor::new(head[..n].to_vec()).chain(r);
+    let out: Box<dyn Read + 'a> = match c {
+        Compression::None => Box::new(r),
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(r)),
+        Compression::Zstd => Box::new(
+            ruzstd::decoding::StreamingDecoder::new(r)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("zstd: {e}")))?,
+        ),
+    };
+    Ok((c, out))
+}
+
+fn read_up_to(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// A reader that fails once more than the budget's bytes have come through it.
+///
+/// The budget is shared (a `Cell`) so that all layers of an input draw on one limit.
+pub struct Capped<'b, R> {
+    inner: R,
+    left: &'b Cell<u64>,
+    limit: u64,
+}
+
+impl<R> std::fmt::Debug for Capped<'_, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Capped")
+            .field("left", &self.left.get())
+            .finish()
+    }
+}
+
+impl<R> std::fmt::Debug for HashRead<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HashRead")
+            .field("count", &self.count)
+            .finish()
+    }
+}
+
+impl<'b, R> Capped<'b, R> {
+    /// Draw on `left`, reporting `limit` in the error.
+    pub fn new(inner: R, left: &'b Cell<u64>, limit: u64) -> Self {
+        Capped { inner, left, limit }
+    }
+}
+
+impl<R: Read> Read for Capped<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let left = self.left.get();
+        if n as u64 > left {
+            return Err(io::Error::other(format!(
+                "decompressed size exceeds the limit of {} (--max-decompressed); a decompression bomb or a bigger image than allowed",
+                crate::render::human_bytes(self.limit)
+            )));
+        }
+        self.left.set(left - n as u64);
+        Ok(n)
+    }
+}
+
+/// A reader that hashes and counts what passes through it.
+pub struct HashRead<R> {
+    inner: R,
+    hasher: Sha256,
+    count: u64,
+}
+
+impl<R: Read> HashRead<R> {
+    /// Start hashing `inner`.
+    pub fn new(inner: R) -> Self {
+        HashRead {
+            inner,
+            hasher: Sha256::new(),
+            count: 0,
+        }
+    }
+
+    /// `sha256:<hex>` and the byte count so far.
+    pub fn finish(self) -> (String, u64) {
+        (
+            format!("sha256:{}", hex(&self.hasher.finalize())),
+            self.count,
+        )
+    }
+}
+
+impl<R: Read> Read for HashRead<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.count += n as u64;
+        Ok(n)
+    }
+}
+
+/// Lowercase hex.
+pub fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// `sha256:<hex>` of a byte string.
+pub fn sha256_digest(b: &[u8]) -> String {
+    format!("sha256:{}", hex(&Sha256::digest(b)))
+}
+
+/// A member of the outer tar.
+#[derive(Debug, Clone)]
+enum Member {
+    File,
+    Symlink(String),
+    Hardlink(String),
+    Other,
+}
+
+/// Where the images come from.
+#[derive(Debug)]
+pub struct Source {
+    /// The input path.
+    pub path: PathBuf,
+    /// Compression of the outer archive.
+    pub outer: Compression,
+    /// True for an OCI layout directory.
+    pub is_dir: bool,
+    members: HashMap<String, Member>,
+    small: HashMap<String, Vec<u8>>,
+    max_decompressed: u64,
+}
+
+impl Source {
+    /// Open a directory (OCI layout) or index an archive file (first pass).
+    pub fn open(path: &Path, opts: &Options) -> Result<Source> {
+        let meta = std::fs::metadata(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut s = Source {
+            path: path.to_path_buf(),
+            outer: Compression::None,
+            is_dir: meta.is_dir(),
+            members: HashMap::new(),
+            small: HashMap::new(),
+            max_decompressed: opts.max_decompressed,
+        };
+        if s.is_dir {
+            return Ok(s);
+        }
+        s.index()?;
+        Ok(s)
+    }
+
+    fn malformed(&self, what: impl Into<String>) -> Error {
+        Error::Malformed {
+            path: self.path.clone(),
+            format: "image archive",
+            what: what.into(),
+        }
+    }
+
+    fn io_err(&self, e: io::Error) -> Error {
+        Error::Io {
+            path: self.path.clone(),
+            source: e,
+        }
+    }
+
+    fn open_outer(&self) -> Result<(Compression, Box<dyn Read>)> {
+        let f = File::open(&self.path).map_err(|e| self.io_err(e))?;
+        decompress(BufReader::with_capacity(1 << 16, f)).map_err(|e| self.malformed(e.to_string()))
+    }
+
+    fn index(&mut self) -> Result<()> {
+        let (c, r) = self.open_outer()?;
+        self.outer = c;
+        let budget = Cell::new(self.max_decompressed);
+        let mut ar = tar::Archive::new(Capped::new(r, &budget, self.max_decompressed));
+        let mut kept = 0u64;
+        let entries = ar.entries().map_err(|e| self.malformed(e.to_string()))?;
+        let mut first = true;
+        for e in entries {
+            let mut e = match e {
+                Ok(e) => e,
+                // Not a tar at all: say so instead of "malformed".
+                Err(_) if first => {
+                    return Err(Error::Unsupported {
+                        path: self.path.clone(),
+                        what: format!(
+                            "not a container image archive ({} data that is not a tar)",
+                            c.name()
+                        ),
+                    });
+                }
+                Err(e) => return Err(self.malformed(format!("outer tar: {e}"))),
+            };
+            first = false;
+            let Some(name) = layers::normalize(&e.path_bytes()) else {
+                continue;
+            };
+            let link = e
+                .link_name_bytes()
+                .map(|l| String::from_utf8_lossy(&l).into_owned());
+            let m = match e.header().entry_type() {
+                tar::EntryType::Regular | tar::EntryType::Continuous => Member::File,
+                tar::EntryType::Symlink => Member::Symlink(link.unwrap_or_default()),
+                tar::EntryType::Link => Member::Hardlink(link.unwrap_or_default()),
+                _ => Member::Other,
+            };
+            let size = e.size();
+            if matches!(m, Member::File) && size <= SMALL_MAX && kept + size <= SMALL_TOTAL {
+                let mut b1 = [0u8; 1];
+                let n = read_up_to(&mut e, &mut b1).map_err(|e| self.malformed(e.to_string()))?;
+                let base = name.rsplit('/').next().unwrap_or("");
+                // Manifests, indexes and configs are JSON; layer tars start with a name.
+                let json = n == 1 && (b1[0] == b'{' || b1[0] == b'[');
+                if json || base == "oci-layout" {
+                    let mut v = b1[..n].to_vec();
+                    e.read_to_end(&mut v)
+                        .map_err(|err| self.malformed(format!("{name}: {err}")))?;
+                    kept += v.len() as u64;
+                    self.small.insert(name.clone(), v);
+                }
+            }
+            self.members.insert(name, m);
+        }
+        if first {
+            return Err(Error::Unsupported {
+                path: self.path.clone(),
+                what: "empty archive, no container image".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The member or file `name` after following outer-tar symlinks and hard links.
+    pub fn resolve(&self, name: &str) -> Option<String> {
+        let mut n = layers::normalize(name.as_bytes())?;
+        if self.is_dir {
+            if n.split('/').any(|c| c == "..") {
+                return None;
+            }
+            return self.path.join(&n).is_file().then_some(n);
+        }
+        for _ in 0..MAX_HOPS {
+            match self.members.get(&n)? {
+                Member::File => return Some(n),
+                Member::Symlink(t) => {
+                    let parent = n.rsplit_once('/').map_or("", |p| p.0);
+                    let joined = if t.starts_with('/') {
+                        t.clone()
+                    } else {
+                        format!("{parent}/{t}")
+                    };
+                    n = layers::normalize(joined.as_bytes())?;
+                }
+                Member::Hardlink(t) => n = layers::normalize(t.as_bytes())?,
+                Member::Other => return None,
+            }
+        }
+        None
+    }
+
+    fn exists(&self, name: &str) -> bool {
+        self.resolve(name).is_some()
+    }
+
+    /// A small (JSON) member's bytes.
+    fn read_small(&self, name: &str) -> Result<Vec<u8>> {
+        let Some(r) = self.resolve(name) else {
+            return Err(self.malformed(format!("{name} is missing")));
+        };
+        if self.is_dir {
+            let p = self.path.join(&r);
+            let len = std::fs::metadata(&p).map_err(|e| self.io_err(e))?.len();
+            if len > SMALL_MAX {
+                return Err(self.malformed(format!("{name} is too large for JSON ({len} bytes)")));
+            }
+            return std::fs::read(&p).map_err(|e| self.io_err(e));
+        }
+        self.small
+            .get(&r)
+            .cloned()
+            .ok_or_else(|| self.malformed(format!("{name} is not a JSON document")))
+    }
+
+    fn read_json(&self, name: &str) -> Result<Value> {
+        let b = self.read_small(name)?;
+        serde_json::from_slice(&b).map_err(|e| self.malformed(format!("{name}: {e}")))
+    }
+}
+
+/// A layer as the manifest describes it.
+#[derive(Debug, Clone)]
+pub struct LayerRef {
+    /// The resolved member (or file under a layout directory).
+    pub member: String,
+    /// Expected blob digest, when the archive names one.
+    pub digest: Option<String>,
+    /// Expected blob size (OCI descriptors).
+    pub size: Option<u64>,
+    /// Expected uncompressed digest (config `rootfs.diff_ids`).
+    pub diff_id: Option<String>,
+    /// How errors name this layer: `layer 2 (sha256:0123456789ab)`.
+    pub label: String,
+}
+
+/// One image found in the input.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Tag or reference name.
+    pub name: Option<String>,
+    /// How the image was stored.
+    pub format: String,
+    /// The image config.
+    pub config: Value,
+    /// Layers, bottom to top.
+    pub layers: Vec<LayerRef>,
+}
+
+fn short(d: &str) -> String {
+    let h = d.strip_prefix("sha256:").unwrap_or(d);
+    format!("sha256:{}", &h[..h.len().min(12)])
+}
+
+fn is_hex64(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// `blobs/sha256/<hex>` → `sha256:<hex>`.
+fn digest_from_blob_path(p: &str) -> Option<String> {
+    let rest = p.strip_prefix("blobs/sha256/")?;
+    is_hex64(rest).then(|| format!("sha256:{rest}"))
+}
+
+/// Find every image in the input.
+pub fn plan(src: &Source) -> Result<Vec<Plan>> {
+    let oci = src.exists("oci-layout") && src.exists("index.json");
+    if src.exists("manifest.json") {
+        let fmt = if oci {
+            "docker-archive+oci-layout"
+        } else {
+            "docker-archive"
+        };
+        return docker_plans(src, fmt);
+    }
+    if oci {
+        let fmt = if src.is_dir {
+            "oci-layout"
+        } else {
+            "oci-archive"
+        };
+        let index = src.read_json("index.json")?;
+        let mut out = Vec::new();
+        oci_walk(src, &index, None, 0, fmt, &mut out)?;
+        return Ok(out);
+    }
+    Ok(Vec::new())
+}
+
+fn str_list(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn diff_ids(config: &Value) -> Vec<String> {
+    str_list(&config["rootfs"]["diff_ids"])
+}
+
+fn docker_plans(src: &Source, fmt: &str) -> Result<Vec<Plan>> {
+    let m = src.read_json("manifest.json")?;
+    let Some(arr) = m.as_array() else {
+        return Err(src.malformed("manifest.json is not an array"));
+    };
+    let mut out = Vec::new();
+    for (i, img) in arr.iter().enumerate() {
+        let Some(cfg_name) = img["Config"].as_str() else {
+            return Err(src.malformed(format!("manifest.json entry {i} has no Config")));
+        };
+        let cfg_bytes = src.read_small(cfg_name)?;
+        // The config's name is its digest in every writer goaudit knows
+        // (`<hex>.json`, `blobs/sha256/<hex>`); check it when it has that shape.
+        let base = cfg_name.rsplit('/').next().unwrap_or("");
+        let named = base.strip_suffix(".json").unwrap_or(base);
+        if is_hex64(named) {
+            let got = sha256_digest(&cfg_bytes);
+            if got != format!("sha256:{named}") {
+                return Err(src.malformed(format!(
+                    "config {cfg_name}: digest mismatch: named sha256:{named}, content is {got}"
+                )));
+            }
+        }
+        let config: Value = serde_json::from_slice(&cfg_bytes)
+            .map_err(|e| src.malformed(format!("{cfg_name}: {e}")))?;
+        let layer_names = str_list(&img["Layers"]);
+        let ids = diff_ids(&config);
+        if ids.len() != layer_names.len() {
+            return Err(src.malformed(format!(
+                "manifest.json lists {} layers but config {cfg_name} has {} diff_ids",
+                layer_names.len(),
+                ids.len()
+            )));
+        }
+        let mut layers = Vec::new();
+        for (j, (ln, id)) in layer_names.iter().zip(&ids).enumerate() {
+            let label = format!("layer {} ({}, {ln})", j + 1, short(id));
+            let Some(member) = src.resolve(ln) else {
+                return Err(src.malformed(format!("{label}: blob is missing from the archive")));
+            };
+            let digest = layers::normalize(ln.as_bytes())
+                .and_then(|n| digest_from_blob_path(&n))
+                .or_else(|| digest_from_blob_path(&member));
+            layers.push(LayerRef {
+                member,
+                digest,
+                size: None,
+                diff_id: Some(id.clone()),
+                label,
+            });
+        }
+        let name = img["RepoTags"]
+            .as_array()
+            .and_then(|a| a.first())
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        out.push(Plan {
+            name,
+            format: fmt.to_string(),
+            config,
+            layers,
+        });
+    }
+    Ok(out)
+}
+
+/// `blobs/<alg>/<encoded>` for a descriptor, refusing anything that could escape.
+fn blob_path(src: &Source, desc: &Value) -> Result<(String, String)> {
+    let d = desc["digest"].as_str().unwrap_or("");
+    let Some((alg, enc)) = d.split_once(':') else {
+        return Err(src.malformed(format!("bad descriptor digest {d:?}")));
+    };
+    let ok = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+._-=".contains(&b))
+    };
+    if !ok(alg) || !ok(enc) {
+        return Err(src.malformed(format!("bad descriptor digest {d:?}")));
+    }
+    Ok((format!("blobs/{alg}/{enc}"), d.to_string()))
+}
+
+/// Read a small blob by descriptor and check its digest and size.
+fn read_blob_checked(src: &Source, desc: &Value, what: &str) -> Result<Vec<u8>> {
+    let (p, d) = blob_path(src, desc)?;
+    if !src.exists(&p) {
+        return Err(src.malformed(format!("{what} {d}: blob is missing")));
+    }
+    let b = src.read_small(&p)?;
+    if d.starts_with("sha256:") {
+        let got = sha256_digest(&b);
+        if got != d {
+            return Err(src.malformed(format!("{what} {d}: digest mismatch: content is {got}")));
+        }
+    }
+    if let Some(sz) = desc["size"].as_u64() {
+        if sz != b.len() as u64 {
+            return Err(src.malformed(format!(
+                "{what} {d}: size mismatch: descriptor says {sz}, blob has {}",
+                b.len()
+            )));
+        }
+    }
+    Ok(b)
+}
+
+fn oci_walk(
+    src: &Source,
+    index: &Value,
+    name: Option<String>,
+    depth: usize,
+    fmt: &str,
+    out: &mut Vec<Plan>,
+) -> Result<()> {
+    if depth > MAX_INDEX_DEPTH {
+        return Err(src.malformed("image indexes nested too deeply"));
+    }
+    let Some(ms) = index["manifests"].as_array() else {
+        return Err(src.malformed("index has no manifests array"));
+    };
+    for desc in ms {
+        // Attestation manifests (buildx provenance) carry platform unknown/unknown.
+        if desc["platform"]["os"].as_str() == Some("unknown") {
+            continue;
+        }
+        let ann = &desc["annotations"];
+        let nm = ann["io.containerd.image.name"]
+            .as_str()
+            .or(ann["org.opencontainers.image.ref.name"].as_str())
+            .map(str::to_string)
+            .or_else(|| name.clone());
+        let b = read_blob_checked(src, desc, "manifest")?;
+        let v: Value = serde_json::from_slice(&b)
+            .map_err(|e| src.malformed(format!("manifest {}: {e}", desc["digest"])))?;
+        if v.get("manifests").is_some() {
+            oci_walk(src, &v, nm, depth + 1, fmt, out)?;
+            continue;
+        }
+        let cdesc = &v["config"];
+        let cmt = cdesc["mediaType"].as_str().unwrap_or("");
+        if !(cmt.is_empty() || cmt.contains("image.config") || cmt.contains("container.image")) {
+            continue; // an artifact manifest (signature, SBOM), not an image
+        }
+        let cfg = read_blob_checked(src, cdesc, "config")?;
+        let config: Value = serde_json::from_slice(&cfg)
+            .map_err(|e| src.malformed(format!("config {}: {e}", cdesc["digest"])))?;
+        let ids = diff_ids(&config);
+        let lds = v["layers"].as_array().cloned().unwrap_or_default();
+        if ids.len() != lds.len() {
+            return Err(src.malformed(format!(
+                "manifest {} lists {} layers but its config has {} diff_ids",
+                desc["digest"],
+                lds.len(),
+                ids.len()
+            )));
+        }
+        let mut layers = Vec::new();
+        for (j, (ld, id)) in lds.iter().zip(&ids).enumerate() {
+            let (p, d) = blob_path(src, ld)?;
+            let label = format!("layer {} ({})", j + 1, short(&d));
+            let Some(member) = src.resolve(&p) else {
+                return Err(src.malformed(format!("{label}: blob {p} is missing from the archive")));
+            };
+            layers.push(LayerRef {
+                member,
+                digest: Some(d),
+                size: ld["size"].as_u64(),
+                diff_id: Some(id.clone()),
+                label,
+            });
+        }
+        out.push(Plan {
+            name: nm,
+            format: fmt.to_string(),
+            config,
+            layers,
+        });
+    }
+    Ok(())
+}
+
+/// Stream every layer blob the plans need, once each, and check its digests.
+pub fn scan_layers(
+    src: &Source,
+    plans: &[Plan],
+    opts: &Options,
+) -> Result<HashMap<String, LayerScan>> {
+    let mut wanted: HashMap<String, &LayerRef> = HashMap::new();
+    let mut order = Vec::new();
+    for p in plans {
+        for l in &p.layers {
+            if !wanted.contains_key(&l.member) {
+                wanted.insert(l.member.clone(), l);
+                order.push(l.member.clone());
+            }
+        }
+    }
+    let budget = Cell::new(opts.max_decompressed);
+    let mut done: HashMap<String, LayerScan> = HashMap::new();
+    let run = |r: &mut dyn Read, l: &LayerRef| -> Result<LayerScan> {
+        let scan = layers::scan(r, opts, &budget)
+            .map_err(|e| src.malformed(format!("{}: {e}", l.label)))?;
+        check(src, l, &scan)?;
+        Ok(scan)
+    };
+    if src.is_dir {
+        for m in &order {
+            let l = wanted[m];
+            let f = File::open(src.path.join(m)).map_err(|e| src.io_err(e))?;
+            let mut r = BufReader::with_capacity(1 << 16, f);
+            done.insert(m.clone(), run(&mut r, l)?);
+        }
+        return Ok(done);
+    }
+    let (_, r) = src.open_outer()?;
+    let outer_budget = Cell::new(opts.max_decompressed);
+    let mut ar = tar::Archive::new(Capped::new(r, &outer_budget, opts.max_decompressed));
+    let entries = ar.entries().map_err(|e| src.malformed(e.to_string()))?;
+    let pending: HashSet<&String> = order.iter().collect();
+    for e in entries {
+        if done.len() == pending.len() {
+            break;
+        }
+        let mut e = e.map_err(|e| src.malformed(format!("outer tar: {e}")))?;
+        let Some(name) = layers::normalize(&e.path_bytes()) else {
+            continue;
+        };
+        if !pending.contains(&name) || done.contains_key(&name) {
+            continue;
+        }
+        if !matches!(
+            e.header().entry_type(),
+            tar::EntryType::Regular | tar::EntryType::Continuous
+        ) {
+            continue;
+        }
+        let l = wanted[&name];
+        let s = run(&mut e, l)?;
+        done.insert(name, s);
+    }
+    for m in &order {
+        if !done.contains_key(m) {
+            return Err(src.malformed(format!(
+                "{}: blob {m} is missing from the archive",
+                wanted[m].label
+            )));
+        }
+    }
+    Ok(done)
+}
+
+fn check(src: &Source, l: &LayerRef, s: &LayerScan) -> Result<()> {
+    if let Some(d) = &l.digest {
+        if d.starts_with("sha256:") && *d != s.digest {
+            return Err(src.malformed(format!(
+                "{}: digest mismatch: manifest says {d}, blob is {}",
+                l.label, s.digest
+            )));
+        }
+    }
+    if let Some(sz) = l.size {
+        if sz != s.blob_size {
+            return Err(src.malformed(format!(
+                "{}: size mismatch: manifest says {sz} bytes, blob has {}",
+                l.label, s.blob_size
+            )));
+        }
+    }
+    if let Some(id) = &l.diff_id {
+        if id.starts_with("sha256:") && *id != s.diff_id {
+            return Err(src.malformed(format!(
+                "{}: diff_id mismatch: config says {id}, uncompressed layer is {}",
+                l.label, s.diff_id
+            )));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,227 @@
+//! Container images: why each image is the size it is.
+//!
+//! Flow: [`archive`] finds the images in an input (docker-archive, Docker 25+ save, OCI
+//! layout or archive, Nix dockerTools output) and streams each layer blob once through
+//! [`layers`], which keeps per-path metadata and audits the ELF files it meets without
+//! ever unpacking to disk. [`layers::FinalFs`] then applies whiteouts to get the visible
+//! filesystem, and [`causes`] explains the bytes: base layers, Go binaries, shared
+//! libraries and their closure, Nix store paths, other payload.
+
+pub mod archive;
+pub mod causes;
+pub mod layers;
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::audit::Artifact;
+use crate::error::{Error, Result};
+use crate::finding::Finding;
+use crate::input::detect::{self, InputKind};
+
+/// Default cap on decompressed bytes read from one input (outer archive and layers).
+pub const DEFAULT_MAX_DECOMPRESSED: u64 = 8 << 30;
+/// Default cap on one ELF file held in memory for analysis.
+pub const DEFAULT_MAX_FILE: u64 = 1 << 30;
+
+/// Limits that keep a hostile archive from exhausting memory or time.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Decompressed bytes allowed per input, counted separately for the outer archive
+    /// and for all layers together (a decompression-bomb guard).
+    pub max_decompressed: u64,
+    /// Largest single file buffered for analysis; bigger ELF files are only counted.
+    pub max_file: u64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            max_decompressed: DEFAULT_MAX_DECOMPRESSED,
+            max_file: DEFAULT_MAX_FILE,
+        }
+    }
+}
+
+/// Everything goaudit reports about one image.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImageReport {
+    /// Always `"image"`.
+    pub kind: &'static str,
+    /// The archive or layout path as the user gave it.
+    pub path: String,
+    /// Tag or reference name (`example/app:latest`) when the archive records one.
+    pub name: Option<String>,
+    /// How the image was stored: `docker-archive`, `docker-archive+oci-layout` (Docker
+    /// 25+ save), `oci-archive`, `oci-layout`; with `+nix` when written by dockerTools.
+    pub format: String,
+    /// Compression of the outer archive: `none`, `gzip`, `zstd` (`none` for a directory).
+    pub outer_compression: &'static str,
+    /// Σ of each layer's content size: what classic `docker image ls` shows as SIZE.
+    pub content_size: u64,
+    /// Bytes of the final filesystem after whiteouts (files and symlinks, hard links once).
+    pub visible_size: u64,
+    /// Content a later layer overwrote or deleted: `content_size - visible_size`.
+    pub wasted_bytes: u64,
+    /// Σ of the layer blobs as stored (compressed where the blob is).
+    pub blob_size: u64,
+    /// Per layer, bottom to top.
+    pub layers: Vec<LayerReport>,
+    /// The base: layers below the application's.
+    pub base: Option<Base>,
+    /// Go binaries in the final filesystem, audited as `goaudit` audits a file, with
+    /// their path inside the image.
+    pub binaries: Vec<Artifact>,
+    /// ELF shared libraries and loaders in the final filesystem, with who needs them.
+    pub libraries: Vec<Library>,
+    /// Nix store paths, with their size and what references each.
+    pub store_paths: Vec<StorePath>,
+    /// The biggest visible files.
+    pub largest_files: Vec<FileSize>,
+    /// The biggest overwritten or deleted files (each path once per hidden copy).
+    pub wasted_files: Vec<FileSize>,
+    /// Why the image is this size, biggest first.
+    pub causes: Vec<Cause>,
+    /// Actionable causes as findings with stable ids and the bytes a fix would save.
+    pub findings: Vec<Finding>,
+    /// The short narrative: one line per actionable cause, with its fix.
+    pub why: Vec<String>,
+    /// Things that were seen but not analysed (ELF files over the buffer cap, ...).
+    pub notes: Vec<String>,
+}
+
+/// One layer.
+#[derive(Debug, Clone, Serialize)]
+pub struct LayerReport {
+    /// Blob digest as the manifest names it (`sha256:...`), or the diff ID when the
+    /// archive only names the uncompressed tar.
+    pub digest: String,
+    /// sha256 of the uncompressed tar.
+    pub diff_id: String,
+    /// `none`, `gzip` or `zstd`, from the blob's magic bytes.
+    pub compression: &'static str,
+    /// Bytes of the blob as stored.
+    pub blob_size: u64,
+    /// Bytes of the uncompressed tar stream.
+    pub tar_size: u64,
+    /// Σ regular-file and symlink bytes, hard links once (the overlay2 rule).
+    pub content_size: u64,
+    /// Regular files, symlinks and hard links in the layer.
+    pub entries: usize,
+    /// Whiteouts (`.wh.<name>`) and opaque directories (`.wh..wh..opq`).
+    pub whiteouts: usize,
+    /// The config history's `created_by` or `comment` for this layer.
+    pub history: Option<String>,
+    /// Nix store paths the layer adds.
+    pub store_paths: Vec<String>,
+}
+
+/// The base image's share.
+#[derive(Debug, Clone, Serialize)]
+pub struct Base {
+    /// Number of base layers (the first ones).
+    pub layers: usize,
+    /// Σ of their content sizes.
+    pub bytes: u64,
+    /// How the base was recognised.
+    pub evidence: String,
+}
+
+/// A shared library or loader in the image.
+#[derive(Debug, Clone, Serialize)]
+pub struct Library {
+    /// Path in the image.
+    pub path: String,
+    /// Visible bytes (the file plus the symlinks that lead to it).
+    pub bytes: u64,
+    /// The binaries (and libraries) that need it, directly or through another library.
+    pub needed_by: Vec<String>,
+}
+
+/// A Nix store path in the image.
+#[derive(Debug, Clone, Serialize)]
+pub struct StorePath {
+    /// `/nix/store/<hash>-<name>`.
+    pub path: String,
+    /// Visible bytes under it.
+    pub bytes: u64,
+    /// Other store paths whose hash its files contain.
+    pub references: Vec<String>,
+    /// What references it: store paths, files outside the store, `image config`.
+    pub referenced_by: Vec<String>,
+}
+
+/// A file and its size.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileSize {
+    /// Path in the image.
+    pub path: String,
+    /// Bytes.
+    pub bytes: u64,
+    /// Index of the layer holding this copy.
+    pub layer: usize,
+}
+
+/// One reason for bytes in the image.
+#[derive(Debug, Clone, Serialize)]
+pub struct Cause {
+    /// Stable kebab-case id: a finding code for actionable causes (`cgo-libc-closure`,
+    /// `config-references-extra-closure`, `duplicate-go-main-module`,
+    /// `symbols-not-stripped`), else `base`, `go-binary`, `shared-libraries`,
+    /// `nix-store-path`, `certificates`, `tzdata`, `other-files`, `wasted`.
+    pub id: String,
+    /// What the bytes are.
+    pub what: String,
+    /// How many.
+    pub bytes: u64,
+    /// Why they are in the image.
+    pub why: String,
+    /// How to get rid of them, for actionable causes.
+    pub fix: Option<String>,
+}
+
+/// Does this file start like an archive goaudit should read as an image (tar, gzip or
+/// zstd)? Decided from the first bytes, never from the name.
+pub fn looks_like_archive(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 512];
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut n = 0;
+    while n < head.len() {
+        match f.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(_) => return false,
+        }
+    }
+    matches!(
+        detect::sniff(&head[..n]),
+        InputKind::Tar | InputKind::Gzip | InputKind::Zstd
+    )
+}
+
+/// Read every image in an archive file or OCI layout directory.
+///
+/// An archive that holds no image (a plain tarball of files) is
+/// [`Error::Unsupported`]; a broken or hostile one is [`Error::Malformed`] naming the
+/// layer at fault.
+pub fn read(path: &Path, opts: &Options) -> Result<Vec<ImageReport>> {
+    let label = path.display().to_string();
+    let source = archive::Source::open(path, opts)?;
+    let plans = archive::plan(&source)?;
+    if plans.is_empty() {
+        return Err(Error::Unsupported {
+            path: path.to_path_buf(),
+            what: "no container image found (no manifest.json or OCI index.json)".into(),
+        });
+    }
+    let scans = archive::scan_layers(&source, &plans, opts)?;
+    let mut out = Vec::new();
+    for plan in &plans {
+        out.push(causes::build_report(&label, &source, plan, &scans)?);
+    }
+    Ok(out)
+}

@@ -1,0 +1,225 @@
+//! Human output for images: one report per image and, for several images, a comparison
+//! table (one row per image). JSON goes through serde on [`ImageReport`].
+
+use std::io::{self, Write};
+
+use tabled::settings::Style as TableStyle;
+use tabled::{Table, Tabled};
+
+use super::{Style, human_bytes};
+use crate::image::ImageReport;
+
+/// `12.5MB`, the way `docker image ls` prints sizes (base 1000, three significant digits).
+pub fn docker_size(n: u64) -> String {
+    let units = ["B", "kB", "MB", "GB", "TB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1000.0 && u + 1 < units.len() {
+        v /= 1000.0;
+        u += 1;
+    }
+    if u == 0 {
+        return format!("{n}B");
+    }
+    let s = if v >= 100.0 {
+        format!("{v:.0}")
+    } else if v >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    };
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    };
+    format!("{s}{}", units[u])
+}
+
+/// One image's report.
+pub fn write_image(w: &mut dyn Write, r: &ImageReport, st: &Style) -> io::Result<()> {
+    let name = r
+        .name
+        .as_deref()
+        .map(|n| format!(" {n}"))
+        .unwrap_or_default();
+    writeln!(w, "{}{name}", st.bold(&r.path))?;
+    writeln!(
+        w,
+        "  image: {} (outer {}), {} layers",
+        r.format,
+        r.outer_compression,
+        r.layers.len()
+    )?;
+    writeln!(
+        w,
+        "  size: {} content ({}, as docker image ls), {} visible, {} wasted, {} in blobs",
+        human_bytes(r.content_size),
+        docker_size(r.content_size),
+        human_bytes(r.visible_size),
+        human_bytes(r.wasted_bytes),
+        human_bytes(r.blob_size)
+    )?;
+    if !r.why.is_empty() {
+        writeln!(w, "  why:")?;
+        for line in &r.why {
+            writeln!(w, "    {} {line}", st.warn("-"))?;
+        }
+    }
+    writeln!(w, "  causes:")?;
+    for c in &r.causes {
+        writeln!(
+            w,
+            "    {:>10}  {:<32} {}",
+            human_bytes(c.bytes),
+            c.id,
+            c.what
+        )?;
+        writeln!(w, "    {:>10}  {}", "", st.dim(&c.why))?;
+    }
+    writeln!(w, "  layers:")?;
+    for (i, l) in r.layers.iter().enumerate() {
+        let hist = l
+            .history
+            .as_deref()
+            .map(|h| {
+                let h: String = h.chars().take(60).collect();
+                format!("  {h}")
+            })
+            .unwrap_or_default();
+        writeln!(
+            w,
+            "    {:>2} {} {:>10} content {:>10} blob ({}){hist}",
+            i + 1,
+            &l.digest.get(..19).unwrap_or(&l.digest),
+            human_bytes(l.content_size),
+            human_bytes(l.blob_size),
+            l.compression
+        )?;
+    }
+    if !r.binaries.is_empty() {
+        writeln!(w, "  Go binaries:")?;
+        for b in &r.binaries {
+            let cgo = b.cgo.setting.as_deref().unwrap_or("?");
+            writeln!(
+                w,
+                "    {} {} {}, CGO_ENABLED={cgo}, {}",
+                b.path,
+                human_bytes(b.size),
+                b.linking.kind.name(),
+                stripped(b)
+            )?;
+        }
+    }
+    for n in &r.notes {
+        writeln!(w, "  note: {n}")?;
+    }
+    Ok(())
+}
+
+fn stripped(b: &crate::audit::Artifact) -> &'static str {
+    match (b.symtab, b.dwarf) {
+        (false, false) => "stripped",
+        (true, false) => "symtab",
+        (false, true) => "dwarf",
+        (true, true) => "symtab+dwarf",
+    }
+}
+
+#[derive(Tabled)]
+struct Row {
+    #[tabled(rename = "image")]
+    image: String,
+    #[tabled(rename = "content")]
+    content: String,
+    #[tabled(rename = "Go binaries")]
+    binaries: String,
+    #[tabled(rename = "libraries")]
+    libraries: String,
+    #[tabled(rename = "base")]
+    base: String,
+    #[tabled(rename = "wasted")]
+    wasted: String,
+    #[tabled(rename = "top cause")]
+    top: String,
+}
+
+/// The side-by-side table: one row per image.
+pub fn write_comparison(w: &mut dyn Write, images: &[ImageReport]) -> io::Result<()> {
+    let rows: Vec<Row> = images
+        .iter()
+        .map(|r| {
+            let bins = if r.binaries.is_empty() {
+                "none".to_string()
+            } else {
+                r.binaries
+                    .iter()
+                    .map(|b| {
+                        let name = b.path.rsplit('/').next().unwrap_or(&b.path);
+                        let cgo = match b.cgo.setting.as_deref() {
+                            Some(s) => format!("cgo={s}"),
+                            None if b.cgo.linked => "cgo".into(),
+                            None => "cgo=?".into(),
+                        };
+                        format!("{name} {} {cgo} {}", b.linking.kind.name(), stripped(b))
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            };
+            let libs: u64 = r.libraries.iter().map(|l| l.bytes).sum();
+            let libraries = if r.libraries.is_empty() {
+                "none".into()
+            } else {
+                format!("{} ({})", r.libraries.len(), human_bytes(libs))
+            };
+            let top = r
+                .findings
+                .first()
+                .map(|f| format!("{} {}", f.id, human_bytes(f.saving.unwrap_or_default())))
+                .or_else(|| {
+                    r.causes
+                        .first()
+                        .map(|c| format!("{} {}", c.id, human_bytes(c.bytes)))
+                })
+                .unwrap_or_default();
+            let label = match &r.name {
+                Some(n) if !r.path.is_empty() => format!("{}\n{n}", r.path),
+                _ => r.path.clone(),
+            };
+            Row {
+                image: label,
+                content: format!(
+                    "{} ({})",
+                    docker_size(r.content_size),
+                    human_bytes(r.content_size)
+                ),
+                binaries: bins,
+                libraries,
+                base: r
+                    .base
+                    .as_ref()
+                    .map(|b| format!("{} layers {}", b.layers, human_bytes(b.bytes)))
+                    .unwrap_or_else(|| "none".into()),
+                wasted: human_bytes(r.wasted_bytes),
+                top,
+            }
+        })
+        .collect();
+    let mut t = Table::new(rows);
+    t.with(TableStyle::psql());
+    writeln!(w, "{t}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn docker_sizes() {
+        assert_eq!(docker_size(12_532_663), "12.5MB");
+        assert_eq!(docker_size(54_600_000), "54.6MB");
+        assert_eq!(docker_size(10_240), "10.2kB");
+        assert_eq!(docker_size(999), "999B");
+        assert_eq!(docker_size(8_274_000), "8.27MB");
+    }
+}
