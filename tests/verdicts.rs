@@ -651,3 +651,83 @@ fn buildinfo_matches_manifest() {
         }
     }
 }
+
+fn yn(b: bool) -> &'static str {
+    if b { "yes" } else { "–" }
+}
+
+/// The expectation table as Markdown, with each binary's build from manifest.tsv.
+fn render_table() -> String {
+    let manifest = support::manifest();
+    let mut s = String::from(
+        "| binary | build | format | linking | interpreter | needed | CGO_ENABLED | cgo linked | resolver | os/user | symtab | DWARF | trimpath | packed | vcs.modified | PIE | RELRO |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+    );
+    for e in TABLE {
+        let row = manifest
+            .iter()
+            .find(|r| r.name == e.name)
+            .unwrap_or_else(|| panic!("{} not in manifest.tsv", e.name));
+        let build: Vec<&str> = [row.env.as_str(), row.flags.as_str(), row.post.as_str()]
+            .into_iter()
+            .filter(|x| !x.is_empty())
+            .collect();
+        let build = if build.is_empty() {
+            "(defaults)".to_string()
+        } else {
+            build.join(" · ").replace('|', "\\|")
+        };
+        let with_reason = |v: &str, why: Option<&str>| match why {
+            Some(w) => format!("{v} ({w})"),
+            None => v.to_string(),
+        };
+        let needed = if e.needed.is_empty() {
+            "–".to_string()
+        } else {
+            e.needed
+                .iter()
+                .map(|n| n.rsplit('/').next().unwrap_or(n))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let (pie, relro) = match e.hardening {
+            Some((p, r)) => (yn(p).to_string(), r.to_string()),
+            None => ("n/a".into(), "n/a".into()),
+        };
+        s.push_str(&format!(
+            "| `{}` | {} | {} {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            e.name,
+            build,
+            e.format,
+            e.arch,
+            e.link,
+            e.interp.unwrap_or("–"),
+            needed,
+            e.cgo_setting.unwrap_or("–"),
+            yn(e.cgo_linked),
+            with_reason(e.resolver, e.netgo),
+            with_reason(e.os_user, e.osusergo),
+            yn(e.symtab),
+            yn(e.dwarf),
+            e.trimpath.map_or("–", yn),
+            e.packed.unwrap_or("–"),
+            e.vcs_modified.map_or("–", yn),
+            pie,
+            relro,
+        ));
+    }
+    s
+}
+
+/// docs/verdicts.md shows exactly the table these tests enforce.
+#[test]
+fn docs_show_the_expectation_table() {
+    let doc_path = support::repo_root().join("docs").join("verdicts.md");
+    let doc = std::fs::read_to_string(&doc_path)
+        .unwrap_or_else(|e| panic!("read {}: {e}", doc_path.display()));
+    let table = render_table();
+    assert!(
+        doc.contains(&table),
+        "docs/verdicts.md must contain the expectation table of tests/verdicts.rs; paste this:\n\n{table}"
+    );
+}
