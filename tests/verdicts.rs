@@ -731,3 +731,34 @@ fn docs_show_the_expectation_table() {
         "docs/verdicts.md must contain the expectation table of tests/verdicts.rs; paste this:\n\n{table}"
     );
 }
+
+/// The Go toolchain's own programs (built by the Go project, not by build.sh): version
+/// and cgo verdicts agree with what `go version -m` says about each.
+#[test]
+fn toolchain_binaries_agree_with_go_version_m() {
+    let go = support::go_binary();
+    let goversion = support::go_env("GOVERSION");
+    for bin in support::go_toolchain_binaries() {
+        let gv = Command::new(&go)
+            .args(["version", "-m"])
+            .arg(&bin)
+            .output()
+            .expect("run go version -m");
+        let text = String::from_utf8_lossy(&gv.stdout);
+        let cgo = text
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("build\tCGO_ENABLED="))
+            .map(str::to_string);
+        let a = audit_json(&bin);
+        let name = bin.display();
+        assert_eq!(a["format"], "elf", "{name}");
+        assert_eq!(a["go_version"].as_str(), Some(goversion.as_str()), "{name}");
+        assert_eq!(a["cgo"]["setting"].as_str(), cgo.as_deref(), "{name}");
+        if cgo.as_deref() == Some("0") {
+            assert_eq!(a["cgo"]["linked"], false, "{name}");
+            assert_eq!(a["linking"]["kind"], "static", "{name}");
+            assert_ne!(a["net"]["resolver"], "cgo", "{name}");
+            assert_ne!(a["os_user"]["impl"], "cgo", "{name}");
+        }
+    }
+}
