@@ -256,15 +256,20 @@ fn find_by_symbols(bin: &Binary<'_>) -> Result<Option<Pclntab>, ParseError> {
 /// code) before it is believed; its `len` is the extent of what its tables reference.
 pub fn find_by_scan(bin: &Binary<'_>) -> Option<Pclntab> {
     let mut hits = Vec::new();
-    for v in [Version::V120, Version::V118, Version::V116, Version::V12] {
-        let m = v.magic();
-        let magic = if bin.big_endian {
-            m.to_be_bytes()
-        } else {
-            m.to_le_bytes()
-        };
-        let pat = [magic[0], magic[1], magic[2], magic[3], 0, 0];
-        hits.extend(memchr::memmem::find_iter(bin.data, &pat));
+    if bin.big_endian {
+        for v in [Version::V120, Version::V118, Version::V116, Version::V12] {
+            let m = v.magic().to_be_bytes();
+            let pat = [m[0], m[1], m[2], m[3], 0, 0];
+            hits.extend(memchr::memmem::find_iter(bin.data, &pat));
+        }
+    } else {
+        // Little-endian magics share `ff ff ff` after their first byte, so one pass finds
+        // all four generations.
+        for i in memchr::memmem::find_iter(bin.data, &[0xff, 0xff, 0xff, 0, 0]) {
+            if i > 0 && matches!(bin.data[i - 1], 0xf0 | 0xf1 | 0xfa | 0xfb) {
+                hits.push(i - 1);
+            }
+        }
     }
     hits.sort_unstable();
     for hit in hits {
@@ -739,7 +744,8 @@ fn parse_with_header(data: &[u8], h: Header, text_start: u64) -> Result<Pclntab,
         }
     } else {
         Regions {
-            header: (0, h.header_len),
+            // The linker aligns funcnametab, so the padding before it goes with the header.
+            header: (0, h.funcname_off),
             funcnametab: Some(span(h.funcname_off, h.cu_off)),
             cutab: Some(span(h.cu_off, h.filetab_off)),
             filetab,
@@ -810,6 +816,11 @@ mod tests {
     /// A little-endian pclntab of the given generation with two functions, `main.a` at
     /// 0x1000..0x1010 and `main.b` at 0x1010..0x1030, one file, and one shared pc table.
     fn synth(v: Version, ptr: u8) -> Vec<u8> {
+        synth_at(v, ptr, 0x1000)
+    }
+
+    /// [`synth`] with the functions at `text`, `text + 0x10`.
+    fn synth_at(v: Version, ptr: u8, text: u64) -> Vec<u8> {
         let p = ptr as u64;
         let put =
             |b: &mut Vec<u8>, x: u64, n: u64| b.extend_from_slice(&x.to_le_bytes()[..n as usize]);
@@ -817,7 +828,6 @@ mod tests {
         b.extend_from_slice(&v.magic().to_le_bytes());
         b.extend_from_slice(&[0, 0, 1, ptr]);
         let fixed = v.func_fixed_size(p);
-        let text = 0x1000u64;
         if v == Version::V12 {
             // header | functab | fileoff | rec a | rec b | names | pctab | filetab | file name
             let functab = 8 + p;
@@ -1016,5 +1026,93 @@ mod tests {
         assert!(pcvalue_len(&[2, 4], 0, 2).is_err());
         assert!(pcvalue_len(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff], 0, 6).is_err());
         assert!(pcvalue_len(&[2, 4, 0], 3, 3).is_err());
+    }
+
+    /// A copy of this test executable (a Rust ELF with no pclntab) with `blob` planted in
+    /// its read-only data, and the file offset it went to.
+    fn plant(blob: &[u8]) -> (Vec<u8>, u64) {
+        let data = std::fs::read(std::env::current_exe().unwrap()).unwrap();
+        let bin = Binary::parse(&data).unwrap();
+        let ro = bin
+            .section(".rodata")
+            .expect(".rodata in the test executable");
+        let (off, len) = ro.file_range.unwrap();
+        assert!(len as usize > blob.len() + 64);
+        // 8-aligned, as the linker places a pclntab.
+        let at = (off + 63) & !7;
+        let mut copy = data.clone();
+        copy[at as usize..at as usize + blob.len()].copy_from_slice(blob);
+        (copy, at)
+    }
+
+    fn text_addr() -> u64 {
+        let data = std::fs::read(std::env::current_exe().unwrap()).unwrap();
+        let bin = Binary::parse(&data).unwrap();
+        bin.section(".text").unwrap().addr
+    }
+
+    #[test]
+    fn scan_finds_nothing_in_a_binary_without_pclntab() {
+        let data = std::fs::read(std::env::current_exe().unwrap()).unwrap();
+        let bin = Binary::parse(&data).unwrap();
+        assert!(find_by_scan(&bin).is_none());
+        assert!(find(&bin).unwrap().is_none());
+    }
+
+    #[test]
+    fn scan_finds_a_planted_pclntab_and_its_extent() {
+        for v in [Version::V12, Version::V116, Version::V118, Version::V120] {
+            let blob = synth_at(v, 8, text_addr());
+            let (data, at) = plant(&blob);
+            let bin = Binary::parse(&data).unwrap();
+            let t =
+                find_by_scan(&bin).unwrap_or_else(|| panic!("{v:?}: planted pclntab not found"));
+            assert_eq!(t.version, v);
+            assert_eq!(t.file_offset, Some(at));
+            assert_eq!(t.len, blob.len() as u64, "{v:?}");
+            assert_eq!(t.location, Location::Scan);
+            assert_eq!(t.funcs.len(), 2);
+            assert_eq!(t.funcs[0].entry, text_addr());
+        }
+    }
+
+    #[test]
+    fn scan_rejects_false_positives() {
+        let text = text_addr();
+        let good = synth_at(Version::V120, 8, text);
+        let mut cases: Vec<(&str, Vec<u8>)> = Vec::new();
+        // A bare magic followed by plausible header bytes and zeros.
+        let mut bare = good[..8].to_vec();
+        bare.resize(256, 0);
+        cases.push(("bare header", bare));
+        // Functions that are not in executable code.
+        cases.push(("entries outside text", synth_at(Version::V120, 8, 0x10)));
+        // Pointer size that is not the binary's.
+        cases.push((
+            "4-byte pointers in a 64-bit binary",
+            synth_at(Version::V120, 4, text),
+        ));
+        let mut b = good.clone();
+        b[16..24].copy_from_slice(&100_000u64.to_le_bytes());
+        cases.push(("too many files", b));
+        let mut b = good.clone();
+        b[8..16].copy_from_slice(&5_000_000u64.to_le_bytes());
+        cases.push(("too many functions", b));
+        let mut b = good.clone();
+        b[32..40].copy_from_slice(&0x10u64.to_le_bytes());
+        cases.push(("name table inside the header", b));
+        let mut b = good.clone();
+        b[5] = 1;
+        cases.push(("non-zero padding", b));
+        let mut b = good.clone();
+        // The first record's pcsp offset, pointing past the pc-value tables.
+        let pcln = u64::from_le_bytes(b[64..72].try_into().unwrap()) as usize;
+        b[pcln + 20 + 16..pcln + 20 + 20].copy_from_slice(&0x1000u32.to_le_bytes());
+        cases.push(("pc table beyond its region", b));
+        for (what, blob) in cases {
+            let (data, _) = plant(&blob);
+            let bin = Binary::parse(&data).unwrap();
+            assert!(find_by_scan(&bin).is_none(), "{what}: accepted");
+        }
     }
 }

@@ -1,0 +1,3 @@
+module goaudit.test/gosymdump
+
+go 1.21
