@@ -470,9 +470,21 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
         errors,
     );
 
+    // git versions disagree on where a pre-push hook's stdout goes; stderr is where
+    // every version shows it next to git's own "failed to push".
+    let mut hook_buf = Vec::new();
+    let out: &mut dyn Write = if args.hook && args.format == CheckFormat::Human {
+        &mut hook_buf
+    } else {
+        out
+    };
     match args.format {
         CheckFormat::Human => {
-            let style = Style::for_stdout(args.color);
+            let style = if args.hook {
+                stderr_style(args.color)
+            } else {
+                Style::for_stdout(args.color)
+            };
             crate::check::human::write(out, &report, &style)?;
             if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
                 render::github::write(out, &report, render::github::ANNOTATION_LIMIT)?;
@@ -497,6 +509,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
         CheckFormat::Sarif => render::sarif::write(out, &report)?,
         CheckFormat::Junit => render::junit::write(out, &report)?,
     }
+    err.write_all(&hook_buf)?;
 
     if !report.errors.is_empty() {
         return Ok(Exit::Error);
@@ -514,6 +527,19 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
         }
     }
     Ok(Exit::Ok)
+}
+
+/// Like [`Style::for_stdout`], for a report written to stderr.
+fn stderr_style(choice: ColorChoice) -> Style {
+    let color = match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stderr().is_terminal()
+        }
+    };
+    Style { color }
 }
 
 fn display_path(p: &Path, root: &Path) -> String {

@@ -1,0 +1,842 @@
+//! `goaudit check`, `baseline` and `hook` driven through the CLI on real Go binaries,
+//! real git repositories and real config files.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use support::{goaudit, testbin};
+
+fn out_str(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().expect("goaudit was killed by a signal")
+}
+
+/// Run goaudit in `dir` with `args`.
+fn run_in(dir: &Path, args: &[&str]) -> Output {
+    goaudit()
+        .current_dir(dir)
+        .args(args)
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("GOAUDIT_SKIP")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run goaudit")
+}
+
+/// A project directory with a goaudit.toml and binaries copied into it.
+struct Project {
+    dir: tempfile::TempDir,
+}
+
+impl Project {
+    fn new(config: &str) -> Project {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("goaudit.toml"), config).unwrap();
+        Project { dir }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn put(&self, rel: &str, testbin_name: &str) -> PathBuf {
+        let dst = self.path().join(rel);
+        std::fs::create_dir_all(dst.parent().unwrap()).unwrap();
+        std::fs::copy(testbin(testbin_name), &dst).unwrap();
+        dst
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        run_in(self.path(), args)
+    }
+}
+
+fn git(dir: &Path, args: &[&str]) -> Output {
+    git_env(dir, args, &[])
+}
+
+fn git_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let git = support::require_tool("git", "install git (apt-get install git)");
+    let mut c = Command::new(git);
+    c.current_dir(dir)
+        .args([
+            "-c",
+            "user.name=goaudit test",
+            "-c",
+            "user.email=test@example.invalid",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env_remove("GOAUDIT_SKIP")
+        .env("NO_COLOR", "1");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("run git")
+}
+
+fn git_ok(dir: &Path, args: &[&str]) -> String {
+    let o = git(dir, args);
+    let (so, se) = out_str(&o);
+    assert!(o.status.success(), "git {args:?} failed: {so}{se}");
+    so
+}
+
+/// A work repository with a local bare remote and a policy that denies dynamic linking
+/// of `bin/app`.
+fn repo_with_remote() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let remote = tmp.path().join("remote.git");
+    let work = tmp.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    git_ok(
+        tmp.path(),
+        &["init", "-q", "--bare", remote.to_str().unwrap()],
+    );
+    git_ok(&work, &["init", "-q"]);
+    git_ok(
+        &work,
+        &["remote", "add", "origin", remote.to_str().unwrap()],
+    );
+    std::fs::write(
+        work.join("goaudit.toml"),
+        "version = 1\npaths = [\"bin/app\"]\n\n[rules]\ndynamic-link = \"deny\"\n",
+    )
+    .unwrap();
+    std::fs::write(work.join(".gitignore"), "bin/\n").unwrap();
+    std::fs::write(work.join("main.go"), "package main\n\nfunc main() {}\n").unwrap();
+    git_ok(&work, &["add", "."]);
+    git_ok(&work, &["commit", "-q", "-m", "initial"]);
+    (tmp, work)
+}
+
+fn put_bin(work: &Path, name: &str) {
+    std::fs::create_dir_all(work.join("bin")).unwrap();
+    std::fs::copy(testbin(name), work.join("bin/app")).unwrap();
+}
+
+fn remote_heads(work: &Path) -> String {
+    git_ok(work, &["ls-remote", "--heads", "origin"])
+}
+
+#[test]
+fn pre_push_hook_blocks_a_dynamic_binary_and_passes_a_static_one() {
+    let (_tmp, work) = repo_with_remote();
+    let o = run_in(&work, &["hook", "install"]);
+    let (so, se) = out_str(&o);
+    assert_eq!(code(&o), 0, "hook install: {so}{se}");
+    let hook = work.join(".git/hooks/pre-push");
+    let text = std::fs::read_to_string(&hook).expect("pre-push hook written");
+    assert!(text.contains("# managed by goaudit"), "{text}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&hook).unwrap().permissions().mode();
+        assert!(mode & 0o111 != 0, "hook not executable: {mode:o}");
+    }
+
+    // Dynamically linked: the push is refused with the rule's message.
+    put_bin(&work, "netuser-default");
+    let o = git(&work, &["push", "origin", "HEAD:refs/heads/main"]);
+    let (so, se) = out_str(&o);
+    assert!(
+        !o.status.success(),
+        "push of a dynamic binary went through: {so}{se}"
+    );
+    assert!(se.contains("dynamic-link"), "rule id missing: {se}");
+    assert!(
+        se.contains("dynamically linked: PT_INTERP"),
+        "rule message missing: {se}"
+    );
+    assert!(se.contains("push blocked"), "{se}");
+    assert!(
+        se.contains("failed to push") || se.contains("hook declined"),
+        "{se}"
+    );
+    assert_eq!(remote_heads(&work), "", "remote must stay empty");
+
+    // The escape hatch skips the check once.
+    let o = git_env(
+        &work,
+        &["push", "origin", "HEAD:refs/heads/skipped"],
+        &[("GOAUDIT_SKIP", "1")],
+    );
+    let (so, se) = out_str(&o);
+    assert!(o.status.success(), "GOAUDIT_SKIP=1 push failed: {so}{se}");
+    assert!(se.contains("GOAUDIT_SKIP=1"), "{se}");
+
+    // Statically linked: the push goes through.
+    put_bin(&work, "netuser-cgo0");
+    let o = git(&work, &["push", "origin", "HEAD:refs/heads/main"]);
+    let (so, se) = out_str(&o);
+    assert!(
+        o.status.success(),
+        "push of a static binary refused: {so}{se}"
+    );
+    assert!(remote_heads(&work).contains("refs/heads/main"));
+
+    // Deleting a branch ships nothing, so even a dynamic binary does not block it.
+    put_bin(&work, "netuser-default");
+    let o = git(&work, &["push", "origin", "--delete", "skipped"]);
+    let (so, se) = out_str(&o);
+    assert!(o.status.success(), "branch deletion blocked: {so}{se}");
+    assert!(se.contains("only deletes refs"), "{se}");
+
+    let o = run_in(&work, &["hook", "uninstall"]);
+    assert_eq!(code(&o), 0, "{:?}", out_str(&o));
+    assert!(!hook.exists());
+}
+
+#[test]
+fn hook_install_honours_core_hooks_path_and_never_clobbers_a_foreign_hook() {
+    let (_tmp, work) = repo_with_remote();
+    git_ok(&work, &["config", "core.hooksPath", ".githooks"]);
+    let hook = work.join(".githooks/pre-push");
+    let default_hook = work.join(".git/hooks/pre-push");
+
+    let o = run_in(&work, &["hook", "install"]);
+    assert_eq!(code(&o), 0, "{:?}", out_str(&o));
+    assert!(
+        std::fs::read_to_string(&hook)
+            .unwrap()
+            .contains("# managed by goaudit")
+    );
+    assert!(
+        !default_hook.exists(),
+        "wrote into .git/hooks despite core.hooksPath"
+    );
+    // Re-installing over our own hook is fine.
+    assert_eq!(code(&run_in(&work, &["hook", "install"])), 0);
+
+    let foreign = "#!/bin/sh\necho someone else's hook\n";
+    std::fs::write(&hook, foreign).unwrap();
+    let o = run_in(&work, &["hook", "install"]);
+    let (_, se) = out_str(&o);
+    assert_eq!(code(&o), 2, "{se}");
+    assert!(se.contains("--force"), "{se}");
+    assert_eq!(std::fs::read_to_string(&hook).unwrap(), foreign);
+    let o = run_in(&work, &["hook", "uninstall"]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(std::fs::read_to_string(&hook).unwrap(), foreign);
+
+    let o = run_in(&work, &["hook", "install", "--force"]);
+    assert_eq!(code(&o), 0, "{:?}", out_str(&o));
+    assert!(
+        std::fs::read_to_string(&hook)
+            .unwrap()
+            .contains("# managed by goaudit")
+    );
+    let backup = work.join(".githooks/pre-push.goaudit-backup");
+    assert_eq!(std::fs::read_to_string(backup).unwrap(), foreign);
+
+    let outside = tempfile::tempdir().unwrap();
+    let o = run_in(outside.path(), &["hook", "install"]);
+    let (_, se) = out_str(&o);
+    assert_eq!(code(&o), 2);
+    assert!(se.contains("not inside a git repository"), "{se}");
+}
+
+/// Module paths `go version -m` lists as dependencies of `bin`: an oracle independent of
+/// goaudit's own parser.
+fn go_deps(bin: &Path) -> Vec<String> {
+    let o = Command::new(support::go_binary())
+        .args(["version", "-m"])
+        .arg(bin)
+        .output()
+        .expect("run go version -m");
+    assert!(o.status.success());
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (f.get(1) == Some(&"dep")).then(|| f[2].to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn baseline_then_growth_names_the_modules_that_grew() {
+    let p = Project::new(
+        "version = 1\n\n[[budget]]\npath = \"dist/app\"\nmax_growth_percent = 5\nnoise_floor = \"16KiB\"\n",
+    );
+    let small = p.put("dist/app", "hello-default");
+    let small_size = std::fs::metadata(&small).unwrap().len();
+
+    let o = p.run(&["baseline", "write"]);
+    assert_eq!(code(&o), 0, "{:?}", out_str(&o));
+    let text = std::fs::read_to_string(p.path().join(".goaudit/baseline.json")).unwrap();
+    let b: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(b["schema_version"], 1);
+    assert_eq!(b["artifacts"][0]["path"], "dist/app");
+    assert_eq!(b["artifacts"][0]["size"], small_size);
+
+    // Unchanged binary: growth 0, passes.
+    let o = p.run(&["check"]);
+    assert_eq!(code(&o), 0, "{:?}", out_str(&o));
+
+    // The same slot now holds a program with extra dependencies.
+    let big = p.put("dist/app", "promserver-default");
+    let big_size = std::fs::metadata(&big).unwrap().len();
+    let o = p.run(&["check"]);
+    let (so, se) = out_str(&o);
+    assert_eq!(code(&o), 1, "{so}{se}");
+    assert!(so.contains("size-growth"), "{so}");
+    assert!(so.contains("grew by"), "{so}");
+    assert!(so.contains("modules that grew:"), "{so}");
+
+    let o = p.run(&["check", "--format", "json"]);
+    assert_eq!(code(&o), 1);
+    let j: Value = serde_json::from_slice(&o.stdout).expect("check JSON");
+    let a = &j["artifacts"][0];
+    let g = &a["growth"];
+    assert_eq!(g["baseline_size"], small_size);
+    assert_eq!(
+        g["delta"].as_i64().unwrap(),
+        big_size as i64 - small_size as i64
+    );
+    let modules = g["modules"].as_array().expect("module deltas");
+    let new_deps = {
+        let before = go_deps(&testbin("hello-default"));
+        let after = go_deps(&testbin("promserver-default"));
+        after
+            .into_iter()
+            .filter(|d| !before.contains(d))
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        new_deps
+            .iter()
+            .any(|d| d == "github.com/prometheus/client_golang"),
+        "{new_deps:?}"
+    );
+    let client = modules
+        .iter()
+        .find(|m| m["name"] == "github.com/prometheus/client_golang")
+        .unwrap_or_else(|| panic!("client_golang not named among the modules that grew: {g}"));
+    assert_eq!(client["before"], 0);
+    assert!(client["delta"].as_i64().unwrap() > 0);
+    assert_eq!(client["delta"], client["after"]);
+    // Each growing module that is a new dependency per `go version -m` is reported as new.
+    for m in modules {
+        let name = m["name"].as_str().unwrap();
+        if new_deps.iter().any(|d| d == name) {
+            assert_eq!(m["before"], 0, "{name} is new in the bigger build");
+        }
+    }
+    let growth = a["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == "size-growth")
+        .unwrap();
+    assert_eq!(growth["status"], "fail");
+    let top = modules[0]["name"].as_str().unwrap();
+    let msg = growth["violations"][0]["message"].as_str().unwrap();
+    assert!(msg.contains(top), "largest grower {top} not named: {msg}");
+    assert_eq!(growth["violations"][0]["location"]["line"], 5);
+
+    // A per-module cap on the new dependency.
+    let cfg = |cap: &str| {
+        format!(
+            "version = 1\n\n[[budget]]\npath = \"dist/app\"\n[budget.modules]\n\"github.com/prometheus/client_golang\" = \"{cap}\"\n"
+        )
+    };
+    std::fs::write(p.path().join("goaudit.toml"), cfg("1KiB")).unwrap();
+    let o = p.run(&["check"]);
+    let (so, se) = out_str(&o);
+    assert_eq!(code(&o), 1, "{so}{se}");
+    assert!(so.contains("module-budget"), "{so}");
+    assert!(
+        so.contains("module github.com/prometheus/client_golang is"),
+        "{so}"
+    );
+    std::fs::write(p.path().join("goaudit.toml"), cfg("100MiB")).unwrap();
+    let o = p.run(&["check"]);
+    assert_eq!(code(&o), 0, "{:?}", out_str(&o));
+}
+
+/// A run that fails several ways at once, on an artifact whose name needs escaping.
+fn failing_project() -> Project {
+    let p = Project::new(
+        "version = 1\npaths = [\"dist/*\"]\n\n[rules]\ndynamic-link = \"deny\"\ncgo-linked = \"warn\"\n\n[[budget]]\npath = \"dist/*\"\nmax_size = \"1MiB\"\n",
+    );
+    p.put("dist/app,v1:x", "netuser-default");
+    p.put("dist/ok", "hello-cgo0");
+    p
+}
+
+#[test]
+fn json_output_carries_rule_ids_and_statuses() {
+    let p = failing_project();
+    let o = p.run(&["check", "--format", "json"]);
+    let (so, se) = out_str(&o);
+    assert_eq!(code(&o), 1, "{so}{se}");
+    let j: Value = serde_json::from_str(&so).expect("valid JSON on stdout");
+    assert_eq!(j["schema_version"], 1);
+    assert_eq!(j["summary"]["passed"], false);
+    let ids: Vec<&str> = j["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"dynamic-link") && ids.contains(&"module-budget"));
+    let bad = j["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["path"] == "dist/app,v1:x")
+        .expect("artifact keyed by its path relative to goaudit.toml");
+    let status = |rule: &str| {
+        bad["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["rule"] == rule)
+            .unwrap()["status"]
+            .clone()
+    };
+    assert_eq!(status("dynamic-link"), "fail");
+    assert_eq!(status("cgo-linked"), "warn");
+    assert_eq!(status("size-budget"), "fail");
+    assert_eq!(status("symtab-present"), "skip");
+    assert_eq!(status("upx-packed"), "pass");
+}
+
+#[test]
+fn sarif_has_the_required_fields_and_points_at_the_config() {
+    let p = failing_project();
+    let o = p.run(&["check", "--format", "sarif"]);
+    assert_eq!(code(&o), 1);
+    let s: Value = serde_json::from_slice(&o.stdout).expect("SARIF is JSON");
+    assert_eq!(s["version"], "2.1.0");
+    assert!(s["$schema"].as_str().unwrap().contains("sarif"));
+    let run = &s["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "goaudit");
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    for r in rules {
+        for field in ["shortDescription", "fullDescription", "help"] {
+            assert!(
+                r[field]["text"].is_string(),
+                "rule {} lacks {field}",
+                r["id"]
+            );
+        }
+        assert!(r["id"].is_string());
+    }
+    let results = run["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    let rule_ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    for r in results {
+        let id = r["ruleId"].as_str().unwrap();
+        assert!(rule_ids.contains(&id), "{id}");
+        assert_eq!(rules[r["ruleIndex"].as_u64().unwrap() as usize]["id"], id);
+        assert!(r["message"]["text"].is_string());
+        assert!(["error", "warning", "note"].contains(&r["level"].as_str().unwrap()));
+        let loc = &r["locations"][0]["physicalLocation"];
+        assert!(loc["artifactLocation"]["uri"].is_string(), "{r}");
+        assert!(r["partialFingerprints"].as_object().unwrap().len() == 1);
+    }
+    let dynamic = results
+        .iter()
+        .find(|r| r["ruleId"] == "dynamic-link")
+        .unwrap();
+    assert_eq!(dynamic["level"], "error");
+    let loc = &dynamic["locations"][0]["physicalLocation"];
+    assert_eq!(loc["artifactLocation"]["uri"], "goaudit.toml");
+    assert_eq!(loc["region"]["startLine"], 5);
+    let budget = results
+        .iter()
+        .find(|r| r["ruleId"] == "size-budget")
+        .unwrap();
+    assert_eq!(
+        budget["locations"][0]["physicalLocation"]["region"]["startLine"],
+        10
+    );
+    let warn = results
+        .iter()
+        .find(|r| r["ruleId"] == "cgo-linked")
+        .unwrap();
+    assert_eq!(warn["level"], "warning");
+}
+
+#[test]
+fn junit_parses_as_xml_with_one_testcase_per_artifact_and_rule() {
+    use quick_xml::events::Event;
+    let p = failing_project();
+    let o = p.run(&["check", "--format", "junit"]);
+    assert_eq!(code(&o), 1);
+    let xml = String::from_utf8(o.stdout).unwrap();
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let mut depth = 0i32;
+    let mut roots = 0;
+    let mut testcases = Vec::new();
+    let mut current = (String::new(), String::new());
+    let mut failures = Vec::new();
+    let mut skipped = Vec::new();
+    loop {
+        let ev = reader
+            .read_event()
+            .unwrap_or_else(|e| panic!("JUnit is not well-formed XML: {e}\n{xml}"));
+        let (start, e) = match &ev {
+            Event::Start(e) => (true, e.clone()),
+            Event::Empty(e) => (false, e.clone()),
+            Event::End(_) => {
+                depth -= 1;
+                continue;
+            }
+            Event::Eof => break,
+            _ => continue,
+        };
+        if depth == 0 {
+            roots += 1;
+        }
+        let attr = |name: &str| {
+            e.try_get_attribute(name).unwrap().map(|a| {
+                a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                    .unwrap()
+                    .into_owned()
+            })
+        };
+        match e.name().0 {
+            "testcase" => {
+                current = (attr("classname").unwrap(), attr("name").unwrap());
+                testcases.push(current.clone());
+            }
+            "failure" => failures.push(current.clone()),
+            "skipped" => skipped.push(current.clone()),
+            _ => {}
+        }
+        if start {
+            depth += 1;
+        }
+    }
+    assert_eq!(depth, 0, "unbalanced tags");
+    assert_eq!(roots, 1);
+    assert!(xml.contains("<testsuites"));
+    // Every rule, once for each of the two artifacts.
+    let rules: Vec<&(String, String)> = testcases.iter().filter(|(a, _)| a == "dist/ok").collect();
+    for id in ["dynamic-link", "size-budget", "module-budget", "vcs-dirty"] {
+        assert_eq!(
+            rules.iter().filter(|(_, r)| r == id).count(),
+            1,
+            "{id}: {testcases:?}"
+        );
+    }
+    assert_eq!(testcases.len(), 2 * rules.len(), "{testcases:?}");
+    let bad = "dist/app,v1:x".to_string();
+    assert!(failures.contains(&(bad.clone(), "dynamic-link".into())));
+    assert!(failures.contains(&(bad.clone(), "size-budget".into())));
+    assert!(
+        !failures.contains(&(bad.clone(), "cgo-linked".into())),
+        "warnings are not failures"
+    );
+    assert!(
+        skipped.contains(&(bad.clone(), "symtab-present".into())),
+        "allowed rules are skipped"
+    );
+    // The static binary breaks only its size budget.
+    let ok_failures: Vec<&str> = failures
+        .iter()
+        .filter(|(a, _)| a == "dist/ok")
+        .map(|(_, r)| r.as_str())
+        .collect();
+    assert_eq!(ok_failures, ["size-budget"]);
+}
+
+#[test]
+fn github_annotations_are_escaped_capped_and_summarised() {
+    let p = failing_project();
+    let o = p.run(&["check", "--format", "github"]);
+    let (so, _) = out_str(&o);
+    assert_eq!(code(&o), 1);
+    let lines: Vec<&str> = so.lines().collect();
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.starts_with("::error ") || l.starts_with("::warning ")),
+        "{so}"
+    );
+    let dynamic = lines
+        .iter()
+        .find(|l| l.contains("dynamic-link"))
+        .expect("dynamic-link annotation");
+    let (props, message) = dynamic
+        .trim_start_matches("::error ")
+        .split_once("::")
+        .expect("properties::message");
+    // Properties escape ':' and ',' so the artifact name cannot break the command.
+    assert!(
+        props.contains("title=goaudit dynamic-link%3A dist/app%2Cv1%3Ax"),
+        "{props}"
+    );
+    assert!(props.contains("file=goaudit.toml,line=5,col="), "{props}");
+    assert!(
+        message.starts_with("dist/app,v1:x: dynamically linked"),
+        "{message}"
+    );
+    // Every '%' in the output is an escape sequence.
+    for (i, _) in so.match_indices('%') {
+        let esc = &so[i..(i + 3).min(so.len())];
+        assert!(
+            ["%25", "%0D", "%0A", "%3A", "%2C"].contains(&esc),
+            "raw % at {i}: {so}"
+        );
+    }
+
+    // Under GitHub Actions the human format adds annotations (at most 10 per kind) and a
+    // job summary table.
+    let q = Project::new("version = 1\npaths = [\"dist/*\"]\n[rules]\nsymtab-present = \"deny\"\n");
+    for i in 0..12 {
+        q.put(&format!("dist/app{i:02}"), "hello-cgo0");
+    }
+    let summary = q.path().join("summary.md");
+    std::fs::write(&summary, "earlier step\n").unwrap();
+    let o = goaudit()
+        .current_dir(q.path())
+        .arg("check")
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let (so, se) = out_str(&o);
+    assert_eq!(code(&o), 1, "{so}{se}");
+    assert!(
+        so.contains("goaudit check failed"),
+        "human report first: {so}"
+    );
+    assert_eq!(
+        so.lines().filter(|l| l.starts_with("::error ")).count(),
+        10,
+        "{so}"
+    );
+    assert!(so.contains("2 more errors"), "{so}");
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        md.starts_with("earlier step\n"),
+        "summary must be appended to"
+    );
+    assert!(md.contains("| artifact | size | baseline |"), "{md}");
+    assert_eq!(
+        md.lines().filter(|l| l.starts_with("| `dist/app")).count(),
+        12,
+        "{md}"
+    );
+}
+
+#[test]
+fn markdown_output_has_the_table() {
+    let p = failing_project();
+    let o = p.run(&["check", "--format", "markdown"]);
+    let (so, _) = out_str(&o);
+    assert_eq!(code(&o), 1);
+    assert!(
+        so.contains("| artifact | size | baseline | Δ | Δ% | limit | status |"),
+        "{so}"
+    );
+    assert!(so.contains("| `dist/app,v1:x` |"), "{so}");
+    assert!(so.contains("| error | `dynamic-link` |"), "{so}");
+}
+
+#[test]
+fn bad_configs_exit_2_with_file_line_col() {
+    let cases: &[(&str, &str)] = &[
+        (
+            "version = 1\n[rules]\ndynamic-link = \"deny\"\nfrobnicate = \"deny\"\n",
+            "goaudit.toml:4:1:",
+        ),
+        (
+            "version = 1\n[[budget]]\npath = \"x\"\nmax_sise = \"1MiB\"\n",
+            "goaudit.toml:4:1:",
+        ),
+        (
+            "version = 1\n[[budget]]\npath = \"x\"\nmax_size = true\n",
+            "goaudit.toml:4:12:",
+        ),
+        (
+            "version = 1\n[[budget]]\npath = \"x\"\nmax_size = \"12 megs\"\n",
+            "goaudit.toml:4:12:",
+        ),
+        (
+            "version = 1\n[rules]\ncgo-linked = \"fatal\"\n",
+            "goaudit.toml:3:14:",
+        ),
+        ("[rules]\ncgo-linked = \"deny\"\n", "goaudit.toml:1:1:"),
+    ];
+    for (cfg, want) in cases {
+        let p = Project::new(cfg);
+        p.put("bin/app", "netuser-cgo0");
+        let o = p.run(&["check", "bin/app"]);
+        let (so, se) = out_str(&o);
+        assert_eq!(code(&o), 2, "{cfg}: {so}{se}");
+        assert!(se.contains(want), "{cfg}: want {want} in {se}");
+        assert!(so.is_empty(), "no report on a config error: {so}");
+    }
+    // A bad size on the command line is a usage error too.
+    let p = Project::new("version = 1\n");
+    p.put("bin/app", "netuser-cgo0");
+    let o = p.run(&["check", "--max-size", "12 megs", "bin/app"]);
+    assert_eq!(code(&o), 2);
+    // The config is found from a subdirectory, and --config overrides discovery.
+    std::fs::create_dir_all(p.path().join("sub/dir")).unwrap();
+    std::fs::write(p.path().join("sub/other.toml"), "version = 1\nbogus = 1\n").unwrap();
+    let o = run_in(
+        &p.path().join("sub/dir"),
+        &["check", "../../bin/app", "--require-static"],
+    );
+    assert_eq!(code(&o), 0, "{:?}", out_str(&o));
+    let o = run_in(
+        &p.path().join("sub/dir"),
+        &["check", "../../bin/app", "--config", "../other.toml"],
+    );
+    let (_, se) = out_str(&o);
+    assert_eq!(code(&o), 2);
+    assert!(se.contains("other.toml:2:1:"), "{se}");
+}
+
+#[test]
+fn exit_codes_never_mix_policy_and_errors() {
+    let p = Project::new("version = 1\n[[budget]]\npath = \"dist/missing\"\nmax_size = \"1MiB\"\n");
+    let bin = p.put("bin/app", "netuser-default");
+    // A budget whose path matches nothing: the artifacts were not built, exit 2.
+    let o = p.run(&["check"]);
+    let (_, se) = out_str(&o);
+    assert_eq!(code(&o), 2);
+    assert!(
+        se.contains("goaudit.toml:3:8:") && se.contains("matches no file"),
+        "{se}"
+    );
+
+    // Policy failure alone: 1; with --exit-zero: 0, still reported.
+    let o = p.run(&["check", "--require-static", "bin/app"]);
+    assert_eq!(code(&o), 1);
+    let o = p.run(&["check", "--require-static", "--exit-zero", "bin/app"]);
+    let (so, _) = out_str(&o);
+    assert_eq!(code(&o), 0);
+    assert!(so.contains("dynamic-link"), "{so}");
+
+    // A policy failure next to an unreadable input: the run is incomplete, exit 2.
+    let o = p.run(&["check", "--require-static", "bin/app", "bin/nope"]);
+    assert_eq!(code(&o), 2);
+    // --exit-zero never hides a tool error.
+    let o = p.run(&["check", "--exit-zero", "bin/nope"]);
+    assert_eq!(code(&o), 2);
+    // A named file that is not a Go binary is an error, not a pass.
+    std::fs::write(p.path().join("bin/readme.txt"), "hello").unwrap();
+    let o = p.run(&["check", "bin/readme.txt"]);
+    assert_eq!(code(&o), 2);
+    // Conflicting levels on the command line.
+    let o = p.run(&[
+        "check",
+        "--require-static",
+        "--allow",
+        "dynamic-link",
+        "bin/app",
+    ]);
+    let (_, se) = out_str(&o);
+    assert_eq!(code(&o), 2);
+    assert!(se.contains("dynamic-link"), "{se}");
+    // Unknown rule id.
+    let o = p.run(&["check", "--deny", "static", bin.to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    // No config and no PATH.
+    let empty = tempfile::tempdir().unwrap();
+    let o = run_in(empty.path(), &["check"]);
+    assert_eq!(code(&o), 2);
+}
+
+/// Append a plausible Nix store reference to a copy of a clean binary.
+fn with_nix_ref(p: &Project) -> String {
+    let path = p.put("bin/nix", "netuser-cgo0");
+    let mut data = std::fs::read(&path).unwrap();
+    data.extend_from_slice(
+        b"\0/nix/store/0c1k7v4pl2vfsz1yn2cbsbv1mbm6y3g9-glibc-2.38/lib/libc.so.6\0",
+    );
+    std::fs::write(&path, data).unwrap();
+    "bin/nix".into()
+}
+
+#[test]
+fn every_audit_rule_fails_and_passes_as_documented() {
+    let p = Project::new("version = 1\n");
+    let nix = with_nix_ref(&p);
+    // (rule, a binary that violates it, a binary that does not)
+    let cases: &[(&str, &str, &str)] = &[
+        ("dynamic-link", "netuser-default", "netuser-cgo0"),
+        ("cgo-linked", "netuser-default", "netuser-cgo0"),
+        ("cgo-resolver", "netuser-default", "netuser-netgo"),
+        ("cgo-os-user", "netuser-default", "netuser-osusergo"),
+        ("symtab-present", "netuser-w", "netuser-s"),
+        ("dwarf-present", "netuser-default", "netuser-w"),
+        ("no-trimpath", "netuser-cgo0", "netuser-cgo0-trimpath-sw"),
+        ("vcs-dirty", "netuser-vcs", "netuser-cgo0"),
+        (
+            "upx-packed",
+            "netuser-cgo0-trimpath-sw-upx",
+            "netuser-cgo0-trimpath-sw",
+        ),
+        ("nix-store-ref", "", "netuser-cgo0"),
+    ];
+    for (rule, bad, good) in cases {
+        let bad_path = if bad.is_empty() {
+            nix.clone()
+        } else {
+            p.put(&format!("bin/{bad}"), bad);
+            format!("bin/{bad}")
+        };
+        p.put(&format!("bin/{good}"), good);
+        let o = p.run(&["check", "--deny", rule, &bad_path]);
+        let (so, se) = out_str(&o);
+        assert_eq!(code(&o), 1, "{rule} should fail on {bad_path}: {so}{se}");
+        assert!(so.contains(&format!("error   {rule}")), "{rule}: {so}");
+        let o = p.run(&["check", "--deny", rule, &format!("bin/{good}")]);
+        let (so, se) = out_str(&o);
+        assert_eq!(code(&o), 0, "{rule} should pass on {good}: {so}{se}");
+        // At warn level the violation is reported and the check passes.
+        let o = p.run(&["check", "--warn", rule, &bad_path]);
+        let (so, _) = out_str(&o);
+        assert_eq!(code(&o), 0, "{rule} at warn: {so}");
+        assert!(so.contains(&format!("warning {rule}")), "{rule}: {so}");
+        // At allow level it is not evaluated.
+        let o = p.run(&["check", "--allow", rule, &bad_path]);
+        let (so, _) = out_str(&o);
+        assert!(!so.contains(rule), "{rule} allowed but reported: {so}");
+    }
+    // The shorthand flags.
+    p.put("bin/dyn", "netuser-default");
+    p.put("bin/static", "netuser-cgo0");
+    assert_eq!(code(&p.run(&["check", "--require-static", "bin/dyn"])), 1);
+    assert_eq!(
+        code(&p.run(&["check", "--require-static", "bin/static"])),
+        0
+    );
+    assert_eq!(code(&p.run(&["check", "--no-cgo", "bin/dyn"])), 1);
+    assert_eq!(code(&p.run(&["check", "--no-cgo", "bin/static"])), 0);
+    let size = std::fs::metadata(p.path().join("bin/static"))
+        .unwrap()
+        .len();
+    let at = size.to_string();
+    let below = (size - 1).to_string();
+    assert_eq!(code(&p.run(&["check", "--max-size", &at, "bin/static"])), 0);
+    let o = p.run(&["check", "--max-size", &below, "bin/static"]);
+    let (so, _) = out_str(&o);
+    assert_eq!(code(&o), 1);
+    assert!(
+        so.contains("size-budget") && so.contains("over its budget"),
+        "{so}"
+    );
+}
