@@ -7,8 +7,10 @@ use crate::audit::{self, AuditError};
 use crate::cli::{SizeArgs, SizeBy};
 use crate::error::Error;
 use crate::input::FileBytes;
+use crate::input::detect::{self, InputKind};
 use crate::render::size::{Row, SizeTable, write_table};
 use crate::render::{Style, json::InputError};
+use crate::shrink::upx;
 use crate::size::why;
 
 /// Run the size report for each PATH.
@@ -19,13 +21,27 @@ pub fn run(args: &SizeArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io
     for path in &args.paths {
         let label = path.display().to_string();
         let result = FileBytes::open(path).and_then(|fb| {
-            audit::audit_detailed(&label, fb.bytes()).map_err(|e| match e {
+            let to_error = |e: AuditError| match e {
                 AuditError::Malformed(p) => p.at(path),
                 other => Error::Unsupported {
                     path: path.clone(),
                     what: other.to_string(),
                 },
-            })
+            };
+            let data = fb.bytes();
+            if detect::sniff(data) == InputKind::Elf && detect::is_upx_packed(data) {
+                // Sizes of a packed file mean nothing; attribute the program UPX restores.
+                if let Ok(Some((_dir, unpacked))) = upx::unpack_to_temp(path) {
+                    let bytes = std::fs::read(&unpacked).map_err(|source| Error::Io {
+                        path: unpacked.clone(),
+                        source,
+                    })?;
+                    let (mut a, attr) = audit::audit_detailed(&label, &bytes).map_err(to_error)?;
+                    a.packed = Some("upx");
+                    return Ok((a, attr));
+                }
+            }
+            audit::audit_detailed(&label, data).map_err(to_error)
         });
         let (artifact, attribution) = match result {
             Ok(x) => x,
@@ -41,7 +57,10 @@ pub fn run(args: &SizeArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io
         let Some(report) = artifact.size_attribution.as_ref() else {
             let e = Error::Unsupported {
                 path: path.clone(),
-                what: "packed with UPX: unpack it (upx -d) to see sizes".into(),
+                what: format!(
+                    "packed with UPX and `upx` is not available to unpack it; {}",
+                    upx::INSTALL_HINT
+                ),
             };
             report_error(err, &e);
             errors.push(InputError {
@@ -60,6 +79,13 @@ pub fn run(args: &SizeArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io
                 style.bold(&artifact.path),
                 crate::render::human_bytes(report.total)
             )?;
+            if artifact.packed.is_some() {
+                writeln!(
+                    out,
+                    "{}",
+                    style.warn("packed with UPX; figures are for the unpacked program")
+                )?;
+            }
             let table = match args.by {
                 SizeBy::Module => SizeTable {
                     extra_header: None,

@@ -57,6 +57,21 @@ pub fn package_of(name: &str) -> String {
             return name[..i].to_string();
         }
     }
+    // gcc splits C functions into `f.cold`, `f.part.0`, `f.isra.0`, `f.constprop.0`: the
+    // dot is not a package boundary.
+    if let Some((base, suffix)) = name.split_once('.') {
+        const GCC: &[&str] = &[
+            "cold",
+            "part",
+            "isra",
+            "constprop",
+            "lto_priv",
+            "localalias",
+        ];
+        if !base.contains('/') && GCC.iter().any(|g| suffix.starts_with(g)) {
+            return c_symbol_package(base);
+        }
+    }
     match plain_package(name) {
         Some(p) => p,
         None => c_symbol_package(name),
@@ -296,6 +311,8 @@ mod tests {
             ("_cgo_04fbb8f65a5f_C2func_getaddrinfo", "runtime/cgo"),
             ("_rt0_amd64_linux", "runtime"),
             ("fputc", "C"),
+            ("x_cgo_munmap.cold", "runtime/cgo"),
+            ("__libc_start_main.part.0", "C"),
             ("getaddrinfo", "C"),
         ];
         for (name, want) in cases {

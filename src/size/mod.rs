@@ -206,7 +206,7 @@ pub fn attribute(
             let Some(off) = bin.vaddr_to_offset(f.entry) else {
                 continue;
             };
-            let size = code_size(f);
+            let size = code_size(bin, p, f);
             let pkg = package_of(&f.name);
             let id = ow.item(&f.name, &pkg, Kind::Text);
             cs.claim(off, off.saturating_add(size), id);
@@ -318,17 +318,69 @@ pub fn attribute(
     }
 }
 
-// Adapters over the pclntab reader's per-function detail, kept in one place.
-fn code_size(f: &crate::go::pclntab::Func) -> u64 {
-    f.end.saturating_sub(f.entry)
+/// A function's code size. The pclntab's `end` is the next function's entry, so it
+/// includes alignment padding; the stack-pointer table (pcsp) covers exactly the
+/// function's instructions, which is what the linker records as the symbol size. Using it
+/// makes stripped and unstripped binaries attribute `.text` identically.
+fn code_size(bin: &Binary<'_>, p: &Pclntab, f: &crate::go::pclntab::Func) -> u64 {
+    let span = f.end.saturating_sub(f.entry);
+    let from_pcsp = p
+        .file_offset
+        .zip(f.meta.pcsp)
+        .and_then(|(base, (off, len))| bin.bytes_at(base.checked_add(off)?, len))
+        .and_then(|d| pcvalue_end_pc(d, p.quantum as u64));
+    match from_pcsp {
+        Some(pc) if pc > 0 && pc <= span => pc,
+        // Linker markers such as go:textfipsstart have no pc tables and are one byte long.
+        _ if f.name.starts_with("go:") && f.meta.pcsp.is_none() => span.min(1),
+        _ => span,
+    }
 }
 
-fn meta_ranges(_f: &crate::go::pclntab::Func) -> Vec<(u64, u64)> {
-    Vec::new()
+/// The pc one past the last entry of a pc-value table: (zig-zag value delta, pc delta)
+/// varint pairs, ended by a zero value delta after the first pair.
+fn pcvalue_end_pc(d: &[u8], quantum: u64) -> Option<u64> {
+    fn uvarint(d: &[u8], p: &mut usize) -> Option<u64> {
+        let mut v = 0u64;
+        for shift in (0..35).step_by(7) {
+            let b = *d.get(*p)?;
+            *p += 1;
+            v |= ((b & 0x7f) as u64) << shift;
+            if b & 0x80 == 0 {
+                return Some(v);
+            }
+        }
+        None
+    }
+    let (mut p, mut pc, mut first) = (0usize, 0u64, true);
+    while p < d.len() {
+        let uv = uvarint(d, &mut p)?;
+        if uv == 0 && !first {
+            break;
+        }
+        pc = pc.checked_add(uvarint(d, &mut p)?.checked_mul(quantum.max(1))?)?;
+        first = false;
+    }
+    Some(pc)
 }
 
-fn pclntab_file_offset(_p: &Pclntab) -> Option<u64> {
-    None
+/// The pclntab spans a function owns besides its code.
+fn meta_ranges(f: &crate::go::pclntab::Func) -> Vec<(u64, u64)> {
+    let m = &f.meta;
+    let mut v = vec![m.record, m.name];
+    v.extend(
+        m.pcsp
+            .iter()
+            .chain(m.pcfile.iter())
+            .chain(m.pcln.iter())
+            .copied(),
+    );
+    v.extend(m.pcdata.iter().copied());
+    v
+}
+
+fn pclntab_file_offset(p: &Pclntab) -> Option<u64> {
+    p.file_offset
 }
 
 /// Split pieces at section boundaries and label each with its section.
