@@ -1,4 +1,7 @@
 //! `goaudit buildinfo PATH...`: the same text as `go version -m`, byte for byte.
+//!
+//! A file that is not Go (or whose header is broken) gets one error line on stderr and
+//! exit 2, and the remaining files are still printed.
 
 use std::io::Write;
 
@@ -31,7 +34,18 @@ pub fn run(
         });
         match result {
             Ok(bi) if args.json => infos.push(serde_json::json!({"path": label, "buildinfo": bi})),
-            Ok(bi) => out.write_all(buildinfo::format_go_version_m(&label, &bi).as_bytes())?,
+            Ok(bi) => {
+                // `go version -m` prints nothing for a binary without the header; printing
+                // the recovered version is more useful, but it must not pass for the real
+                // thing, hence the note on stderr.
+                if bi.inferred {
+                    let _ = writeln!(
+                        err,
+                        "goaudit: {label}: no buildinfo header; go version inferred from the binary, module info unavailable"
+                    );
+                }
+                out.write_all(buildinfo::format_go_version_m(&label, &bi).as_bytes())?
+            }
             Err(e) => {
                 report_error(err, &e);
                 status = Exit::Error;

@@ -1111,7 +1111,7 @@ mod tests {
     }
 
     #[test]
-    fn gopath_build_has_settings_but_no_path_line() {
+    fn settings_without_path_or_module() {
         let text = "build\t-compiler=gc\nbuild\tGOOS=linux\n";
         let file = mini_elf(true, false, &inline_blob("go1.22.0", &framed(text)));
         let bi = read_file(&file).unwrap().unwrap();
