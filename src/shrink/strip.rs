@@ -111,6 +111,29 @@ fn strip_inner(data: &[u8]) -> Result<Stripped, ParseError> {
             });
         }
     }
+    // A kept section may link to the symbol table: a static glibc binary's `.rela.plt`
+    // (IRELATIVE relocations, which name no symbol) does. GNU strip clears that link;
+    // so does this. A kept relocation that names a static symbol is different: the
+    // builder would silently drop it, changing loaded bytes, so refuse instead.
+    let mut refs_symbols = None;
+    for s in b.sections.iter_mut() {
+        if s.sh_link_section.is_some_and(|l| deleted_ids.contains(&l)) {
+            s.sh_link_section = None;
+        }
+        if let SectionData::Relocation(rels) = &s.data {
+            if rels.iter().any(|r| r.symbol.is_some()) {
+                refs_symbols = Some(String::from_utf8_lossy(&s.name).into_owned());
+            }
+        }
+    }
+    if let Some(name) = refs_symbols {
+        return Err(ParseError::new(
+            "ELF",
+            format!(
+                "{name} holds relocations against the static symbol table, which strip would break"
+            ),
+        ));
+    }
     // The builder only drops symbols whose section was deleted; absolute and undefined
     // ones would keep `.symtab` alive, so every static symbol goes.
     for sym in b.symbols.iter_mut() {
