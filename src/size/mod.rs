@@ -218,12 +218,33 @@ pub fn attribute(
     cs.next_class();
     let alloc_sections: HashMap<usize, bool> =
         bin.sections.iter().map(|s| (s.index, s.alloc)).collect();
-    for s in bin.symbols() {
-        if s.size == 0
-            || !s
-                .section
+    let mut symbols: Vec<crate::binary::Symbol> = bin
+        .symbols()
+        .into_iter()
+        .filter(|s| {
+            s.section
                 .is_some_and(|i| alloc_sections.get(&i) == Some(&true))
-        {
+        })
+        .collect();
+    symbols.sort_by_key(|s| s.addr);
+    for (i, s) in symbols.iter().enumerate() {
+        // `go:string.*` and `go:func.*` are recorded with size 0 although they span all
+        // string data and all funcdata; they run to the next symbol in their section.
+        let size = if s.size == 0 && (s.name == "go:string.*" || s.name == "go:func.*") {
+            let section_end = bin
+                .sections
+                .iter()
+                .find(|x| Some(x.index) == s.section)
+                .map(|x| x.addr + x.size);
+            let next = symbols[i + 1..]
+                .iter()
+                .find(|n| n.addr > s.addr && n.section == s.section)
+                .map(|n| n.addr);
+            next.or(section_end).map_or(0, |e| e.saturating_sub(s.addr))
+        } else {
+            s.size
+        };
+        if size == 0 {
             continue;
         }
         let Some(off) = bin.vaddr_to_offset(s.addr) else {
@@ -231,7 +252,31 @@ pub fn attribute(
         };
         let kind = if s.is_text { Kind::Text } else { Kind::Data };
         let id = ow.item(&s.name, &package_of(&s.name), kind);
-        cs.claim(off, off.saturating_add(s.size), id);
+        cs.claim(off, off.saturating_add(size), id);
+    }
+
+    // Between one function's last instruction and the next entry the linker pads for
+    // alignment (INT3 on x86, zeros elsewhere). Bytes that look like that are padding;
+    // anything else stays unattributed.
+    cs.next_class();
+    if let Some(p) = pclntab {
+        let pad = ow.shared("alignment padding", "[padding]", Kind::Other);
+        for f in &p.funcs {
+            let Some(off) = bin.vaddr_to_offset(f.entry) else {
+                continue;
+            };
+            let (start, end) = (
+                off.saturating_add(code_size(bin, p, f)),
+                off.saturating_add(f.end.saturating_sub(f.entry)),
+            );
+            if let Some(gap) = bin.bytes_at(start, end.saturating_sub(start)) {
+                if !gap.is_empty()
+                    && (gap.iter().all(|&b| b == 0xcc) || gap.iter().all(|&b| b == 0))
+                {
+                    cs.claim(start, end, pad);
+                }
+            }
+        }
     }
 
     // Each function's own pclntab records.
