@@ -490,7 +490,7 @@ fn build_line(kv: &[u8]) -> Result<(String, String), String> {
                 None => return Err("build line missing '=' after quoted key".into()),
                 Some(b'=') => {}
                 Some(&c) => {
-                    let c = go_quote(&lossy(&[c]));
+                    let c = go_quote_byte(c);
                     return Err(format!("unexpected character after quoted key: {c}"));
                 }
             }
@@ -550,28 +550,40 @@ pub fn go_quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {
-        match c {
-            '"' | '\\' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if go_is_print(c) => out.push(c),
-            '\x07' => out.push_str("\\a"),
-            '\x08' => out.push_str("\\b"),
-            '\x0c' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\x0b' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push_str(&format!("\\U{:08x}", c as u32)),
-        }
+        push_escaped(&mut out, c, '"');
     }
     out.push('"');
     out
+}
+
+/// Go's `%q` of a single byte (a rune literal such as `'x'`), used in one error message.
+fn go_quote_byte(b: u8) -> String {
+    let mut out = String::from("'");
+    push_escaped(&mut out, char::from(b), '\'');
+    out.push('\'');
+    out
+}
+
+fn push_escaped(out: &mut String, c: char, quote: char) {
+    match c {
+        c if c == quote || c == '\\' => {
+            out.push('\\');
+            out.push(c);
+        }
+        c if go_is_print(c) => out.push(c),
+        '\x07' => out.push_str("\\a"),
+        '\x08' => out.push_str("\\b"),
+        '\x0c' => out.push_str("\\f"),
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        '\x0b' => out.push_str("\\v"),
+        c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+            out.push_str(&format!("\\x{:02x}", c as u32));
+        }
+        c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
+        c => out.push_str(&format!("\\U{:08x}", c as u32)),
+    }
 }
 
 /// Go's `strconv.Unquote` on a prefix of `s` (double-quoted or back-quoted only, the two
@@ -1299,7 +1311,7 @@ mod tests {
             ),
             (
                 "build\t\"k\"x\n",
-                "line 1: unexpected character after quoted key: \"x\"",
+                "line 1: unexpected character after quoted key: 'x'",
             ),
             ("build\t\"k\n", "line 1: invalid quoted key in build line"),
             (
@@ -1336,6 +1348,44 @@ mod tests {
     }
 
     #[test]
+    fn reformatting_follows_go_string() {
+        // A replaced main module is printed with its `=>` line and the extra newline; a
+        // two-column dep gains the empty sum column; a zero main module is not printed.
+        let text = "mod\tm\tv1\n=>\tr\tv2\th1:x\ndep\td\tv3\n";
+        let bi = parse_modinfo(text.as_bytes()).unwrap();
+        assert_eq!(
+            bi.modinfo_string(),
+            "mod\tm\tv1\n=>\tr\tv2\th1:x\n\ndep\td\tv3\t\n"
+        );
+        let bi = parse_modinfo(b"mod\t\t\npath\t\nbuild\tA=1\n").unwrap();
+        assert_eq!(bi.modinfo_string(), "build\tA=1\n");
+        let bi = parse_modinfo(b"mod\t\t\n=>\tr\tv\t\n").unwrap();
+        assert_eq!(bi.modinfo_string(), "mod\t\t\n=>\tr\tv\t\n\n");
+    }
+
+    #[test]
+    fn mutated_blobs_never_panic() {
+        let blobs = [
+            inline_blob("go1.23.5", &framed(MODINFO)),
+            pointer_blob(8, false, "go1.17", &framed(MODINFO)),
+            pointer_blob(4, true, "go1.16", &framed(MODINFO)),
+        ];
+        for (k, blob) in blobs.iter().enumerate() {
+            let (is64, be) = if k == 2 { (false, true) } else { (true, false) };
+            let file = mini_elf(is64, be, blob);
+            for pos in PAYLOAD_OFF..file.len() {
+                for v in [0x00, 0x01, 0x04, 0x08, 0x0a, 0x22, 0x7f, 0x80, 0xff] {
+                    let mut f = file.clone();
+                    f[pos] = v;
+                    if let Ok(bin) = Binary::parse(&f) {
+                        let _ = read(&bin);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn uvarint_like_go() {
         assert_eq!(uvarint(&[0x05]), Some((5, 1)));
         assert_eq!(uvarint(&[0x80, 0x01]), Some((128, 2)));
@@ -1346,32 +1396,102 @@ mod tests {
         assert_eq!(uvarint(&max), Some((u64::MAX, 10)));
     }
 
-    /// Compares `go_is_print` with the local Go's `unicode.IsPrint` on every code point.
-    #[test]
-    fn is_print_matches_go() {
+    /// Run a Go program (source text) with the local toolchain, feeding it `stdin`.
+    fn run_go(src: &str, stdin: &[u8]) -> Vec<u8> {
+        use std::io::Write as _;
         let go = which::which("go").unwrap_or_else(|_| {
             panic!("the go toolchain is required: install it (apt-get install golang-go)")
         });
         let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("main.go");
+        std::fs::write(&file, src).unwrap();
+        let mut child = std::process::Command::new(go)
+            .arg("run")
+            .arg(&file)
+            .env("GO111MODULE", "off")
+            .env("GOTOOLCHAIN", "local")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "go run failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    }
+
+    /// Go's own ParseBuildInfo + String on hostile modinfo texts must agree with ours,
+    /// errors included.
+    #[test]
+    fn parse_and_string_match_go() {
+        let src = "package main\n\nimport (\n\t\"bytes\"\n\t\"io\"\n\t\"os\"\n\t\"runtime/debug\"\n)\n\n\
+            func main() {\n\tin, _ := io.ReadAll(os.Stdin)\n\
+            \tfor _, c := range bytes.Split(in, []byte{0}) {\n\
+            \t\tbi, err := debug.ParseBuildInfo(string(c))\n\
+            \t\tif err != nil {\n\t\t\tos.Stdout.WriteString(\"ERR \" + err.Error())\n\
+            \t\t} else {\n\t\t\tos.Stdout.WriteString(bi.String())\n\t\t}\n\
+            \t\tos.Stdout.Write([]byte{0})\n\t}\n}\n";
+        let cases: &[&str] = &[
+            MODINFO,
+            "",
+            "path\tp\tq\nmod\tm\tv\nmod\tn\tw\th\n",
+            "dep\ta\tb\tc\td\n",
+            "dep\ta\n",
+            "=>\ta\tb\tc\n",
+            "mod\tm\tv\n=>\ta\tb\n",
+            "mod\tm\tv\n=>\ta\tb\tc\n=>\td\te\tf\n",
+            "build\t\"a\\x41\\101\\u00e9\"=`raw\r\"value`\n",
+            "build\tk=\"\\u00a0\\u200b\\U0001F600\\x7f\\a\\b\\f\\v\"\n",
+            "build\t`k=y`=\"\"\nbuild\tk2=\n",
+            "build\tk=\"unterminated\n",
+            "build\t\"k\"x=1\n",
+            "build\t\"k\"\n",
+            "build\t=v\n",
+            "build\tkey\n",
+            "build\tk ey=v\n",
+            "build\tk=v w\n",
+            "build\tk=\"a\"b\n",
+            "build\tk='single'\n",
+            "build\t\"\"=empty key\n",
+            "build\t\"\"=\"empty key\"\n",
+            "build\tk=\"\\q\"\n",
+            "junk line\n\tpath\tx\npath\ty\nbuild\tA=1\nbuild\tB=2",
+            "path\ty\n\n\nbuild\tA=1\n",
+        ];
+        let mut stdin = Vec::new();
+        for (i, c) in cases.iter().enumerate() {
+            if i > 0 {
+                stdin.push(0);
+            }
+            stdin.extend_from_slice(c.as_bytes());
+        }
+        let out = run_go(src, &stdin);
+        let outs: Vec<&[u8]> = out.split(|&b| b == 0).collect();
+        assert_eq!(outs.len(), cases.len() + 1, "one answer per case");
+        for (case, want) in cases.iter().zip(outs) {
+            let want = String::from_utf8_lossy(want);
+            let got = match parse_modinfo(case.as_bytes()) {
+                Ok(bi) => bi.modinfo_string(),
+                Err(e) => format!("ERR could not parse Go build info: {}", e.what),
+            };
+            assert_eq!(got, want, "modinfo {case:?}");
+        }
+    }
+
+    /// Compares `go_is_print` with the local Go's `unicode.IsPrint` on every code point.
+    #[test]
+    fn is_print_matches_go() {
         let src = "package main\n\nimport (\n\t\"bufio\"\n\t\"os\"\n\t\"unicode\"\n)\n\n\
             func main() {\n\tw := bufio.NewWriter(os.Stdout)\n\tfor r := rune(0); r <= unicode.MaxRune; r++ {\n\
             \t\tif unicode.IsPrint(r) {\n\t\t\tw.WriteByte('1')\n\t\t} else {\n\t\t\tw.WriteByte('0')\n\t\t}\n\t}\n\tw.Flush()\n}\n";
-        let file = dir.path().join("isprint.go");
-        std::fs::write(&file, src).unwrap();
-        let out = std::process::Command::new(go)
-            .arg("run")
-            .arg(&file)
-            .env("GOFLAGS", "-mod=mod")
-            .env("GO111MODULE", "off")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert_eq!(out.stdout.len(), 0x11_0000);
-        for (cp, &flag) in out.stdout.iter().enumerate() {
+        let out = run_go(src, b"");
+        assert_eq!(out.len(), 0x11_0000);
+        for (cp, &flag) in out.iter().enumerate() {
             let Some(c) = char::from_u32(cp as u32) else {
                 assert_eq!(flag, b'0', "surrogate {cp:#x}");
                 continue;
