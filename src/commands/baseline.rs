@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use super::check::{collect, setup};
+use super::check::{collect, display_path, setup};
 use super::{Exit, report_error};
 use crate::check::baseline::{self, Baseline, BaselineEntry};
 use crate::check::config;
@@ -100,7 +100,7 @@ fn write(
     writeln!(
         out,
         "wrote {} ({} artifact{})",
-        path.display(),
+        display_path(&path, &s.root),
         b.artifacts.len(),
         if b.artifacts.len() == 1 { "" } else { "s" }
     )?;

@@ -542,7 +542,8 @@ fn stderr_style(choice: ColorChoice) -> Style {
     Style { color }
 }
 
-fn display_path(p: &Path, root: &Path) -> String {
+/// `p` relative to `root` when under it, `/`-separated.
+pub(crate) fn display_path(p: &Path, root: &Path) -> String {
     p.strip_prefix(root)
         .unwrap_or(p)
         .to_string_lossy()
