@@ -338,23 +338,59 @@ fn decode(bin: &Binary<'_>, data: &[u8], vaddr: Option<u64>) -> Result<Pclntab, 
     parse_with_header(data, hdr, text)
 }
 
-/// In a PIE the header's textStart may be zero on disk (a dynamic relocation fills it
-/// in); find the value it would get.
+/// The header's textStart is zero on disk in a PIE whose dynamic relocation fills it in,
+/// and in every binary of newer linkers, which no longer write it (the runtime reads
+/// `moduledata.text` instead). Find the value the runtime uses.
 fn fallback_text_start(bin: &Binary<'_>, vaddr: Option<u64>, hdr: &Header) -> Option<u64> {
     if let Some(s) = bin.symbol("runtime.text") {
         return Some(s.addr);
     }
     if let Some(v) = vaddr {
         let field = v + 8 + 2 * hdr.ptr_size as u64;
-        if let Some(a) = bin.relocation_addend(field) {
+        if let Some(a) = bin.relocation_addend(field).filter(|&a| a != 0) {
             return Some(a);
         }
+        if let Some(t) = moduledata_text(bin, v, hdr) {
+            return Some(t);
+        }
     }
+    // The toolchain's own tools (cmd/internal/objfile) make the same last guess; it is
+    // right for internal linking, where the text section starts with runtime.text.
     let name = match bin.format {
         Format::Elf | Format::Pe => ".text",
         Format::Macho => "__text",
     };
     bin.section(name).map(|s| s.addr)
+}
+
+/// `runtime.firstmoduledata.text`, found as the data that points at the pclntab and at
+/// its function-name table with the right length (the layout of Go 1.18+: pcHeader, then
+/// five slices, ftab, findfunctab, minpc, maxpc, text).
+fn moduledata_text(bin: &Binary<'_>, pcln_vaddr: u64, hdr: &Header) -> Option<u64> {
+    let p = hdr.ptr_size as usize;
+    let enc = |x: u64| -> Vec<u8> {
+        if hdr.big_endian {
+            x.to_be_bytes()[8 - p..].to_vec()
+        } else {
+            x.to_le_bytes()[..p].to_vec()
+        }
+    };
+    let names = enc(pcln_vaddr.checked_add(hdr.funcname_off)?);
+    let names_len = enc(hdr.cu_off - hdr.funcname_off);
+    for at in memchr::memmem::find_iter(bin.data, &enc(pcln_vaddr)) {
+        let Some(w) = bin.data.get(at..at + 24 * p) else {
+            continue;
+        };
+        let word = |i: usize| &w[i * p..(i + 1) * p];
+        if word(1) != names.as_slice() || word(2) != names_len.as_slice() {
+            continue;
+        }
+        let text = read_uint(word(22), p, hdr.big_endian);
+        if in_exec(bin, text) {
+            return Some(text);
+        }
+    }
+    None
 }
 
 /// Decode a pclntab from its bytes. `text_start` is used for Go 1.18+ when the header's

@@ -1,0 +1,543 @@
+//! goaudit's pclntab reader against the Go toolchain's own: for every binary we can get
+//! (the corpus of Go 1.13–1.24 binaries from scripts/corpus.sh, the local toolchain's
+//! programs, the test-binary matrix, and cross/PIE builds made here), the function list
+//! (name, entry, end) and the file table must equal what debug/gosym reads, exactly.
+//!
+//! debug/gosym's view comes from tests/tools/gosymdump (stdlib only), built here with the
+//! machine's `go`. goaudit's view comes from the hidden `goaudit debug-pclntab`, which
+//! prints the same line format.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// Scratch directory for this test file's builds: `target/pclntab-test`.
+fn work_dir() -> PathBuf {
+    let d = support::testbins_dir()
+        .parent()
+        .expect("target dir")
+        .join("pclntab-test");
+    std::fs::create_dir_all(&d).unwrap_or_else(|e| panic!("cannot create {}: {e}", d.display()));
+    d
+}
+
+/// Build tests/tools/gosymdump once per test process.
+fn gosymdump() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let go = support::go_binary();
+        let out = work_dir().join("gosymdump");
+        let src = support::repo_root().join("tests/tools/gosymdump");
+        let o = Command::new(&go)
+            .current_dir(&src)
+            .env("GOTOOLCHAIN", "local")
+            .env("CGO_ENABLED", "0")
+            .args(["build", "-o"])
+            .arg(&out)
+            .arg(".")
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", go.display()));
+        assert!(
+            o.status.success(),
+            "building gosymdump failed:\n{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        out
+    })
+}
+
+/// One side's view: the `#` header line, function lines, file lines.
+#[derive(Debug)]
+struct View {
+    header: String,
+    funcs: Vec<String>,
+    files: Vec<String>,
+}
+
+fn split(text: &str) -> View {
+    let mut v = View {
+        header: String::new(),
+        funcs: Vec::new(),
+        files: Vec::new(),
+    };
+    for l in text.lines() {
+        if let Some(rest) = l.strip_prefix("F ") {
+            v.funcs.push(rest.to_string());
+        } else if let Some(rest) = l.strip_prefix("P ") {
+            v.files.push(rest.to_string());
+        } else if v.header.is_empty() && l.starts_with("# magic") {
+            v.header = l.to_string();
+        }
+    }
+    v
+}
+
+/// goaudit's view, or `None` when it reports no pclntab.
+fn goaudit_view(path: &Path, scan: bool) -> Result<Option<View>, String> {
+    let mut cmd = support::goaudit();
+    cmd.arg("debug-pclntab");
+    if scan {
+        cmd.arg("--scan");
+    }
+    let o = cmd.arg(path).output().map_err(|e| e.to_string())?;
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    if o.status.success() {
+        return Ok(Some(split(&String::from_utf8_lossy(&o.stdout))));
+    }
+    if stderr.contains("no pclntab found") {
+        return Ok(None);
+    }
+    Err(format!("goaudit failed: {}", stderr.trim()))
+}
+
+enum Truth {
+    View(View),
+    /// gosymdump found no pclntab (exit 3).
+    None,
+    /// debug/gosym could not decode it.
+    Unreadable(String),
+}
+
+fn gosym_view(path: &Path) -> Truth {
+    let o = Command::new(gosymdump())
+        .arg(path)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run gosymdump: {e}"));
+    match o.status.code() {
+        Some(0) => Truth::View(split(&String::from_utf8_lossy(&o.stdout))),
+        Some(3) => Truth::None,
+        _ => Truth::Unreadable(String::from_utf8_lossy(&o.stderr).trim().to_string()),
+    }
+}
+
+/// Function symbols `go tool nm` lists: (address, name).
+fn nm_funcs(path: &Path) -> Result<BTreeSet<(u64, String)>, String> {
+    let o = Command::new(support::go_binary())
+        .args(["tool", "nm"])
+        .arg(path)
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !o.status.success() {
+        return Err(String::from_utf8_lossy(&o.stderr).trim().to_string());
+    }
+    Ok(String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter_map(|l| {
+            let mut it = l.split_whitespace();
+            let addr = u64::from_str_radix(it.next()?, 16).ok()?;
+            let kind = it.next()?;
+            let name = it.next()?;
+            matches!(kind, "T" | "t").then(|| (addr, name.to_string()))
+        })
+        .collect())
+}
+
+/// Compare goaudit's reading of `path` with debug/gosym's reading of `reference` (the same
+/// file, or its unstripped original when `path` is a stripped copy). Returns the
+/// `# magic` line of goaudit's output.
+fn compare(path: &Path, reference: &Path, scan: bool) -> Result<String, String> {
+    let mode = if scan { " (--scan)" } else { "" };
+    let ours = goaudit_view(path, scan).map_err(|e| format!("{}{mode}: {e}", path.display()))?;
+    match (gosym_view(reference), ours) {
+        (Truth::None, None) => Ok("no pclntab (both)".into()),
+        (Truth::None, Some(v)) => Err(format!(
+            "{}{mode}: goaudit found a pclntab ({}) where gosymdump found none",
+            path.display(),
+            v.header
+        )),
+        (Truth::View(t), None) => Err(format!(
+            "{}{mode}: goaudit found no pclntab; debug/gosym reads {} functions",
+            path.display(),
+            t.funcs.len()
+        )),
+        (Truth::View(t), Some(v)) => {
+            let mut errs = Vec::new();
+            if t.funcs.is_empty() {
+                errs.push("debug/gosym returned no functions".to_string());
+            }
+            diff("function", &t.funcs, &v.funcs, &mut errs);
+            diff("file", &t.files, &v.files, &mut errs);
+            if errs.is_empty() {
+                Ok(v.header)
+            } else {
+                Err(format!(
+                    "{}{mode} vs debug/gosym on {}:\n  gosym:   {}\n  goaudit: {}\n  {}",
+                    path.display(),
+                    reference.display(),
+                    t.header,
+                    v.header,
+                    errs.join("\n  ")
+                ))
+            }
+        }
+        (Truth::Unreadable(why), ours) => {
+            // debug/gosym gave up; fall back to the symbol table where there is one.
+            eprintln!(
+                "note: debug/gosym cannot read {} ({why}); comparing with `go tool nm`",
+                reference.display()
+            );
+            let v =
+                ours.ok_or_else(|| format!("{}{mode}: goaudit found no pclntab", path.display()))?;
+            let nm = nm_funcs(reference).map_err(|e| {
+                format!(
+                    "{}: neither debug/gosym nor go tool nm can read it: {e}",
+                    reference.display()
+                )
+            })?;
+            let missing: Vec<_> = v
+                .funcs
+                .iter()
+                .filter_map(|l| {
+                    let mut it = l.splitn(3, ' ');
+                    let entry = u64::from_str_radix(it.next()?, 16).ok()?;
+                    let name = it.nth(1)?.to_string();
+                    (!nm.contains(&(entry, name.clone()))).then_some(l.clone())
+                })
+                .take(10)
+                .collect();
+            if missing.is_empty() {
+                Ok(v.header)
+            } else {
+                Err(format!(
+                    "{}{mode}: not in go tool nm: {missing:?}",
+                    path.display()
+                ))
+            }
+        }
+    }
+}
+
+fn diff(what: &str, want: &[String], got: &[String], errs: &mut Vec<String>) {
+    if want == got {
+        return;
+    }
+    errs.push(format!(
+        "{what} count: gosym {} goaudit {}",
+        want.len(),
+        got.len()
+    ));
+    let mut shown = 0;
+    for i in 0..want.len().max(got.len()) {
+        let (w, g) = (want.get(i), got.get(i));
+        if w != g {
+            errs.push(format!("  [{i}] gosym {w:?} goaudit {g:?}"));
+            shown += 1;
+            if shown == 5 {
+                break;
+            }
+        }
+    }
+}
+
+/// Compare every `(path, reference)` with and without `--scan`; panic listing all failures.
+fn check_all(items: &[(PathBuf, PathBuf)]) -> Vec<String> {
+    assert!(!items.is_empty(), "nothing to check");
+    let mut failures = Vec::new();
+    let mut headers = Vec::new();
+    for (path, reference) in items {
+        for scan in [false, true] {
+            match compare(path, reference, scan) {
+                Ok(h) => {
+                    if !scan {
+                        headers.push(h);
+                    }
+                }
+                Err(e) => failures.push(e),
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} comparisons failed:\n{}",
+        failures.len(),
+        items.len() * 2,
+        failures.join("\n")
+    );
+    headers
+}
+
+fn same(p: PathBuf) -> (PathBuf, PathBuf) {
+    (p.clone(), p)
+}
+
+/// The pclntab magic a Go release writes, from `goX.Y[.Z]`.
+fn expected_magic(goversion: &str) -> &'static str {
+    let minor: u32 = goversion
+        .trim_start_matches("go1.")
+        .split('.')
+        .next()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or_else(|| panic!("cannot parse Go version {goversion:?}"));
+    match minor {
+        2..=15 => "0xfffffffb",
+        16..=17 => "0xfffffffa",
+        18..=19 => "0xfffffff0",
+        _ => "0xfffffff1",
+    }
+}
+
+/// Run scripts/corpus.sh once per process (it is idempotent, but two concurrent runs
+/// would write its manifest at the same time) and read its manifest:
+/// (Go version, format, path).
+fn corpus() -> Vec<(String, String, PathBuf)> {
+    static DONE: OnceLock<()> = OnceLock::new();
+    let root = support::repo_root();
+    DONE.get_or_init(|| {
+        support::require_tool(
+            "npm",
+            "apt-get install -y npm (the corpus comes from npm packages)",
+        );
+        let o = Command::new("bash")
+            .arg(root.join("scripts/corpus.sh"))
+            .arg("--quiet")
+            .output()
+            .expect("cannot run scripts/corpus.sh");
+        assert!(
+            o.status.success(),
+            "scripts/corpus.sh failed (it needs go, npm and the package registries):\n{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    });
+    let dir = root.join("target/corpus");
+    let manifest = std::fs::read_to_string(dir.join("MANIFEST.tsv")).expect("MANIFEST.tsv");
+    manifest
+        .lines()
+        .filter_map(|l| {
+            let c: Vec<&str> = l.split('\t').collect();
+            (c.len() == 5).then(|| (c[0].to_string(), c[1].to_string(), dir.join(c[4])))
+        })
+        .collect()
+}
+
+#[test]
+fn corpus_of_go_versions_matches_debug_gosym() {
+    let rows = corpus();
+    let items: Vec<_> = rows.iter().map(|(_, _, p)| same(p.clone())).collect();
+    let headers = check_all(&items);
+    // The header generation goaudit reports must be the one the binary's Go release
+    // writes, as `go version` (buildinfo) names it.
+    let mut covered = BTreeSet::new();
+    for ((gv, fmt, path), h) in rows.iter().zip(&headers) {
+        let want = expected_magic(gv);
+        assert!(
+            h.starts_with(&format!("# magic {want} ")),
+            "{}: {gv} should have magic {want}, goaudit says {h}",
+            path.display()
+        );
+        covered.insert((want, fmt.as_str()));
+    }
+    for want in [
+        ("0xfffffffb", "elf"),
+        ("0xfffffffb", "macho"),
+        ("0xfffffffb", "pe"),
+        ("0xfffffffa", "elf"),
+        ("0xfffffffa", "macho"),
+        ("0xfffffffa", "pe"),
+        ("0xfffffff0", "elf"),
+        ("0xfffffff0", "macho"),
+        ("0xfffffff1", "elf"),
+        ("0xfffffff1", "macho"),
+        ("0xfffffff1", "pe"),
+    ] {
+        assert!(
+            covered.contains(&want),
+            "corpus lacks {want:?}; has {covered:?}"
+        );
+    }
+}
+
+#[test]
+fn local_toolchain_binaries_match_debug_gosym() {
+    let items: Vec<_> = support::go_toolchain_binaries()
+        .into_iter()
+        .map(same)
+        .collect();
+    check_all(&items);
+}
+
+#[test]
+fn test_binary_matrix_matches_debug_gosym() {
+    let names = support::testbin_names();
+    let items: Vec<_> = names.iter().map(|n| same(support::testbin(n))).collect();
+    check_all(&items);
+}
+
+/// Build the tiny program in `work_dir()/src` with `env` and `args` into `out`.
+fn go_build(out: &Path, env: &[(&str, &str)], args: &[&str]) {
+    let src = work_dir().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(
+        src.join("go.mod"),
+        "module example.com/pclntabtest\n\ngo 1.21\n",
+    )
+    .unwrap();
+    std::fs::write(
+        src.join("main.go"),
+        "package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n)\n\nfunc main() { fmt.Println(\"hi\", len(os.Args)) }\n",
+    )
+    .unwrap();
+    let mut cmd = Command::new(support::go_binary());
+    cmd.current_dir(&src)
+        .env("CGO_ENABLED", "0")
+        .env("GOFLAGS", "-buildvcs=false");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let o = cmd
+        .arg("build")
+        .args(args)
+        .arg("-o")
+        .arg(out)
+        .arg(".")
+        .output()
+        .expect("cannot run go build");
+    assert!(
+        o.status.success(),
+        "go build {args:?} {env:?} failed:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+fn strip_copy(src: &Path) -> PathBuf {
+    let strip = support::require_tool("strip", "apt-get install -y binutils");
+    let dst = PathBuf::from(format!("{}-stripped", src.display()));
+    std::fs::copy(src, &dst).unwrap();
+    let o = Command::new(strip)
+        .arg("--strip-all")
+        .arg(&dst)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "strip {}: {}",
+        dst.display(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    dst
+}
+
+fn located(path: &Path, scan: bool) -> String {
+    goaudit_view(path, scan)
+        .unwrap()
+        .unwrap_or_else(|| panic!("{}: no pclntab", path.display()))
+        .header
+}
+
+#[test]
+fn cross_compiled_and_pie_builds_match_debug_gosym() {
+    support::require_tool("gcc", "apt-get install -y gcc (external linking needs it)");
+    let w = work_dir().join("cross");
+    std::fs::create_dir_all(&w).unwrap();
+    let mut items = Vec::new();
+    // Every pointer size, both byte orders, quantum 1/2/4, all three formats.
+    for t in [
+        "linux/386",
+        "linux/arm",
+        "linux/arm64",
+        "linux/s390x",
+        "linux/ppc64",
+        "linux/mips",
+        "linux/riscv64",
+        "darwin/amd64",
+        "windows/386",
+        "windows/arm64",
+    ] {
+        let (os, arch) = t.split_once('/').unwrap();
+        let out = w.join(format!("x-{os}-{arch}"));
+        go_build(&out, &[("GOOS", os), ("GOARCH", arch)], &[]);
+        items.push(same(out));
+    }
+    // Stripped PE: no symbols, so only the magic scan finds it.
+    let win_sw = w.join("win-sw.exe");
+    go_build(
+        &win_sw,
+        &[("GOOS", "windows"), ("GOARCH", "amd64")],
+        &["-ldflags=-s -w"],
+    );
+    items.push(same(win_sw.clone()));
+    // PIE, internal and external linking, and stripped copies (compared with the
+    // unstripped original, whose addresses they share).
+    let intpie = w.join("intpie");
+    go_build(&intpie, &[], &["-buildmode=pie"]);
+    let extpie = w.join("extpie");
+    go_build(
+        &extpie,
+        &[("CGO_ENABLED", "1")],
+        &["-buildmode=pie", "-ldflags=-linkmode=external"],
+    );
+    let extpie_s = strip_copy(&extpie);
+    items.push(same(intpie));
+    items.push(same(extpie.clone()));
+    items.push((extpie_s, extpie));
+    check_all(&items);
+    assert!(
+        located(&win_sw, false).contains("located scan "),
+        "{}",
+        located(&win_sw, false)
+    );
+}
+
+/// An older linker merges the pclntab of an external-link PIE into `.data.rel.ro`
+/// without a section of its own; stripped, only the scan finds it. Go 1.22 (a corpus
+/// toolchain, already in the module cache) does this; Go 1.26 no longer does.
+#[test]
+fn external_link_pie_without_pclntab_section_is_found_by_scan() {
+    support::require_tool("gcc", "apt-get install -y gcc (external linking needs it)");
+    corpus(); // makes sure the go1.22.0 toolchain module is in the module cache
+    let w = work_dir().join("go122");
+    std::fs::create_dir_all(&w).unwrap();
+    let env = [("GOTOOLCHAIN", "go1.22.0"), ("CGO_ENABLED", "1")];
+    let extpie = w.join("extpie");
+    go_build(
+        &extpie,
+        &env,
+        &["-buildmode=pie", "-ldflags=-linkmode=external"],
+    );
+    let intpie = w.join("intpie");
+    go_build(&intpie, &[("GOTOOLCHAIN", "go1.22.0")], &["-buildmode=pie"]);
+    let stripped = strip_copy(&extpie);
+    check_all(&[
+        same(intpie.clone()),
+        same(extpie.clone()),
+        (stripped.clone(), extpie.clone()),
+    ]);
+    let h = located(&intpie, false);
+    assert!(h.contains("located section:.data.rel.ro.gopclntab "), "{h}");
+    let h = located(&stripped, false);
+    assert!(h.contains("located scan "), "{h}");
+
+    // Some linkers leave the PIE's textStart word zero on disk and let the
+    // R_X86_64_RELATIVE relocation fill it in; goaudit must then take the addend.
+    let data = std::fs::read(&stripped).unwrap();
+    let out = support::goaudit()
+        .args(["debug-pclntab"])
+        .arg(&stripped)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let off = text
+        .lines()
+        .find_map(|l| {
+            l.split(" offset ")
+                .nth(1)?
+                .split_whitespace()
+                .next()
+                .map(str::to_string)
+        })
+        .expect("offset in goaudit's header");
+    let off = usize::from_str_radix(off.trim_start_matches("0x"), 16).unwrap();
+    let field = off + 8 + 2 * 8;
+    assert_ne!(
+        &data[field..field + 8],
+        &[0u8; 8],
+        "textStart already zero on disk"
+    );
+    let mut zeroed = data.clone();
+    zeroed[field..field + 8].fill(0);
+    let zpath = w.join("extpie-stripped-zero-textstart");
+    std::fs::write(&zpath, zeroed).unwrap();
+    check_all(&[(zpath, extpie)]);
+}
