@@ -1,0 +1,868 @@
+//! Container images: every supported format read by content, the `docker image ls`
+//! size rule, whiteouts, the causes (with byte counts computed here from what each
+//! fixture put in), the comparison table, and hostile archives.
+//!
+//! Fixtures are built from the Go test binaries with real tools (umoci, skopeo; install
+//! with `scripts/setup.sh` or `apt-get install umoci skopeo`) and, for the layouts no
+//! offline tool writes (Docker 25+ save, Nix dockerTools), with tests/fixtures/images.
+
+mod support;
+
+#[path = "fixtures/images/mod.rs"]
+mod fixtures;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use fixtures::{E, NixImage, file, filler, gzip, layer_tar, nix_hash};
+use object::{Object, ObjectSection};
+use serde_json::{Value, json};
+
+fn need_image_tools() {
+    support::require_tool(
+        "umoci",
+        "install umoci (`apt-get install umoci`, or run scripts/setup.sh)",
+    );
+    support::require_tool(
+        "skopeo",
+        "install skopeo (`apt-get install skopeo`, or run scripts/setup.sh)",
+    );
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn goaudit(args: &[&std::ffi::OsStr]) -> Run {
+    let out = support::goaudit().args(args).output().expect("run goaudit");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// `goaudit --json PATH`: must succeed; returns the image artifacts.
+fn images_json(path: &Path, extra: &[&str]) -> Vec<Value> {
+    let mut args: Vec<&std::ffi::OsStr> = vec!["--json".as_ref()];
+    args.extend(extra.iter().map(std::ffi::OsStr::new));
+    args.push(path.as_os_str());
+    let r = goaudit(&args);
+    assert_eq!(
+        r.code,
+        0,
+        "goaudit --json {} failed: {}",
+        path.display(),
+        r.stderr
+    );
+    let doc: Value = serde_json::from_str(&r.stdout).expect("JSON document");
+    let arts = doc["artifacts"].as_array().expect("artifacts").clone();
+    assert!(!arts.is_empty(), "no artifact for {}", path.display());
+    for a in &arts {
+        assert_eq!(a["kind"], "image", "{}", path.display());
+    }
+    arts
+}
+
+fn image_json(path: &Path) -> Value {
+    let v = images_json(path, &[]);
+    assert_eq!(v.len(), 1, "one image expected in {}", path.display());
+    v.into_iter().next().unwrap()
+}
+
+fn saving(img: &Value, id: &str) -> Option<u64> {
+    img["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == id)
+        .and_then(|f| f["saving"].as_u64())
+}
+
+fn causes<'a>(img: &'a Value, id: &str) -> Vec<&'a Value> {
+    img["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["id"] == id)
+        .collect()
+}
+
+fn u(v: &Value) -> u64 {
+    v.as_u64()
+        .unwrap_or_else(|| panic!("not an unsigned number: {v}"))
+}
+
+/// (.symtab + .strtab, DWARF) file bytes, read with the object crate.
+fn symbol_bytes(data: &[u8]) -> (u64, u64) {
+    let f = object::File::parse(data).expect("ELF");
+    let mut sym = 0;
+    let mut dwarf = 0;
+    for s in f.sections() {
+        let name = s.name().unwrap_or("");
+        let size = s.file_range().map_or(0, |r| r.1);
+        if name == ".symtab" || name == ".strtab" {
+            sym += size;
+        } else if name.starts_with(".debug_") || name.starts_with(".zdebug_") {
+            dwarf += size;
+        }
+    }
+    (sym, dwarf)
+}
+
+fn read(p: &Path) -> Vec<u8> {
+    std::fs::read(p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()))
+}
+
+/// The host's loader and the libraries a dynamic test binary needs, as (path in the
+/// binary's terms, bytes).
+fn host_libs(bin: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let elf = goblin::elf::Elf::parse(bin).expect("ELF");
+    let mut out = Vec::new();
+    let interp = elf
+        .interpreter
+        .expect("dynamic binary has PT_INTERP")
+        .to_string();
+    out.push((interp.clone(), read(Path::new(&interp))));
+    for lib in &elf.libraries {
+        let dirs = [
+            "/lib/x86_64-linux-gnu",
+            "/usr/lib/x86_64-linux-gnu",
+            "/lib/aarch64-linux-gnu",
+            "/usr/lib/aarch64-linux-gnu",
+            "/lib64",
+            "/usr/lib64",
+            "/lib",
+            "/usr/lib",
+        ];
+        let found = dirs
+            .iter()
+            .map(|d| PathBuf::from(d).join(lib))
+            .find(|p| p.is_file())
+            .unwrap_or_else(|| panic!("the host has no {lib}: install libc6"));
+        out.push((found.display().to_string(), read(&found)));
+    }
+    out
+}
+
+// ---- scratch + static binary, in every format ------------------------------------------
+
+#[test]
+fn scratch_static_binary_in_every_format() {
+    need_image_tools();
+    let bin = read(&support::testbin("netuser-cgo0-trimpath-sw"));
+    let dir = fixtures::fresh_dir("scratch");
+    let layer = layer_tar(&[E::Dir("app/".into()), file("app/hello", bin.clone())]);
+    let layout = fixtures::umoci_image(&dir, &[layer], "/app/hello");
+    // Misleading names: detection must go by content.
+    let docker = dir.join("image.json");
+    let oci = dir.join("image.txt");
+    let zst = dir.join("image-oci-zstd");
+    fixtures::skopeo_copy(
+        &layout,
+        &format!("docker-archive:{}:example/app:latest", docker.display()),
+        &[],
+    );
+    fixtures::skopeo_copy(&layout, &format!("oci-archive:{}:app", oci.display()), &[]);
+    fixtures::skopeo_copy(
+        &layout,
+        &format!("oci-archive:{}:app", zst.display()),
+        &["--dest-compress", "--dest-compress-format", "zstd"],
+    );
+    // skopeo's docker-archive: uncompressed <diffid>.tar plus <id>/layer.tar symlinks.
+    let cases: [(&Path, &str, &str); 4] = [
+        (&layout, "oci-layout", "gzip"),
+        (&docker, "docker-archive", "none"),
+        (&oci, "oci-archive", "gzip"),
+        (&zst, "oci-archive", "zstd"),
+    ];
+    for (p, format, comp) in cases {
+        let img = image_json(p);
+        assert_eq!(img["format"], format, "{}", p.display());
+        assert_eq!(u(&img["content_size"]), bin.len() as u64, "{}", p.display());
+        assert_eq!(u(&img["wasted_bytes"]), 0);
+        let layers = img["layers"].as_array().unwrap();
+        assert_eq!(layers.len(), 1);
+        assert_eq!(layers[0]["compression"], comp, "{}", p.display());
+        assert_eq!(u(&layers[0]["content_size"]), bin.len() as u64);
+        assert!(u(&layers[0]["blob_size"]) > 0);
+        assert!(layers[0]["digest"].as_str().unwrap().starts_with("sha256:"));
+        let bins = img["binaries"].as_array().unwrap();
+        assert_eq!(bins.len(), 1);
+        assert_eq!(bins[0]["path"], "/app/hello");
+        assert_eq!(bins[0]["linking"]["kind"], "static");
+        assert_eq!(bins[0]["size"], bin.len() as u64);
+        assert!(img["base"].is_null(), "a scratch image has no base");
+        let gb = causes(&img, "go-binary");
+        assert_eq!(gb.len(), 1);
+        assert_eq!(u(&gb[0]["bytes"]), bin.len() as u64);
+        // -s -w and CGO_ENABLED=0: nothing to fix.
+        assert!(img["findings"].as_array().unwrap().is_empty(), "{img}");
+    }
+}
+
+// ---- distroless-like base + binary, Docker 25+ save ------------------------------------
+
+fn distroless_like(dir: &Path) -> (PathBuf, u64, u64, Vec<u8>) {
+    let bin = read(&support::testbin("netuser-cgo0"));
+    let certs = filler(180_000, 1);
+    let tz = filler(3_000, 2);
+    let passwd = b"root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532::/home/nonroot:/sbin/nologin\n".to_vec();
+    let base = layer_tar(&[
+        E::Dir("etc/".into()),
+        file("etc/passwd", passwd.clone()),
+        E::Dir("etc/ssl/certs/".into()),
+        file("etc/ssl/certs/ca-certificates.crt", certs.clone()),
+        file("usr/share/zoneinfo/UTC", tz.clone()),
+        E::Sym("usr/share/zoneinfo/Etc/UTC".into(), "../UTC".into()),
+    ]);
+    let base_bytes = (passwd.len() + certs.len() + tz.len() + "../UTC".len()) as u64;
+    let app = layer_tar(&[file("app/server", bin.clone())]);
+    let cfg = fixtures::config(
+        &[&base, &app],
+        json!({"Entrypoint": ["/app/server"], "User": "65532"}),
+        vec![
+            json!({"created_by": "bazel build distroless/static"}),
+            json!({"created_by": "COPY /go/bin/server /app/server # buildkit"}),
+        ],
+    );
+    let tar = fixtures::docker25(&cfg, &[base, app], "example/distroless-app:1.0");
+    let p = dir.join("distroless.tar");
+    std::fs::write(&p, tar).unwrap();
+    (p, base_bytes, bin.len() as u64, bin)
+}
+
+#[test]
+fn distroless_like_base_and_unstripped_binary() {
+    let dir = fixtures::fresh_dir("distroless");
+    let (p, base_bytes, bin_len, bin) = distroless_like(&dir);
+    let img = image_json(&p);
+    assert_eq!(img["format"], "docker-archive+oci-layout");
+    assert_eq!(img["name"], "example/distroless-app:1.0");
+    assert_eq!(u(&img["content_size"]), base_bytes + bin_len);
+    assert_eq!(u(&img["visible_size"]), base_bytes + bin_len);
+    assert_eq!(u(&img["wasted_bytes"]), 0);
+    assert_eq!(u(&img["base"]["layers"]), 1);
+    assert_eq!(u(&img["base"]["bytes"]), base_bytes);
+    assert_eq!(u(&causes(&img, "base")[0]["bytes"]), base_bytes);
+    let (sym, dwarf) = symbol_bytes(&bin);
+    assert!(sym > 0 && dwarf > 0, "netuser-cgo0 keeps symbols and DWARF");
+    assert_eq!(saving(&img, "symbols-not-stripped"), Some(sym + dwarf));
+    assert_eq!(saving(&img, "cgo-libc-closure"), None);
+    let layers = img["layers"].as_array().unwrap();
+    assert_eq!(layers[0]["compression"], "none");
+    assert_eq!(
+        layers[1]["history"],
+        "COPY /go/bin/server /app/server # buildkit"
+    );
+    assert!(img["why"][0].as_str().unwrap().contains("-s -w"), "{img}");
+}
+
+// ---- dynamic binary with the host's libc and loader ------------------------------------
+
+#[test]
+fn dynamic_binary_with_host_libc_names_the_closure() {
+    need_image_tools();
+    let bin = read(&support::testbin("netuser-default"));
+    let libs = host_libs(&bin);
+    let dir = fixtures::fresh_dir("dynamic");
+    let mut entries = vec![file("app/netuser", bin.clone())];
+    let mut lib_bytes = 0u64;
+    for (path, data) in &libs {
+        lib_bytes += data.len() as u64;
+        entries.push(file(path.trim_start_matches('/'), data.clone()));
+    }
+    let layout = fixtures::umoci_image(&dir, &[layer_tar(&entries)], "/app/netuser");
+    let docker = dir.join("dynamic-docker.tar");
+    fixtures::skopeo_copy(
+        &layout,
+        &format!("docker-archive:{}:example/dyn:latest", docker.display()),
+        &[],
+    );
+    let img = image_json(&docker);
+    assert_eq!(img["format"], "docker-archive");
+    assert_eq!(u(&img["content_size"]), bin.len() as u64 + lib_bytes);
+    assert_eq!(saving(&img, "cgo-libc-closure"), Some(lib_bytes));
+    let c = &causes(&img, "cgo-libc-closure")[0];
+    assert_eq!(c["what"], "glibc closure");
+    let why = c["why"].as_str().unwrap();
+    assert!(why.contains("/app/netuser is dynamically linked"), "{why}");
+    assert!(why.contains("CGO_ENABLED=1"), "{why}");
+    assert!(c["fix"].as_str().unwrap().contains("CGO_ENABLED=0"));
+    let libraries = img["libraries"].as_array().unwrap();
+    for (path, _) in &libs {
+        let l = libraries
+            .iter()
+            .find(|l| l["path"] == path.as_str())
+            .unwrap_or_else(|| panic!("{path} not listed in {libraries:?}"));
+        assert!(
+            l["needed_by"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("/app/netuser"))
+        );
+    }
+}
+
+// ---- Nix dockerTools result: the three causes of the 54.6 MB image ---------------------
+
+fn nix_cgo_binary(interp: &str) -> Vec<u8> {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    let p = BUILT.get_or_init(|| {
+        let go = support::go_binary();
+        support::require_tool("gcc", "install gcc (`apt-get install gcc`): cgo needs it");
+        let out = support::repo_root().join("target/image-fixtures/bin/go_nix_simple-cgo1");
+        std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+        // As gomod2nix builds it: CGO_ENABLED=1 by default, -trimpath, no -s; stdenv's
+        // strip -S drops DWARF (-w here) and keeps the symbol table; nixpkgs' Go
+        // bakes the glibc store path's loader in.
+        fixtures::run(
+            Command::new(go)
+                .current_dir(support::repo_root().join("testbins/netuser"))
+                .env("CGO_ENABLED", "1")
+                .env("GOTOOLCHAIN", "local")
+                .env("GOFLAGS", "-buildvcs=false")
+                .args([
+                    "build",
+                    "-trimpath",
+                    "-ldflags",
+                    &format!("-w -I {interp}"),
+                    "-o",
+                ])
+                .arg(&out)
+                .arg("."),
+        );
+        out
+    });
+    read(p)
+}
+
+struct NixFixture {
+    path: PathBuf,
+    content: u64,
+    base: u64,
+    closure: u64,
+    dup: u64,
+    symtab: u64,
+    app_root: String,
+    dup_root: String,
+}
+
+fn nix_fixture(dir: &Path) -> NixFixture {
+    let glibc = format!("/nix/store/{}-glibc-2.40-66", nix_hash("glibc"));
+    let idn = format!("/nix/store/{}-libidn2-2.3.7", nix_hash("libidn2"));
+    let unis = format!("/nix/store/{}-libunistring-1.2", nix_hash("libunistring"));
+    let app = format!(
+        "/nix/store/{}-go-nix-simple-gomod2nix-0.1.1",
+        nix_hash("gomod2nix")
+    );
+    let dupp = format!(
+        "/nix/store/{}-go-nix-simple-0.1.1",
+        nix_hash("buildGoModule")
+    );
+    let interp = format!("{glibc}/lib/ld-linux-x86-64.so.2");
+    let app_bin = nix_cgo_binary(&interp);
+    let dup_bin = read(&support::testbin("netuser-cgo0-trimpath-sw"));
+    let host = host_libs(&read(&support::testbin("netuser-default")));
+    let loader = host[0].1.clone();
+    let libc = host
+        .iter()
+        .find(|(p, _)| p.ends_with("libc.so.6"))
+        .expect("host libc.so.6")
+        .1
+        .clone();
+    // glibc's own files reference libidn2, which references libunistring: Nix's
+    // reference scan would find exactly these hashes.
+    let glibc_ref = format!("{idn}/lib\n").into_bytes();
+    let mut idn_so = filler(250_000, 3);
+    idn_so.extend_from_slice(format!("\0{unis}/lib\0").as_bytes());
+    let unis_so = filler(1_700_000, 4);
+
+    let passwd = b"root:x:0:0::/root:/noshell\n".to_vec();
+    let certs = filler(200_000, 5);
+    let base1 = layer_tar(&[E::Dir("etc/".into()), file("etc/passwd", passwd.clone())]);
+    let base2 = layer_tar(&[file("etc/ssl/certs/ca-certificates.crt", certs.clone())]);
+    let base = (passwd.len() + certs.len()) as u64;
+
+    let sl = |root: &str, files: Vec<(String, Vec<u8>)>| {
+        let mut e = vec![
+            E::Dir("/nix/".into()),
+            E::Dir("/nix/store/".into()),
+            E::Dir(format!("{root}/")),
+        ];
+        for (n, d) in files {
+            e.push(E::File(format!("{root}/{n}"), d));
+        }
+        (root.to_string(), layer_tar(&e))
+    };
+    let store_layers = vec![
+        sl(
+            &unis,
+            vec![("lib/libunistring.so.5".into(), unis_so.clone())],
+        ),
+        sl(&idn, vec![("lib/libidn2.so.0".into(), idn_so.clone())]),
+        sl(
+            &glibc,
+            vec![
+                ("lib/ld-linux-x86-64.so.2".into(), loader.clone()),
+                ("lib/libc.so.6".into(), libc.clone()),
+                ("share/refs".into(), glibc_ref.clone()),
+            ],
+        ),
+        sl(&dupp, vec![("bin/go_nix_simple".into(), dup_bin.clone())]),
+        sl(&app, vec![("bin/go_nix_simple".into(), app_bin.clone())]),
+    ];
+    let link_target = format!("{app}/bin/go_nix_simple");
+    let customisation = layer_tar(&[
+        E::Dir("bin/".into()),
+        E::Sym("bin/go_nix_simple".into(), link_target.clone()),
+    ]);
+    let img = NixImage {
+        base: vec![base1, base2],
+        store_layers,
+        customisation,
+        // The copy-paste in go_nix_simple's flake: Cmd names the *other* derivation.
+        cmd: vec![format!("{dupp}/bin/go_nix_simple")],
+        tag: "randomizedcoder/go-nix-simple-gomod2nix:latest".into(),
+    };
+    let p = dir.join("result");
+    std::fs::write(&p, gzip(&img.archive())).unwrap();
+    let closure =
+        (loader.len() + libc.len() + glibc_ref.len() + idn_so.len() + unis_so.len()) as u64;
+    let (symtab, dwarf) = symbol_bytes(&app_bin);
+    assert_eq!(dwarf, 0, "-w removes DWARF");
+    assert!(symtab > 0);
+    NixFixture {
+        path: p,
+        content: base
+            + closure
+            + dup_bin.len() as u64
+            + app_bin.len() as u64
+            + link_target.len() as u64,
+        base,
+        closure,
+        dup: dup_bin.len() as u64,
+        symtab,
+        app_root: app,
+        dup_root: dupp,
+    }
+}
+
+#[test]
+fn nix_result_names_the_three_causes() {
+    let dir = fixtures::fresh_dir("nix");
+    let fx = nix_fixture(&dir);
+    let img = image_json(&fx.path);
+    assert_eq!(img["format"], "docker-archive+nix");
+    assert_eq!(img["outer_compression"], "gzip");
+    assert_eq!(u(&img["content_size"]), fx.content);
+    assert_eq!(u(&img["wasted_bytes"]), 0);
+    assert_eq!(u(&img["base"]["layers"]), 2);
+    assert_eq!(u(&img["base"]["bytes"]), fx.base);
+
+    // 1. dynamic linking pulls in the glibc closure (glibc, libidn2, libunistring).
+    assert_eq!(
+        saving(&img, "cgo-libc-closure"),
+        Some(fx.closure),
+        "{:#}",
+        img["causes"]
+    );
+    let c = &causes(&img, "cgo-libc-closure")[0];
+    let why = c["why"].as_str().unwrap();
+    for n in [
+        "glibc-2.40-66",
+        "libidn2-2.3.7",
+        "libunistring-1.2",
+        "CGO_ENABLED=1",
+    ] {
+        assert!(why.contains(n), "{n} missing from: {why}");
+    }
+    assert!(why.contains(&fx.app_root), "{why}");
+    // 2. the config's Cmd drags in a second copy of the app.
+    assert_eq!(
+        saving(&img, "config-references-extra-closure"),
+        Some(fx.dup)
+    );
+    let c = &causes(&img, "config-references-extra-closure")[0];
+    assert!(c["why"].as_str().unwrap().contains(&fx.dup_root));
+    assert_eq!(saving(&img, "duplicate-go-main-module"), Some(fx.dup));
+    // 3. the symbol table.
+    assert_eq!(saving(&img, "symbols-not-stripped"), Some(fx.symtab));
+
+    let bins = img["binaries"].as_array().unwrap();
+    assert_eq!(bins.len(), 2);
+    let app = bins
+        .iter()
+        .find(|b| b["path"].as_str().unwrap().starts_with(&fx.app_root))
+        .unwrap();
+    assert_eq!(app["linking"]["kind"], "dynamic");
+    assert_eq!(app["cgo"]["setting"], "1");
+    // Store paths and who references them.
+    let sps = img["store_paths"].as_array().unwrap();
+    let find = |frag: &str| {
+        sps.iter()
+            .find(|s| s["path"].as_str().unwrap().contains(frag))
+            .unwrap_or_else(|| panic!("{frag} not in {sps:?}"))
+    };
+    assert!(
+        find("libidn2")["referenced_by"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r.as_str().unwrap().contains("glibc"))
+    );
+    assert!(
+        find("go-nix-simple-0.1.1")["referenced_by"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("image config Cmd"))
+    );
+    assert!(
+        find("gomod2nix")["referenced_by"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("/bin/go_nix_simple"))
+    );
+    // The text report tells the story in one line per cause.
+    let r = goaudit(&[fx.path.as_os_str()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("glibc closure"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("build with CGO_ENABLED=0"),
+        "{}",
+        r.stdout
+    );
+}
+
+// ---- whiteouts and an opaque directory -------------------------------------------------
+
+#[test]
+fn whiteouts_and_opaque_directory() {
+    need_image_tools();
+    let hello = read(&support::testbin("hello-cgo0"));
+    let hello_dyn = read(&support::testbin("hello-default"));
+    let big = filler(50_000, 7);
+    let l1 = layer_tar(&[
+        E::Dir("app/".into()),
+        file("app/hello", hello.clone()),
+        file("app/VERSION", "v1\n"),
+        E::Hard("app/VERSION.hardlink".into(), "app/VERSION".into()),
+        E::Sym("app/hello.symlink".into(), "hello".into()),
+        file("app/big.bin", big.clone()),
+        E::Dir("etc/".into()),
+        file("etc/motd", "hi\n"),
+    ]);
+    let l2 = layer_tar(&[
+        file("app/hello-cgo", hello_dyn.clone()),
+        file("app/.wh.big.bin", ""),
+    ]);
+    let l3 = layer_tar(&[
+        file("app/.wh..wh..opq", ""),
+        file("app/VERSION", "v3\n"),
+        file("etc/motd", "bye!\n"),
+    ]);
+    let dir = fixtures::fresh_dir("whiteouts");
+    let layout = fixtures::umoci_image(&dir, &[l1, l2, l3], "/app/hello");
+    let img = image_json(&layout);
+    // Layer 1: the hard link counts once, the symlink as its target's length.
+    let c1 = hello.len() as u64 + 3 + 5 + big.len() as u64 + 3;
+    let c2 = hello_dyn.len() as u64;
+    let c3 = 3 + 5;
+    let layers = img["layers"].as_array().unwrap();
+    assert_eq!(u(&layers[0]["content_size"]), c1);
+    assert_eq!(u(&layers[1]["content_size"]), c2);
+    assert_eq!(u(&layers[2]["content_size"]), c3);
+    assert_eq!(u(&img["content_size"]), c1 + c2 + c3);
+    // After the opaque /app only the new VERSION and the new motd are visible.
+    assert_eq!(u(&img["visible_size"]), 3 + 5);
+    assert_eq!(u(&img["wasted_bytes"]), c1 + c2 + c3 - 8);
+    assert!(img["binaries"].as_array().unwrap().is_empty());
+    assert_eq!(u(&causes(&img, "wasted")[0]["bytes"]), c1 + c2 + c3 - 8);
+    let wasted: Vec<&str> = img["wasted_files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        wasted.contains(&"/app/hello") && wasted.contains(&"/app/big.bin"),
+        "{wasted:?}"
+    );
+}
+
+// ---- several images: one archive, and a comparison table -------------------------------
+
+#[test]
+fn several_images_in_one_archive_are_each_reported() {
+    let a = layer_tar(&[file("a", filler(1000, 1))]);
+    let b = layer_tar(&[file("b", filler(2000, 2))]);
+    let cfg1 = fixtures::config(&[&a], json!({}), vec![]);
+    let cfg2 = fixtures::config(&[&a, &b], json!({}), vec![]);
+    let h = fixtures::sha256_hex;
+    let mj = serde_json::to_vec(&json!([
+        {"Config": format!("{}.json", h(&cfg1)), "RepoTags": ["one:latest"], "Layers": [format!("{}/layer.tar", h(&a))]},
+        {"Config": format!("{}.json", h(&cfg2)), "RepoTags": ["two:latest"], "Layers": [format!("{}/layer.tar", h(&a)), format!("{}.tar", h(&b))]},
+    ]))
+    .unwrap();
+    let tar = fixtures::outer_tar(&[
+        fixtures::Member::File(format!("{}/layer.tar", h(&a)), a.clone()),
+        fixtures::Member::File(format!("{}.tar", h(&b)), b.clone()),
+        fixtures::Member::Sym(format!("{}/layer.tar", h(&b)), format!("../{}.tar", h(&b))),
+        fixtures::Member::File(format!("{}.json", h(&cfg1)), cfg1),
+        fixtures::Member::File(format!("{}.json", h(&cfg2)), cfg2),
+        fixtures::Member::File("manifest.json".into(), mj),
+    ]);
+    let dir = fixtures::fresh_dir("multi");
+    let p = dir.join("two-images.tar.zst");
+    // zstd outer archive, written by the zstd tool.
+    let plain = dir.join("two.tar");
+    std::fs::write(&plain, tar).unwrap();
+    support::require_tool("zstd", "install zstd (`apt-get install zstd`)");
+    fixtures::run(
+        Command::new("zstd")
+            .args(["-q", "-f", "-o"])
+            .arg(&p)
+            .arg(&plain),
+    );
+    let imgs = images_json(&p, &[]);
+    assert_eq!(imgs.len(), 2);
+    assert_eq!(imgs[0]["name"], "one:latest");
+    assert_eq!(u(&imgs[0]["content_size"]), 1000);
+    assert_eq!(imgs[1]["name"], "two:latest");
+    assert_eq!(u(&imgs[1]["content_size"]), 3000);
+    assert_eq!(imgs[1]["outer_compression"], "zstd");
+}
+
+#[test]
+fn comparison_table_has_one_row_per_image() {
+    let dir = fixtures::fresh_dir("compare");
+    let (distroless, ..) = distroless_like(&dir);
+    let nix = nix_fixture(&dir);
+    let static_bin = read(&support::testbin("netuser-cgo0-trimpath-sw"));
+    let l = layer_tar(&[file("go_nix_simple", static_bin.clone())]);
+    let cfg = fixtures::config(&[&l], json!({"Entrypoint": ["/go_nix_simple"]}), vec![]);
+    let scratch = dir.join("scratch.tar");
+    std::fs::write(
+        &scratch,
+        fixtures::docker25(&cfg, &[l], "example/scratch:1"),
+    )
+    .unwrap();
+    let r = goaudit(&[
+        scratch.as_os_str(),
+        distroless.as_os_str(),
+        nix.path.as_os_str(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let table_start = r.stdout.find("top cause").expect("comparison table header");
+    let table = &r.stdout[table_start..];
+    for p in [&scratch, &distroless, &nix.path] {
+        assert!(table.contains(&p.display().to_string()), "{table}");
+    }
+    // The Nix image's top cause is its biggest actionable one.
+    let top = if nix.closure > nix.dup {
+        "cgo-libc-closure"
+    } else {
+        "config-references-extra-closure"
+    };
+    assert!(table.contains(top), "{table}");
+    assert!(table.contains("symbols-not-stripped"), "{table}");
+    assert!(table.contains("static cgo=0 stripped"), "{table}");
+    assert!(table.contains("dynamic cgo=1 symtab"), "{table}");
+}
+
+// ---- hostile and broken archives -------------------------------------------------------
+
+fn expect_error(args: &[&std::ffi::OsStr], needles: &[&str]) {
+    let r = goaudit(args);
+    assert_eq!(r.code, 2, "exit 2 expected; stderr: {}", r.stderr);
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    for n in needles {
+        assert!(r.stderr.contains(n), "{n:?} not in: {}", r.stderr);
+    }
+}
+
+#[test]
+fn digest_mismatch_missing_blob_and_corrupt_layer_name_the_layer() {
+    let dir = fixtures::fresh_dir("broken");
+    let good = layer_tar(&[file("etc/x", filler(5000, 9))]);
+    let other = layer_tar(&[file("etc/x", filler(5000, 10))]);
+    let cfg = fixtures::config(&[&good], json!({}), vec![]);
+    let gz = gzip(&good);
+
+    // A blob whose bytes do not match its digest.
+    let mismatch = dir.join("mismatch");
+    fixtures::oci_layout_dir(
+        &mismatch,
+        &cfg,
+        &[gz.clone()],
+        "application/vnd.oci.image.layer.v1.tar+gzip",
+    );
+    let blob = mismatch
+        .join("blobs/sha256")
+        .join(fixtures::sha256_hex(&gz));
+    let mut bad = gzip(&other);
+    bad.resize(gz.len(), 0); // same size, so only the digest can tell
+    std::fs::write(&blob, &bad).unwrap();
+    let r = goaudit(&[mismatch.as_os_str()]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("layer 1"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("digest mismatch")
+            || r.stderr.contains("diff_id mismatch")
+            || r.stderr.contains("layer 1 ("),
+        "{}",
+        r.stderr
+    );
+
+    // A clean same-size replacement that decompresses fine: the digest check alone.
+    let swapped = dir.join("swapped");
+    let gz_other = gzip(&other);
+    fixtures::oci_layout_dir(
+        &swapped,
+        &cfg,
+        &[gz.clone()],
+        "application/vnd.oci.image.layer.v1.tar+gzip",
+    );
+    if gz_other.len() == gz.len() {
+        std::fs::write(
+            swapped.join("blobs/sha256").join(fixtures::sha256_hex(&gz)),
+            &gz_other,
+        )
+        .unwrap();
+        expect_error(&[swapped.as_os_str()], &["layer 1", "digest mismatch"]);
+    }
+
+    // A missing blob.
+    let missing = dir.join("missing");
+    fixtures::oci_layout_dir(
+        &missing,
+        &cfg,
+        &[gz.clone()],
+        "application/vnd.oci.image.layer.v1.tar+gzip",
+    );
+    std::fs::remove_file(missing.join("blobs/sha256").join(fixtures::sha256_hex(&gz))).unwrap();
+    expect_error(&[missing.as_os_str()], &["layer 1", "missing"]);
+
+    // A layer whose tar is garbage but whose digests are right (Docker 25+ layout).
+    let mut junk = good.clone();
+    for b in junk.iter_mut().take(512).skip(100) {
+        *b = 0x41;
+    }
+    let cfg_junk = fixtures::config(&[&junk], json!({}), vec![]);
+    let p = dir.join("corrupt-layer.tar");
+    std::fs::write(&p, fixtures::docker25(&cfg_junk, &[junk], "x:1")).unwrap();
+    expect_error(&[p.as_os_str()], &["layer 1"]);
+
+    // A diff_id that does not match the uncompressed layer.
+    let cfg_wrong = fixtures::config(&[&other], json!({}), vec![]);
+    let wrong = dir.join("wrong-diffid");
+    fixtures::oci_layout_dir(
+        &wrong,
+        &cfg_wrong,
+        &[gz.clone()],
+        "application/vnd.oci.image.layer.v1.tar+gzip",
+    );
+    expect_error(&[wrong.as_os_str()], &["layer 1", "diff_id mismatch"]);
+}
+
+#[test]
+fn truncated_archive_is_an_error_not_a_panic() {
+    let dir = fixtures::fresh_dir("truncated");
+    let (p, ..) = distroless_like(&dir);
+    let data = read(&p);
+    for cut in [data.len() / 2, data.len() - 700, 1024, 600] {
+        let t = dir.join(format!("cut-{cut}.tar"));
+        std::fs::write(&t, &data[..cut]).unwrap();
+        let r = goaudit(&[t.as_os_str()]);
+        assert_eq!(r.code, 2, "cut at {cut}: {} {}", r.stdout, r.stderr);
+        assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+        assert!(r.stderr.contains(&t.display().to_string()), "{}", r.stderr);
+    }
+    // A gzip Nix result cut short.
+    let nix = nix_fixture(&dir);
+    let data = read(&nix.path);
+    let t = dir.join("result-cut");
+    std::fs::write(&t, &data[..data.len() * 2 / 3]).unwrap();
+    expect_error(&[t.as_os_str()], &["malformed"]);
+}
+
+#[test]
+fn decompression_bomb_is_stopped_by_the_limit() {
+    let dir = fixtures::fresh_dir("bomb");
+    // 64 MiB of zeros in one file; gzip members concatenate, so the blob is built from
+    // one small compressed chunk repeated.
+    let chunk = 1 << 20;
+    let n = 64u64;
+    let mut h = tar::Header::new_ustar();
+    h.set_path("zeros").unwrap();
+    h.set_size(n * chunk as u64);
+    h.set_mode(0o644);
+    h.set_entry_type(tar::EntryType::Regular);
+    h.set_cksum();
+    let mut blob = gzip(h.as_bytes());
+    let zeros = gzip(&vec![0u8; chunk]);
+    for _ in 0..n {
+        blob.extend_from_slice(&zeros);
+    }
+    blob.extend_from_slice(&gzip(&[0u8; 1024]));
+    let mut uncompressed = h.as_bytes().to_vec();
+    uncompressed.resize(512 + (n as usize) * chunk + 1024, 0);
+    let cfg = fixtures::config(&[&uncompressed], json!({}), vec![]);
+    let layout = dir.join("oci");
+    fixtures::oci_layout_dir(
+        &layout,
+        &cfg,
+        &[blob.clone()],
+        "application/vnd.oci.image.layer.v1.tar+gzip",
+    );
+    assert!(blob.len() < 1 << 20, "the bomb is small on disk");
+    // Under the default limit it is just a big layer.
+    let img = image_json(&layout);
+    assert_eq!(u(&img["content_size"]), n * chunk as u64);
+    assert_eq!(u(&img["layers"][0]["tar_size"]), uncompressed.len() as u64);
+    // With a 16 MiB limit it is refused.
+    expect_error(
+        &[
+            "--max-decompressed".as_ref(),
+            "16MiB".as_ref(),
+            layout.as_os_str(),
+        ],
+        &["layer 1", "--max-decompressed"],
+    );
+}
+
+#[test]
+fn mangled_archives_never_panic() {
+    let dir = fixtures::fresh_dir("mangled");
+    let bin = read(&support::testbin("hello-cgo0"));
+    let l1 = layer_tar(&[file("bin/hello", bin)]);
+    let l2 = layer_tar(&[file("etc/a", "a\n"), file("bin/.wh.hello", "")]);
+    let cfg = fixtures::config(&[&l1, &l2], json!({}), vec![]);
+    let data = gzip(&fixtures::docker25(&cfg, &[gzip(&l1), l2], "m:1"));
+    // The layer digests above describe uncompressed layers while the first blob is gzip:
+    // goaudit must say so rather than crash; then flip bytes all over.
+    let mut x = 0x9e3779b97f4a7c15u64;
+    for i in 0..24 {
+        let mut m = data.clone();
+        for _ in 0..(1 + i % 4) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let pos = (x as usize) % m.len();
+            m[pos] ^= (x >> 32) as u8 | 1;
+        }
+        let p = dir.join(format!("m{i}"));
+        std::fs::write(&p, &m).unwrap();
+        let r = goaudit(&[p.as_os_str()]);
+        assert!(
+            r.code == 0 || r.code == 2,
+            "exit {} on mutation {i}: {}",
+            r.code,
+            r.stderr
+        );
+        assert!(!r.stderr.contains("panicked"), "mutation {i}: {}", r.stderr);
+    }
+}
