@@ -541,3 +541,87 @@ fn external_link_pie_without_pclntab_section_is_found_by_scan() {
     std::fs::write(&zpath, zeroed).unwrap();
     check_all(&[(zpath, extpie)]);
 }
+
+/// Per-function byte ranges (`Func::meta`) must lie in their regions, records must not
+/// overlap, and together they must account for (nearly) all of the record and pc-table
+/// regions: the size-attribution engineer sums them.
+#[test]
+fn function_byte_ranges_partition_their_regions() {
+    use goaudit::binary::Binary;
+    use goaudit::go::pclntab::{self, Span, Version};
+    let mut paths: Vec<PathBuf> = corpus().into_iter().map(|(_, _, p)| p).collect();
+    paths.push(support::testbin("netuser-default"));
+    paths.push(support::testbin("netuser-windows-amd64.exe"));
+    let inside = |s: Span, r: Span| s.0 >= r.0 && s.0 + s.1 <= r.0 + r.1;
+    let mut report = Vec::new();
+    for p in &paths {
+        let data = std::fs::read(p).unwrap();
+        let bin = Binary::parse(&data).unwrap();
+        let t = pclntab::find(&bin).unwrap().expect("pclntab");
+        let r = &t.regions;
+        let mut recs: Vec<Span> = t.funcs.iter().map(|f| f.meta.record).collect();
+        recs.sort_unstable();
+        for w in recs.windows(2) {
+            assert!(
+                w[0].0 + w[0].1 <= w[1].0,
+                "{}: records overlap {w:?}",
+                p.display()
+            );
+        }
+        let mut tables = BTreeSet::new();
+        for f in &t.funcs {
+            let m = &f.meta;
+            assert!(
+                inside(m.record, r.funcdata),
+                "{}: {} record {:?} outside {:?}",
+                p.display(),
+                f.name,
+                m.record,
+                r.funcdata
+            );
+            let names = r.funcnametab.unwrap_or((0, t.len));
+            assert!(
+                inside(m.name, names),
+                "{}: {} name outside",
+                p.display(),
+                f.name
+            );
+            let pct = r.pctab.unwrap_or((0, t.len));
+            for s in [m.pcsp, m.pcfile, m.pcln]
+                .into_iter()
+                .flatten()
+                .chain(m.pcdata.iter().copied())
+            {
+                assert!(
+                    inside(s, pct),
+                    "{}: {} pc table {s:?} outside {pct:?}",
+                    p.display(),
+                    f.name
+                );
+                tables.insert(s);
+            }
+        }
+        let rec_bytes: u64 = recs.iter().map(|s| s.1).sum();
+        let tab_bytes: u64 = tables.iter().map(|s| s.1).sum();
+        let pct_len = r.pctab.map_or(0, |s| s.1);
+        report.push(format!(
+            "{} {:?}: records {rec_bytes}/{} pc tables {tab_bytes}/{pct_len}",
+            p.display(),
+            t.version,
+            r.funcdata.1
+        ));
+        if t.version != Version::V12 {
+            assert!(
+                rec_bytes * 100 >= r.funcdata.1 * 95,
+                "{}: records cover too little",
+                p.display()
+            );
+            assert!(
+                tab_bytes * 100 >= pct_len * 95,
+                "{}: pc tables cover too little",
+                p.display()
+            );
+        }
+    }
+    eprintln!("{}", report.join("\n"));
+}
