@@ -188,7 +188,7 @@ pub fn scan(raw: &mut dyn Read, opts: &Options, budget: &Cell<u64>) -> io::Resul
     let (compression, diff_id, tar_size, mut out) = {
         let (compression, dec) = decompress(&mut blob)?;
         let mut diff = HashRead::new(Capped::new(dec, budget, opts.max_decompressed));
-        let out = scan_tar(&mut diff, opts)?;
+        let out = scan_tar(&mut PadToBlock::new(&mut diff), opts)?;
         // Whatever follows the end-of-archive blocks is still part of the diff ID.
         io::copy(&mut diff, &mut io::sink())?;
         let (d, n) = diff.finish();
@@ -202,6 +202,45 @@ pub fn scan(raw: &mut dyn Read, opts: &Options, budget: &Cell<u64>) -> io::Resul
     out.blob_size = blob_size;
     out.tar_size = tar_size;
     Ok(out)
+}
+
+/// Completes the last 512-byte block with zeros at end of input.
+///
+/// umoci 0.4.7's `insert` writes layers that stop right after the last file's data,
+/// without padding or end-of-archive blocks; `docker load` accepts them, so goaudit
+/// does too. The diff ID is still computed over the bytes as stored.
+struct PadToBlock<R> {
+    inner: R,
+    pos: u64,
+    eof: bool,
+}
+
+impl<R: Read> PadToBlock<R> {
+    fn new(inner: R) -> Self {
+        PadToBlock {
+            inner,
+            pos: 0,
+            eof: false,
+        }
+    }
+}
+
+impl<R: Read> Read for PadToBlock<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if !self.eof {
+            let n = self.inner.read(buf)?;
+            if n > 0 || buf.is_empty() {
+                self.pos += n as u64;
+                return Ok(n);
+            }
+            self.eof = true;
+        }
+        let missing = ((512 - self.pos % 512) % 512) as usize;
+        let n = missing.min(buf.len());
+        buf[..n].fill(0);
+        self.pos += n as u64;
+        Ok(n)
+    }
 }
 
 fn scan_tar(r: &mut dyn Read, opts: &Options) -> io::Result<LayerScan> {
@@ -632,5 +671,46 @@ mod tests {
         let t = tar_of(&[("a", &[7u8; 4000])], &[]);
         // Truncated mid-file.
         assert!(scan_bytes(&t[..1500]).is_err());
+    }
+}
+
+#[cfg(test)]
+mod unterminated_tests {
+    use super::*;
+
+    #[test]
+    fn tolerates_a_missing_end_of_archive_but_not_missing_data() {
+        // umoci 0.4.7's `insert` writes layers without the two zero blocks.
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_ustar();
+        h.set_size(512);
+        h.set_entry_type(tar::EntryType::Regular);
+        h.set_mode(0o644);
+        b.append_data(&mut h, "a", &[1u8; 512][..]).unwrap();
+        let full = b.into_inner().unwrap();
+        let budget = Cell::new(1 << 30);
+        let s = scan(&mut &full[..1024], &Options::default(), &budget).unwrap();
+        assert_eq!(s.content_size, 512);
+        // Data cut short by more than the last block is an error.
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_ustar();
+        h.set_size(2000);
+        h.set_entry_type(tar::EntryType::Regular);
+        h.set_mode(0o644);
+        b.append_data(&mut h, "big", &[2u8; 2000][..]).unwrap();
+        let big = b.into_inner().unwrap();
+        let budget = Cell::new(1 << 30);
+        assert!(scan(&mut &big[..1100], &Options::default(), &budget).is_err());
+        // Nor the padding after the last file's data.
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_ustar();
+        h.set_size(5);
+        h.set_entry_type(tar::EntryType::Regular);
+        h.set_mode(0o644);
+        b.append_data(&mut h, "v", &b"v1\nxx"[..5]).unwrap();
+        let full = b.into_inner().unwrap();
+        let budget = Cell::new(1 << 30);
+        let s = scan(&mut &full[..517], &Options::default(), &budget).unwrap();
+        assert_eq!(s.content_size, 5);
     }
 }
