@@ -86,8 +86,7 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
                             if order.len() > 1 {
                                 writeln!(out)?;
                             }
-                            render::text::write_artifact(out, &a, &style)?;
-                            crate::shrink::write_packed_note(out, &a)?;
+                            crate::shrink::write_audit_text(out, &a, &style)?;
                         }
                         artifacts.push(a);
                     }

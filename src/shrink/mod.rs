@@ -355,10 +355,11 @@ pub const UNPACKED_NOTE: &str = "packed with UPX; figures are for the unpacked p
 
 /// Audit a UPX-packed file through `upx -d`.
 ///
-/// Returns `None` when `data` is not a UPX-packed ELF file. Otherwise the audit of the
-/// unpacked program (labelled `label`, with an `upx-packed` finding carrying
-/// [`UNPACKED_NOTE`]) when `upx` is installed and unpacking works, or else the audit of
-/// the packed file itself with its `upx-packed` finding saying how to see more.
+/// Returns `None` when `data` is not a UPX-packed ELF file. Otherwise, when `upx` is
+/// installed and unpacking works, the audit of the unpacked program, labelled `label`,
+/// with `packed` and `size` still describing the file on disk and an `upx-packed`
+/// finding carrying [`UNPACKED_NOTE`]. Else the audit of the packed file itself, its
+/// `upx-packed` finding saying why goaudit could not see more and how to fix that.
 pub fn audit_packed(path: &Path, label: &str, data: &[u8]) -> Option<Artifact> {
     use crate::finding::{Code, Finding};
     if detect::sniff(data) != InputKind::Elf || !detect::is_upx_packed(data) {
@@ -373,13 +374,15 @@ pub fn audit_packed(path: &Path, label: &str, data: &[u8]) -> Option<Artifact> {
     };
     match unpacked {
         Ok(mut a) => {
+            let unpacked_size = a.size;
+            a.packed = Some("upx");
+            a.size = data.len() as u64;
             a.findings.retain(|f| f.id != Code::UpxPacked);
             a.findings.push(Finding::new(
                 Code::UpxPacked,
                 format!(
-                    "{UNPACKED_NOTE} ({} bytes packed, {} unpacked)",
-                    data.len(),
-                    a.size
+                    "{UNPACKED_NOTE} ({} bytes packed, {unpacked_size} unpacked)",
+                    data.len()
                 ),
             ));
             Some(a)
@@ -394,19 +397,40 @@ pub fn audit_packed(path: &Path, label: &str, data: &[u8]) -> Option<Artifact> {
     }
 }
 
-/// The audit text's extra line for a packed input: that the figures are for the unpacked
-/// program, or why they could not be.
-pub fn write_packed_note(w: &mut dyn Write, a: &Artifact) -> std::io::Result<()> {
+/// The human audit report of one artifact, aware of UPX: a packed file that goaudit
+/// unpacked is shown with the unpacked program's facts and the note saying so; one it
+/// could not unpack gets a line saying why and how to fix it.
+pub fn write_audit_text(
+    w: &mut dyn Write,
+    a: &Artifact,
+    st: &crate::render::Style,
+) -> std::io::Result<()> {
     use crate::finding::Code;
-    let Some(f) = a.findings.iter().find(|f| f.id == Code::UpxPacked) else {
-        return Ok(());
-    };
-    if a.packed.is_none() {
-        writeln!(w, "  {:<10}{}", "packed", f.message)
-    } else if let Some((_, why)) = f.message.split_once("goaudit could not unpack it: ") {
-        writeln!(w, "  {:<10}{why}", "hint")
-    } else {
-        Ok(())
+    let note = a
+        .findings
+        .iter()
+        .find(|f| f.id == Code::UpxPacked)
+        .map(|f| f.message.as_str());
+    match note {
+        Some(msg) if a.packed.is_some() && msg.starts_with(UNPACKED_NOTE) => {
+            // The text renderer hides Go facts for packed files, which is right only
+            // when they could not be read.
+            let mut shown = a.clone();
+            shown.packed = None;
+            // The size narrative would suggest UPX for a file that is already packed;
+            // `goaudit size` gives the unpacked program's attribution in full.
+            shown.size_attribution = None;
+            crate::render::text::write_artifact(w, &shown, st)?;
+            writeln!(w, "  {:<10}{}", "packed", st.warn(msg))
+        }
+        Some(msg) => {
+            crate::render::text::write_artifact(w, a, st)?;
+            match msg.split_once("goaudit could not unpack it: ") {
+                Some((_, why)) => writeln!(w, "  {:<10}{why}", "hint"),
+                None => Ok(()),
+            }
+        }
+        None => crate::render::text::write_artifact(w, a, st),
     }
 }
 
