@@ -8,4 +8,5 @@ cd "$(dirname "$0")/.."
 
 scripts/setup.sh || exit $?
 cargo build || exit $?
-cargo test --all-targets
+# --no-fail-fast: one failing test file must not hide the results of the others.
+cargo test --all-targets --no-fail-fast
