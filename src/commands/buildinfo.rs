@@ -44,7 +44,10 @@ pub fn run(
                         "goaudit: {label}: no buildinfo header; go version inferred from the binary, module info unavailable"
                     );
                 }
-                out.write_all(buildinfo::format_go_version_m(&label, &bi).as_bytes())?
+                out.write_all(&buildinfo::format_go_version_m_bytes(
+                    &label_bytes(path),
+                    &bi,
+                ))?
             }
             Err(e) => {
                 report_error(err, &e);
@@ -59,4 +62,17 @@ pub fn run(
         writeln!(out)?;
     }
     Ok(status)
+}
+
+/// The file name exactly as given, as `go version` prints it (not UTF-8 on Unix is fine).
+fn label_bytes(path: &std::path::Path) -> Vec<u8> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        path.as_os_str().as_bytes().to_vec()
+    }
+    #[cfg(not(unix))]
+    {
+        path.display().to_string().into_bytes()
+    }
 }

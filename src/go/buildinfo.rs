@@ -12,9 +12,9 @@
 //! 1.13), the version is recovered from `runtime.buildVersion` or from read-only data
 //! and the result is marked `inferred`.
 //!
-//! Known limit: fields are Rust strings, so bytes that are not valid UTF-8 (possible
-//! only in hostile or hand-made modinfo) are replaced by U+FFFD, where `go version -m`
-//! would print them raw or as `\x..` escapes.
+//! Go strings are bytes and modinfo need not be UTF-8 (a `CGO_CFLAGS` value is copied
+//! from the environment), so parsing and rendering work on bytes; the public string
+//! fields are the lossy view for JSON and for the audit.
 
 use std::sync::OnceLock;
 
@@ -34,16 +34,6 @@ pub struct Module {
     pub replace: Option<Box<Module>>,
 }
 
-impl Module {
-    /// Go prints the main module only when it differs from the zero `Module`.
-    fn is_zero(&self) -> bool {
-        self.path.is_empty()
-            && self.version.is_empty()
-            && self.sum.as_deref().unwrap_or("").is_empty()
-            && self.replace.is_none()
-    }
-}
-
 /// Decoded buildinfo.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct BuildInfo {
@@ -59,6 +49,11 @@ pub struct BuildInfo {
     pub settings: Vec<(String, String)>,
     /// True when the header was missing and the version was recovered another way.
     pub inferred: bool,
+    /// The modinfo text as stored in the binary (sentinels stripped); empty when the
+    /// value was built by hand. The string fields above are lossy where this holds bytes
+    /// that are not UTF-8, so rendering goes back to these bytes when they are present.
+    #[serde(skip)]
+    pub modinfo: Vec<u8>,
 }
 
 impl BuildInfo {
@@ -73,32 +68,163 @@ impl BuildInfo {
     /// The modinfo text as `runtime/debug.BuildInfo.String` renders it, without the
     /// `go` line (which `go version -m` prints separately).
     pub fn modinfo_string(&self) -> String {
-        let mut buf = String::new();
-        if let Some(p) = self.path.as_deref().filter(|p| !p.is_empty()) {
-            buf.push_str("path\t");
-            buf.push_str(p);
-            buf.push('\n');
+        String::from_utf8_lossy(&self.raw().render()).into_owned()
+    }
+
+    /// The byte-exact view: re-parsed from the stored text when there is one (it parsed
+    /// once already, so it parses again), else taken from the string fields.
+    fn raw(&self) -> RawInfo {
+        if !self.modinfo.is_empty() {
+            if let Ok(r) = parse_raw(&self.modinfo) {
+                return r;
+            }
         }
-        if let Some(m) = self.main.as_ref().filter(|m| !m.is_zero()) {
-            format_module(&mut buf, "mod", m);
+        RawInfo::from(self)
+    }
+}
+
+/// Render exactly what `go version -m FILE` prints for this buildinfo.
+///
+/// Lossy only where the binary holds bytes that are not UTF-8; see
+/// [`format_go_version_m_bytes`] for the exact bytes.
+pub fn format_go_version_m(label: &str, bi: &BuildInfo) -> String {
+    String::from_utf8_lossy(&format_go_version_m_bytes(label.as_bytes(), bi)).into_owned()
+}
+
+/// Exactly the bytes `go version -m FILE` prints, `label` being the file name as given.
+pub fn format_go_version_m_bytes(label: &[u8], bi: &BuildInfo) -> Vec<u8> {
+    let mut out = label.to_vec();
+    out.extend_from_slice(b": ");
+    out.extend_from_slice(bi.go_version.as_bytes());
+    out.push(b'\n');
+    let m = bi.raw().render();
+    if let Some(body) = m
+        .strip_suffix(b"\n")
+        .or((!m.is_empty()).then_some(m.as_slice()))
+    {
+        out.push(b'\t');
+        for &c in body {
+            out.push(c);
+            if c == b'\n' {
+                out.push(b'\t');
+            }
+        }
+        out.push(b'\n');
+    }
+    out
+}
+
+/// A module line as bytes (Go strings are bytes; modinfo need not be UTF-8).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+struct RawModule {
+    path: Vec<u8>,
+    version: Vec<u8>,
+    sum: Vec<u8>,
+    replace: Option<Box<RawModule>>,
+}
+
+impl RawModule {
+    fn is_zero(&self) -> bool {
+        self.path.is_empty()
+            && self.version.is_empty()
+            && self.sum.is_empty()
+            && self.replace.is_none()
+    }
+
+    fn to_module(&self) -> Module {
+        Module {
+            path: lossy(&self.path),
+            version: lossy(&self.version),
+            sum: (!self.sum.is_empty()).then(|| lossy(&self.sum)),
+            replace: self.replace.as_ref().map(|r| Box::new(r.to_module())),
+        }
+    }
+
+    fn from_module(m: &Module) -> Self {
+        RawModule {
+            path: m.path.as_bytes().to_vec(),
+            version: m.version.as_bytes().to_vec(),
+            sum: m.sum.as_deref().unwrap_or("").as_bytes().to_vec(),
+            replace: m
+                .replace
+                .as_ref()
+                .map(|r| Box::new(RawModule::from_module(r))),
+        }
+    }
+}
+
+/// `runtime/debug.BuildInfo` without the Go version, as bytes.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+struct RawInfo {
+    path: Vec<u8>,
+    main: RawModule,
+    deps: Vec<RawModule>,
+    settings: Vec<(Vec<u8>, Vec<u8>)>,
+}
+
+impl From<&BuildInfo> for RawInfo {
+    fn from(bi: &BuildInfo) -> Self {
+        RawInfo {
+            path: bi.path.as_deref().unwrap_or("").as_bytes().to_vec(),
+            main: bi
+                .main
+                .as_ref()
+                .map(RawModule::from_module)
+                .unwrap_or_default(),
+            deps: bi.deps.iter().map(RawModule::from_module).collect(),
+            settings: bi
+                .settings
+                .iter()
+                .map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec()))
+                .collect(),
+        }
+    }
+}
+
+impl RawInfo {
+    fn to_build_info(&self, modinfo: &[u8]) -> BuildInfo {
+        BuildInfo {
+            path: (!self.path.is_empty()).then(|| lossy(&self.path)),
+            main: (!self.main.is_zero()).then(|| self.main.to_module()),
+            deps: self.deps.iter().map(RawModule::to_module).collect(),
+            settings: self
+                .settings
+                .iter()
+                .map(|(k, v)| (lossy(k), lossy(v)))
+                .collect(),
+            modinfo: modinfo.to_vec(),
+            ..Default::default()
+        }
+    }
+
+    /// `runtime/debug.BuildInfo.String` minus the `go` line.
+    fn render(&self) -> Vec<u8> {
+        let mut buf = Vec::new();
+        if !self.path.is_empty() {
+            buf.extend_from_slice(b"path\t");
+            buf.extend_from_slice(&self.path);
+            buf.push(b'\n');
+        }
+        if !self.main.is_zero() {
+            format_module(&mut buf, b"mod", &self.main);
         }
         for d in &self.deps {
-            format_module(&mut buf, "dep", d);
+            format_module(&mut buf, b"dep", d);
         }
         for (k, v) in &self.settings {
-            buf.push_str("build\t");
-            if quote_key(k) {
-                buf.push_str(&go_quote(k));
+            buf.extend_from_slice(b"build\t");
+            if quote_key_bytes(k) {
+                buf.extend(go_quote_bytes(k));
             } else {
-                buf.push_str(k);
+                buf.extend_from_slice(k);
             }
-            buf.push('=');
-            if quote_value(v) {
-                buf.push_str(&go_quote(v));
+            buf.push(b'=');
+            if quote_value_bytes(v) {
+                buf.extend(go_quote_bytes(v));
             } else {
-                buf.push_str(v);
+                buf.extend_from_slice(v);
             }
-            buf.push('\n');
+            buf.push(b'\n');
         }
         buf
     }
@@ -107,38 +233,23 @@ impl BuildInfo {
 /// A replaced module ends with an extra newline: Go's formatter writes the line break
 /// after the `=>` line and then the one every module line gets, so `go version -m`
 /// shows a line holding only a tab there.
-fn format_module(buf: &mut String, word: &str, m: &Module) {
-    buf.push_str(word);
-    buf.push('\t');
-    buf.push_str(&m.path);
-    buf.push('\t');
-    buf.push_str(&m.version);
+fn format_module(buf: &mut Vec<u8>, word: &[u8], m: &RawModule) {
+    buf.extend_from_slice(word);
+    buf.push(b'\t');
+    buf.extend_from_slice(&m.path);
+    buf.push(b'\t');
+    buf.extend_from_slice(&m.version);
     match &m.replace {
         None => {
-            buf.push('\t');
-            buf.push_str(m.sum.as_deref().unwrap_or(""));
+            buf.push(b'\t');
+            buf.extend_from_slice(&m.sum);
         }
         Some(r) => {
-            buf.push('\n');
-            format_module(buf, "=>", r);
+            buf.push(b'\n');
+            format_module(buf, b"=>", r);
         }
     }
-    buf.push('\n');
-}
-
-/// Render exactly what `go version -m FILE` prints for this buildinfo.
-pub fn format_go_version_m(label: &str, bi: &BuildInfo) -> String {
-    let mut out = format!("{label}: {}\n", bi.go_version);
-    let m = bi.modinfo_string();
-    if let Some(body) = m
-        .strip_suffix('\n')
-        .or((!m.is_empty()).then_some(m.as_str()))
-    {
-        out.push('\t');
-        out.push_str(&body.replace('\n', "\n\t"));
-        out.push('\n');
-    }
-    out
+    buf.push(b'\n');
 }
 
 const MAGIC: &[u8] = b"\xff Go buildinf:";
@@ -387,7 +498,7 @@ fn finish(version: &[u8], modinfo: &[u8]) -> Result<BuildInfo, ParseError> {
         &[][..]
     };
     let mut bi = parse_modinfo(modinfo)?;
-    bi.go_version = String::from_utf8_lossy(version).into_owned();
+    bi.go_version = lossy(version);
     Ok(bi)
 }
 
@@ -409,7 +520,11 @@ enum Last {
 /// `runtime/debug.ParseBuildInfo`: the same lines accepted, the same ones ignored (any
 /// unknown line, and a final line without a newline), the same ones rejected.
 pub fn parse_modinfo(data: &[u8]) -> Result<BuildInfo, ParseError> {
-    let mut bi = BuildInfo::default();
+    parse_raw(data).map(|r| r.to_build_info(data))
+}
+
+fn parse_raw(data: &[u8]) -> Result<RawInfo, ParseError> {
+    let mut bi = RawInfo::default();
     let mut last = Last::None;
     let mut line_num = 1usize;
     let mut rest = data;
@@ -418,9 +533,9 @@ pub fn parse_modinfo(data: &[u8]) -> Result<BuildInfo, ParseError> {
         let line = &rest[..nl];
         rest = &rest[nl + 1..];
         if let Some(p) = line.strip_prefix(b"path\t") {
-            bi.path = (!p.is_empty()).then(|| lossy(p));
+            bi.path = p.to_vec();
         } else if let Some(m) = line.strip_prefix(b"mod\t") {
-            bi.main = Some(module_line(m).map_err(|e| fail(line_num, e))?);
+            bi.main = module_line(m).map_err(|e| fail(line_num, e))?;
             last = Last::Main;
         } else if let Some(m) = line.strip_prefix(b"dep\t") {
             bi.deps.push(module_line(m).map_err(|e| fail(line_num, e))?);
@@ -436,14 +551,14 @@ pub fn parse_modinfo(data: &[u8]) -> Result<BuildInfo, ParseError> {
                     let msg = "replacement with no module on previous line".to_string();
                     return Err(fail(line_num, msg));
                 }
-                Last::Main => bi.main.as_mut(),
+                Last::Main => Some(&mut bi.main),
                 Last::Dep(i) => bi.deps.get_mut(i),
             };
             if let Some(t) = target {
-                t.replace = Some(Box::new(Module {
-                    path: lossy(elem[0]),
-                    version: lossy(elem[1]),
-                    sum: non_empty(elem[2]),
+                t.replace = Some(Box::new(RawModule {
+                    path: elem[0].to_vec(),
+                    version: elem[1].to_vec(),
+                    sum: elem[2].to_vec(),
                     replace: None,
                 }));
             }
@@ -461,31 +576,25 @@ fn lossy(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-fn non_empty(b: &[u8]) -> Option<String> {
-    (!b.is_empty()).then(|| lossy(b))
-}
-
-fn module_line(rest: &[u8]) -> Result<Module, String> {
+fn module_line(rest: &[u8]) -> Result<RawModule, String> {
     let elem: Vec<&[u8]> = rest.split(|&c| c == b'\t').collect();
     if elem.len() != 2 && elem.len() != 3 {
         return Err(format!("expected 2 or 3 columns; got {}", elem.len()));
     }
-    Ok(Module {
-        path: lossy(elem[0]),
-        version: lossy(elem[1]),
-        sum: elem.get(2).and_then(|s| non_empty(s)),
+    Ok(RawModule {
+        path: elem[0].to_vec(),
+        version: elem[1].to_vec(),
+        sum: elem.get(2).map(|s| s.to_vec()).unwrap_or_default(),
         replace: None,
     })
 }
 
-fn build_line(kv: &[u8]) -> Result<(String, String), String> {
+fn build_line(kv: &[u8]) -> Result<(Vec<u8>, Vec<u8>), String> {
     let (key, raw_value) = match kv.first() {
         None => return Err("build line missing '='".into()),
         Some(b'=') => return Err("build line with missing key".into()),
         Some(b'`' | b'"') => {
-            let n = go_unquote_prefix(kv)
-                .map(|(_, n)| n)
-                .ok_or("invalid quoted key in build line")?;
+            let (key, n) = go_unquote_prefix(kv).ok_or("invalid quoted key in build line")?;
             match kv.get(n) {
                 None => return Err("build line missing '=' after quoted key".into()),
                 Some(b'=') => {}
@@ -494,17 +603,14 @@ fn build_line(kv: &[u8]) -> Result<(String, String), String> {
                     return Err(format!("unexpected character after quoted key: {c}"));
                 }
             }
-            let key = go_unquote_prefix(kv).map(|(k, _)| k).unwrap_or_default();
             (key, &kv[n + 1..])
         }
         Some(_) => {
             let eq = memchr::memchr(b'=', kv).ok_or("build line missing '=' after key")?;
             let key = &kv[..eq];
             if quote_key_bytes(key) {
-                return Err(format!(
-                    "unquoted key {} must be quoted",
-                    go_quote(&lossy(key))
-                ));
+                let k = lossy(&go_quote_bytes(key));
+                return Err(format!("unquoted key {k} must be quoted"));
             }
             (key.to_vec(), &kv[eq + 1..])
         }
@@ -517,13 +623,13 @@ fn build_line(kv: &[u8]) -> Result<(String, String), String> {
         },
         Some(_) => {
             if quote_value_bytes(raw_value) {
-                let v = go_quote(&lossy(raw_value));
+                let v = lossy(&go_quote_bytes(raw_value));
                 return Err(format!("unquoted value {v} must be quoted"));
             }
             raw_value.to_vec()
         }
     };
-    Ok((lossy(&key), lossy(&value)))
+    Ok((key, value))
 }
 
 fn quote_key_bytes(k: &[u8]) -> bool {
@@ -534,26 +640,28 @@ fn quote_value_bytes(v: &[u8]) -> bool {
     v.iter().any(|c| b" \t\r\n\"`".contains(c))
 }
 
-/// Keys that `BuildInfo.String` writes quoted.
-fn quote_key(k: &str) -> bool {
-    quote_key_bytes(k.as_bytes())
-}
-
-/// Values that `BuildInfo.String` writes quoted.
-fn quote_value(v: &str) -> bool {
-    quote_value_bytes(v.as_bytes())
-}
-
 /// Go's `strconv.Quote`: escapes `"` and `\`, keeps printable runes (Go's definition),
 /// and writes the rest as `\a`-style, `\xNN`, `\uNNNN` or `\UNNNNNNNN` escapes.
 pub fn go_quote(s: &str) -> String {
+    lossy(&go_quote_bytes(s.as_bytes()))
+}
+
+/// [`go_quote`] on a Go string, which may hold bytes that are not UTF-8 (written `\xNN`).
+fn go_quote_bytes(s: &[u8]) -> Vec<u8> {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
-    for c in s.chars() {
-        push_escaped(&mut out, c, '"');
+    let mut i = 0;
+    while i < s.len() {
+        let (c, width) = decode_rune(&s[i..]);
+        if c == char::REPLACEMENT_CHARACTER && width == 1 {
+            out.push_str(&format!("\\x{:02x}", s[i]));
+        } else {
+            push_escaped(&mut out, c, '"');
+        }
+        i += width;
     }
     out.push('"');
-    out
+    out.into_bytes()
 }
 
 /// Go's `%q` of a single byte (a rune literal such as `'x'`), used in one error message.
@@ -1287,7 +1395,10 @@ mod tests {
              build\t-tags=netgo,osusergo\n\
              build\tDefaultGODEBUG=\"tab\\there\"\n"
         );
-        assert_eq!(parse_modinfo(again.as_bytes()).unwrap(), bi);
+        assert_eq!(
+            parse_modinfo(again.as_bytes()).unwrap().settings,
+            bi.settings
+        );
     }
 
     #[test]
@@ -1436,50 +1547,61 @@ mod tests {
             \t\tif err != nil {\n\t\t\tos.Stdout.WriteString(\"ERR \" + err.Error())\n\
             \t\t} else {\n\t\t\tos.Stdout.WriteString(bi.String())\n\t\t}\n\
             \t\tos.Stdout.Write([]byte{0})\n\t}\n}\n";
-        let cases: &[&str] = &[
-            MODINFO,
-            "",
-            "path\tp\tq\nmod\tm\tv\nmod\tn\tw\th\n",
-            "dep\ta\tb\tc\td\n",
-            "dep\ta\n",
-            "=>\ta\tb\tc\n",
-            "mod\tm\tv\n=>\ta\tb\n",
-            "mod\tm\tv\n=>\ta\tb\tc\n=>\td\te\tf\n",
-            "build\t\"a\\x41\\101\\u00e9\"=`raw\r\"value`\n",
-            "build\tk=\"\\u00a0\\u200b\\U0001F600\\x7f\\a\\b\\f\\v\"\n",
-            "build\t`k=y`=\"\"\nbuild\tk2=\n",
-            "build\tk=\"unterminated\n",
-            "build\t\"k\"x=1\n",
-            "build\t\"k\"\n",
-            "build\t=v\n",
-            "build\tkey\n",
-            "build\tk ey=v\n",
-            "build\tk=v w\n",
-            "build\tk=\"a\"b\n",
-            "build\tk='single'\n",
-            "build\t\"\"=empty key\n",
-            "build\t\"\"=\"empty key\"\n",
-            "build\tk=\"\\q\"\n",
-            "junk line\n\tpath\tx\npath\ty\nbuild\tA=1\nbuild\tB=2",
-            "path\ty\n\n\nbuild\tA=1\n",
+        let cases: &[&[u8]] = &[
+            MODINFO.as_bytes(),
+            b"",
+            b"path\tp\tq\nmod\tm\tv\nmod\tn\tw\th\n",
+            b"dep\ta\tb\tc\td\n",
+            b"dep\ta\n",
+            b"=>\ta\tb\tc\n",
+            b"mod\tm\tv\n=>\ta\tb\n",
+            b"mod\tm\tv\n=>\ta\tb\tc\n=>\td\te\tf\n",
+            b"build\t\"a\\x41\\101\\u00e9\"=`raw\r\"value`\n",
+            b"build\tk=\"\\u00a0\\u200b\\U0001F600\\x7f\\a\\b\\f\\v\"\n",
+            b"build\t`k=y`=\"\"\nbuild\tk2=\n",
+            b"build\tk=\"unterminated\n",
+            b"build\t\"k\"x=1\n",
+            b"build\t\"k\"\n",
+            b"build\t=v\n",
+            b"build\tkey\n",
+            b"build\tk ey=v\n",
+            b"build\tk=v w\n",
+            b"build\tk=\"a\"b\n",
+            b"build\tk='single'\n",
+            b"build\t\"\"=empty key\n",
+            b"build\t\"\"=\"empty key\"\n",
+            b"build\tk=\"\\q\"\n",
+            b"junk line\n\tpath\tx\npath\ty\nbuild\tA=1\nbuild\tB=2",
+            b"path\ty\n\n\nbuild\tA=1\n",
+            // Not UTF-8: raw in an unquoted value, \x escapes when quoted, and a stray
+            // byte inside a quoted literal with escapes (Go turns it into U+FFFD).
+            b"build\tCGO_CFLAGS=-I/opt/\xe9t\xe9\npath\tp\xff\n",
+            b"build\tk=\"a b\\xff\\xe9\"\nbuild\tk2=\"\xff\\t\"\nbuild\t\"\\xfe\"=x\n",
+            b"dep\tm\xc3\tv\th\n",
         ];
         let mut stdin = Vec::new();
         for (i, c) in cases.iter().enumerate() {
             if i > 0 {
                 stdin.push(0);
             }
-            stdin.extend_from_slice(c.as_bytes());
+            stdin.extend_from_slice(c);
         }
         let out = run_go(src, &stdin);
         let outs: Vec<&[u8]> = out.split(|&b| b == 0).collect();
         assert_eq!(outs.len(), cases.len() + 1, "one answer per case");
         for (case, want) in cases.iter().zip(outs) {
-            let want = String::from_utf8_lossy(want);
-            let got = match parse_modinfo(case.as_bytes()) {
-                Ok(bi) => bi.modinfo_string(),
-                Err(e) => format!("ERR could not parse Go build info: {}", e.what),
+            let got = match parse_modinfo(case) {
+                Ok(bi) => bi.raw().render(),
+                Err(e) => format!("ERR could not parse Go build info: {}", e.what).into_bytes(),
             };
-            assert_eq!(got, want, "modinfo {case:?}");
+            assert_eq!(
+                got,
+                want,
+                "modinfo {:?}: got {:?}, go {:?}",
+                lossy(case),
+                lossy(&got),
+                lossy(want)
+            );
         }
     }
 
