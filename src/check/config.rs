@@ -160,10 +160,8 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         let scale = 10u64.pow(frac.len() as u32);
         // u64 holds mult (≤ 2^30) × digits (< 10^9) without overflow.
         let part = digits * mult / scale;
-        if unit.is_empty() || unit == "B" {
-            if digits != 0 {
-                return Err(format!("invalid size {s:?}: a byte count must be whole"));
-            }
+        if (unit.is_empty() || unit == "B") && digits != 0 {
+            return Err(format!("invalid size {s:?}: a byte count must be whole"));
         }
         total = total
             .checked_add(part)

@@ -267,21 +267,18 @@ fn size_growth(
         let grew = g.delta.unsigned_abs();
         let mut over = Vec::new();
         let mut location = None;
-        if let (Some(limit), Some(pct)) = (&b.max_growth_percent, g.percent) {
-            if pct > limit.value {
-                over.push(format!("{}%", trim_float(limit.value)));
-                location = limit.location.clone();
-            }
-        } else if let (Some(limit), None) = (&b.max_growth_percent, g.percent) {
-            // Growth from an empty baseline is infinite in percent.
+        // Growth from an empty baseline (no percentage) is over any percentage.
+        if let Some(limit) = &b.max_growth_percent
+            && g.percent.is_none_or(|p| p > limit.value)
+        {
             over.push(format!("{}%", trim_float(limit.value)));
             location = limit.location.clone();
         }
-        if let Some(limit) = &b.max_growth_bytes {
-            if grew > limit.value {
-                over.push(human_bytes(limit.value));
-                location = location.or_else(|| limit.location.clone());
-            }
+        if let Some(limit) = &b.max_growth_bytes
+            && grew > limit.value
+        {
+            over.push(human_bytes(limit.value));
+            location = location.or_else(|| limit.location.clone());
         }
         if over.is_empty() {
             continue;

@@ -490,14 +490,13 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
                 render::github::write(out, &report, render::github::ANNOTATION_LIMIT)?;
                 if let Some(path) =
                     std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())
+                    && let Err(e) = append_summary(Path::new(&path), &report)
                 {
-                    if let Err(e) = append_summary(Path::new(&path), &report) {
-                        writeln!(
-                            err,
-                            "goaudit: warning: cannot append to GITHUB_STEP_SUMMARY {}: {e}",
-                            Path::new(&path).display()
-                        )?;
-                    }
+                    writeln!(
+                        err,
+                        "goaudit: warning: cannot append to GITHUB_STEP_SUMMARY {}: {e}",
+                        Path::new(&path).display()
+                    )?;
                 }
             }
         }

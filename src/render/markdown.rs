@@ -14,6 +14,7 @@ pub fn cell(s: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('|', "\\|")
+        .replace('*', "\\*")
         .replace(['\r', '\n'], " ")
 }
 
@@ -29,8 +30,13 @@ pub fn write(w: &mut dyn Write, r: &CheckReport) -> io::Result<()> {
     };
     writeln!(
         w,
-        "### goaudit check {verdict}: {} errors, {} warnings, {} artifacts\n",
-        s.failures, s.warnings, s.artifacts
+        "### goaudit check {verdict}: {} error{}, {} warning{}, {} artifact{}\n",
+        s.failures,
+        plural(s.failures),
+        s.warnings,
+        plural(s.warnings),
+        s.artifacts,
+        plural(s.artifacts)
     )?;
     if !r.artifacts.is_empty() {
         writeln!(
@@ -121,4 +127,18 @@ pub fn write(w: &mut dyn Write, r: &CheckReport) -> io::Result<()> {
         writeln!(w, "\n</details>")?;
     }
     writeln!(w)
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_cannot_break_the_table() {
+        assert_eq!(cell("a|b\nc <x> *y"), "a\\|b c &lt;x&gt; \\*y");
+    }
 }
