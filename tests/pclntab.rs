@@ -625,3 +625,48 @@ fn function_byte_ranges_partition_their_regions() {
     }
     eprintln!("{}", report.join("\n"));
 }
+
+/// A real pclntab, truncated or with bytes overwritten, decodes to an error or to
+/// something, but never panics; truncated before its last record it is always an error.
+#[test]
+fn damaged_real_pclntabs_never_panic() {
+    use goaudit::binary::Binary;
+    use goaudit::go::pclntab;
+    for name in ["netuser-default", "netuser-darwin-arm64"] {
+        let data = std::fs::read(support::testbin(name)).unwrap();
+        let bin = Binary::parse(&data).unwrap();
+        let t = pclntab::find(&bin).unwrap().expect("pclntab");
+        let off = t.file_offset.unwrap() as usize;
+        let tab = &data[off..off + t.len as usize];
+        let last_record = t.funcs.iter().map(|f| f.meta.record.0).max().unwrap() as usize;
+        for i in 0..30 {
+            let cut = last_record * i / 30;
+            assert!(
+                pclntab::parse(&tab[..cut], t.text_start).is_err(),
+                "{name}: truncated to {cut} bytes still decodes"
+            );
+        }
+        // A fixed-seed xorshift picks where to write which byte.
+        let mut x: u64 = 0x9e3779b97f4a7c15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..60 {
+            let mut m = tab.to_vec();
+            for _ in 0..4 {
+                // Half the writes hit the header and functab, where offsets live.
+                let span = if next() % 2 == 0 {
+                    256.min(m.len())
+                } else {
+                    m.len()
+                };
+                let at = (next() % span as u64) as usize;
+                m[at] = next() as u8;
+            }
+            let _ = pclntab::parse(&m, t.text_start);
+        }
+    }
+}
