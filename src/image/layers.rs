@@ -119,18 +119,20 @@ const fn base32_table() -> [bool; 256] {
 
 /// nix-base32's alphabet (no e, o, u, t).
 static NIX_BASE32: [bool; 256] = base32_table();
-/// Nix matches a hash anywhere; runs longer than this are data (digit tables, base64),
-/// never a store reference in practice, and would flood the candidate set.
-const MAX_RUN: usize = 128;
 /// Candidate hashes kept per file.
-const MAX_CANDIDATES: usize = 1 << 16;
+const MAX_CANDIDATES: usize = 1 << 14;
 
-/// Collects every 32-character nix-base32 window, as Nix's reference scanner would
-/// match a store hash, across chunk boundaries.
+/// Collects every run of exactly 32 nix-base32 characters, across chunk boundaries.
+///
+/// Nix matches a store hash anywhere in the bytes. A reference is written as
+/// `/nix/store/<hash>-<name>`, so its hash is a run of exactly 32 such characters
+/// (`/` and `-` are not in the alphabet); taking only those runs keeps the candidate
+/// sets small on binaries full of long alphanumeric strings, at the cost of missing a
+/// hash glued to other base32 characters, which no tool writes.
 #[derive(Debug, Default)]
 pub struct HashScanner {
-    run: Vec<u8>,
-    overflow: bool,
+    run: [u8; 32],
+    len: usize,
     found: HashSet<[u8; 32]>,
 }
 
@@ -139,30 +141,21 @@ impl HashScanner {
     pub fn feed(&mut self, data: &[u8]) {
         for &b in data {
             if NIX_BASE32[b as usize] {
-                if self.run.len() < MAX_RUN {
-                    self.run.push(b);
-                } else {
-                    self.overflow = true;
+                if self.len < 32 {
+                    self.run[self.len] = b;
                 }
-            } else if !self.run.is_empty() {
+                self.len = self.len.saturating_add(1);
+            } else if self.len > 0 {
                 self.end_run();
             }
         }
     }
 
     fn end_run(&mut self) {
-        if !self.overflow && self.run.len() >= 32 {
-            for w in self.run.windows(32) {
-                if self.found.len() >= MAX_CANDIDATES {
-                    break;
-                }
-                let mut h = [0u8; 32];
-                h.copy_from_slice(w);
-                self.found.insert(h);
-            }
+        if self.len == 32 && self.found.len() < MAX_CANDIDATES {
+            self.found.insert(self.run);
         }
-        self.run.clear();
-        self.overflow = false;
+        self.len = 0;
     }
 
     /// The candidates seen.
@@ -661,6 +654,10 @@ mod tests {
         let mut want = [0u8; 32];
         want.copy_from_slice(h.as_bytes());
         assert!(found.contains(&want));
+        // A 33-character run is not a store hash.
+        let mut s = HashScanner::default();
+        s.feed(format!("/{h}x-").as_bytes());
+        assert!(s.finish().is_empty());
     }
 
     #[test]
