@@ -234,7 +234,7 @@ fn directory_with_symlink_loop() {
     let good = root.join("sub").join("hello");
     std::fs::copy(good_binary().0, &good).expect("copy hello");
 
-    let out = goaudit_json(&[root.clone()]);
+    let out = goaudit_json(std::slice::from_ref(&root));
     assert_no_panic(&out, "a directory with symlink loops");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "stderr:\n{stderr}");
@@ -277,7 +277,7 @@ fn directory_mixing_good_binaries_and_junk() {
     write(&dir, "noise.bin", &noise(7, 4096));
     std::fs::copy("/bin/ls", dir.join("ls")).expect("copy /bin/ls");
 
-    let out = goaudit_json(&[dir.clone()]);
+    let out = goaudit_json(std::slice::from_ref(&dir));
     assert_no_panic(&out, "a mixed directory");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "stderr:\n{stderr}");
