@@ -105,6 +105,10 @@ if [ ${#missing_pkgs[@]} -gt 0 ] || [ "$need_backports" = 1 ]; then
 		log "apt-get not found: install by hand: ${missing_pkgs[*]} $([ "$need_backports" = 1 ] && echo upx)"
 		exit 1
 	fi
+	if [ -n "$SUDO" ] && ! command -v sudo >/dev/null 2>&1; then
+		log "not root and no sudo: run as root to install ${missing_pkgs[*]} $([ "$need_backports" = 1 ] && echo upx-ucl)"
+		exit 1
+	fi
 	if [ "$need_backports" = 1 ]; then
 		ensure_backports
 	fi
