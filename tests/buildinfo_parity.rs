@@ -181,6 +181,9 @@ fn write_replace_module(dir: &Path) {
     .unwrap();
 }
 
+/// One `go build`: output name, extra environment, build flags, working directory.
+type Build<'a> = (&'a str, Vec<(&'a str, &'a str)>, Vec<&'a str>, &'a Path);
+
 /// Binaries built here, once per test process, under `target/buildinfo-parity`.
 fn own_builds() -> &'static Vec<PathBuf> {
     static BUILT: OnceLock<Vec<PathBuf>> = OnceLock::new();
@@ -194,9 +197,8 @@ fn own_builds() -> &'static Vec<PathBuf> {
         std::fs::write(gopath_pkg.join("main.go"), HELLO).unwrap();
 
         let app = dir.join("src").join("app");
-        // (output name, extra env, build flags, working dir)
         let ldflags = "-ldflags=-X 'main.version=with space' -X \"main.other=it's\" -buildid=";
-        let builds: Vec<(&str, Vec<(&str, &str)>, Vec<&str>, &Path)> = vec![
+        let builds: Vec<Build> = vec![
             ("replace-default", vec![], vec![], &app),
             ("replace-ldflags-quoted", vec![("CGO_ENABLED", "0")], vec![ldflags, "-tags=netgo,osusergo"], &app),
             ("replace-trimpath", vec![("CGO_ENABLED", "0")], vec!["-trimpath", "-ldflags=-s -w"], &app),

@@ -74,10 +74,10 @@ impl BuildInfo {
     /// The byte-exact view: re-parsed from the stored text when there is one (it parsed
     /// once already, so it parses again), else taken from the string fields.
     fn raw(&self) -> RawInfo {
-        if !self.modinfo.is_empty() {
-            if let Ok(r) = parse_raw(&self.modinfo) {
-                return r;
-            }
+        if !self.modinfo.is_empty()
+            && let Ok(r) = parse_raw(&self.modinfo)
+        {
+            return r;
         }
         RawInfo::from(self)
     }
@@ -300,10 +300,10 @@ fn search_range(bin: &Binary<'_>) -> Option<(u64, u64)> {
         Format::Macho => "__go_buildinfo",
         Format::Pe => "",
     };
-    if !named.is_empty() {
-        if let Some(s) = bin.section(named) {
-            return Some((s.addr, s.size));
-        }
+    if !named.is_empty()
+        && let Some(s) = bin.section(named)
+    {
+        return Some((s.addr, s.size));
     }
     match bin.format {
         Format::Elf => bin
@@ -344,7 +344,7 @@ fn find_header(bin: &Binary<'_>) -> Option<u64> {
         while let Some(i) = memchr::memmem::find(&hay[from..], MAGIC) {
             let i = from + i;
             let at = addr + i as u64;
-            if at % ALIGN == 0 {
+            if at.is_multiple_of(ALIGN) {
                 if end - at < HEADER_SIZE as u64 {
                     return None;
                 }
@@ -942,10 +942,11 @@ pub fn go_is_print(c: char) -> bool {
 /// file that shows another Go mark, so that no C program gets a Go version.
 fn infer_version(bin: &Binary<'_>) -> Option<String> {
     for name in ["runtime.buildVersion", "_runtime.buildVersion"] {
-        if let Some(sym) = bin.symbol(name) {
-            if let Some(v) = read_go_string(bin, sym.addr) {
-                return Some(v);
-            }
+        if let Some(v) = bin
+            .symbol(name)
+            .and_then(|sym| read_go_string(bin, sym.addr))
+        {
+            return Some(v);
         }
     }
     if !has_go_marks(bin) {
