@@ -43,7 +43,7 @@ place() { # src name source-label
         4d5a*) fmt=pe ;;
         *) fmt=unknown ;;
     esac
-    arch=$(file -b "$src" 2>/dev/null | cut -d, -f1-2 | tr -s ' ' || true)
+    arch=$(file -b "$src" 2>/dev/null | sed 's/, flags:.*//; s/ (stripped to external PDB)//; s/ (console)//' | cut -d, -f1-2 | tr -s ' ' || true)
     printf '%s\t%s\t%s\t%s\t%s\n' "$gv" "$fmt" "$arch" "$label" "$gv/$name" >>"$out/MANIFEST.tsv.new"
 }
 
