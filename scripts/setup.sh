@@ -97,6 +97,7 @@ fi
 
 # ---- other engineers: add `want CMD PACKAGE` lines for your tools here ----------------
 # (keep one line per tool, with a comment saying which tests need it)
+want zstd zstd        # tests/image.rs: a zstd-compressed outer image archive
 
 # ---- end of the shared section --------------------------------------------------------
 
