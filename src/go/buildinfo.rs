@@ -3,8 +3,8 @@
 //! rendered exactly as `go version -m` prints it.
 //!
 //! The blob is found by the same rule Go uses (a named section, else the first writable
-//! data segment or section), so that a file Go rejects is not accepted here and vice
-//! versa. Go trusts whatever follows the magic; this reader additionally bounds every
+//! data segment or section), so that goaudit and `go version` agree on which files have
+//! buildinfo. Go trusts whatever follows the magic; this reader additionally bounds every
 //! length and checks that the version looks like a Go version, because a UPX-packed file
 //! can carry the magic followed by compressed garbage.
 //!
@@ -343,7 +343,7 @@ fn find_header(bin: &Binary<'_>) -> Option<u64> {
         let mut from = 0usize;
         while let Some(i) = memchr::memmem::find(&hay[from..], MAGIC) {
             let i = from + i;
-            let at = addr + i as u64;
+            let at = addr.checked_add(i as u64)?;
             if at.is_multiple_of(ALIGN) {
                 if end - at < HEADER_SIZE as u64 {
                     return None;
@@ -425,9 +425,12 @@ fn inline_string<'a>(
             format!("{what} length {len} exceeds limit {max}"),
         ));
     }
-    let start = addr + n as u64;
+    // A hostile mapping can sit at the top of the address space.
+    let overflow = || ParseError::new("buildinfo", format!("{what} address overflow"));
+    let start = addr.checked_add(n as u64).ok_or_else(overflow)?;
+    let next = start.checked_add(len).ok_or_else(overflow)?;
     if len == 0 {
-        return Ok((&[], start));
+        return Ok((&[], next));
     }
     let data = read(start, len)
         .filter(|d| d.len() as u64 == len)
@@ -437,7 +440,7 @@ fn inline_string<'a>(
                 format!("{what} of {len} bytes runs past its segment"),
             )
         })?;
-    Ok((data, start + len))
+    Ok((data, next))
 }
 
 fn pointer_string<'a>(
