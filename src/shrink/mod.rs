@@ -159,6 +159,10 @@ fn unsupported(path: &Path, what: impl Into<String>) -> Error {
     }
 }
 
+/// Largest input shrink reads: it holds the input, the stripped copy and the rewrite
+/// buffer in memory at once, and real Go binaries are far below this.
+const MAX_INPUT: u64 = 4 << 30;
+
 /// Shrink `req.input` as asked. On error nothing has been written.
 pub fn shrink(req: &Request) -> Result<Report, Error> {
     let input = &req.input;
@@ -171,6 +175,15 @@ pub fn shrink(req: &Request) -> Result<Report, Error> {
     let meta = std::fs::metadata(input).map_err(io_err(input))?;
     if !meta.is_file() {
         return Err(unsupported(input, "not a regular file"));
+    }
+    if meta.len() > MAX_INPUT {
+        return Err(unsupported(
+            input,
+            format!(
+                "{} bytes is larger than shrink handles ({MAX_INPUT} bytes); it keeps the whole file in memory",
+                meta.len()
+            ),
+        ));
     }
     let data = std::fs::read(input).map_err(io_err(input))?;
     check_supported(input, &data)?;
@@ -288,7 +301,7 @@ pub fn shrink(req: &Request) -> Result<Report, Error> {
                 "{label}: upx reported success but its output is not a UPX-packed ELF file"
             )));
         }
-        report.checks.push(format!("`upx -t` passed"));
+        report.checks.push("`upx -t` passed".into());
         // `upx -t` is UPX checking itself; unpacking and comparing is the independent
         // proof that the packed file holds exactly the program we staged.
         let check = work.path().join("unpacked");
@@ -490,13 +503,15 @@ fn resolve_target(input: &Path, target: &Target) -> Result<Option<PathBuf>, Erro
                     out.display()
                 )));
             }
-            if let (Ok(a), Ok(b)) = (std::fs::canonicalize(input), std::fs::canonicalize(out)) {
-                if a == b {
-                    return Err(Error::Usage(format!(
-                        "{}: -o names the input itself; use --in-place to replace it",
-                        out.display()
-                    )));
-                }
+            let same = matches!(
+                (std::fs::canonicalize(input), std::fs::canonicalize(out)),
+                (Ok(a), Ok(b)) if a == b
+            );
+            if same {
+                return Err(Error::Usage(format!(
+                    "{}: -o names the input itself; use --in-place to replace it",
+                    out.display()
+                )));
             }
             Ok(Some(out.clone()))
         }

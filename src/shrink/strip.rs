@@ -120,10 +120,10 @@ fn strip_inner(data: &[u8]) -> Result<Stripped, ParseError> {
         if s.sh_link_section.is_some_and(|l| deleted_ids.contains(&l)) {
             s.sh_link_section = None;
         }
-        if let SectionData::Relocation(rels) = &s.data {
-            if rels.iter().any(|r| r.symbol.is_some()) {
-                refs_symbols = Some(String::from_utf8_lossy(&s.name).into_owned());
-            }
+        if let SectionData::Relocation(rels) = &s.data
+            && rels.iter().any(|r| r.symbol.is_some())
+        {
+            refs_symbols = Some(String::from_utf8_lossy(&s.name).into_owned());
         }
     }
     if let Some(name) = refs_symbols {
