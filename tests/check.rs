@@ -471,6 +471,22 @@ fn sarif_has_the_required_fields_and_points_at_the_config() {
         .find(|r| r["ruleId"] == "cgo-linked")
         .unwrap();
     assert_eq!(warn["level"], "warning");
+    assert_eq!(run["invocations"][0]["executionSuccessful"], true);
+
+    // An input that cannot be read is a failed invocation, not a rule result.
+    let o = p.run(&["check", "--format", "sarif", "dist/ok", "dist/missing"]);
+    assert_eq!(code(&o), 2);
+    let s: Value = serde_json::from_slice(&o.stdout).expect("SARIF is JSON");
+    let inv = &s["runs"][0]["invocations"][0];
+    assert_eq!(inv["executionSuccessful"], false);
+    let notes = inv["toolExecutionNotifications"].as_array().unwrap();
+    assert_eq!(notes.len(), 1);
+    assert!(
+        notes[0]["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("dist/missing")
+    );
 }
 
 #[test]

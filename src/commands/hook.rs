@@ -144,8 +144,14 @@ fn install(force: bool) -> Result<String, Error> {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
             .map_err(io(&path))?;
     }
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let config = if crate::check::config::discover(&cwd).is_none() {
+        "\nnote: no goaudit.toml found from here up; until there is one, the hook fails every push (see docs/check.md)"
+    } else {
+        ""
+    };
     Ok(format!(
-        "installed pre-push hook {}{note}; skip once with GOAUDIT_SKIP=1 git push",
+        "installed pre-push hook {}{note}; skip once with GOAUDIT_SKIP=1 git push{config}",
         path.display()
     ))
 }

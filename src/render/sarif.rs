@@ -85,16 +85,19 @@ pub fn to_value(r: &CheckReport) -> Value {
             "properties": {"artifact": a.path, "artifactSize": a.size},
         }));
     }
-    for e in &r.errors {
-        results.push(json!({
-            "ruleId": "input-error",
-            "level": "error",
-            "kind": "fail",
-            "message": {"text": format!("{}: not checked: {}", e.path, e.error)},
-            "locations": [{"physicalLocation": {"artifactLocation": {"uri": e.path}}}],
-            "partialFingerprints": {"goauditViolation/v1": fingerprint(&["input-error", &e.path])},
-        }));
-    }
+    // Inputs that could not be checked are not rule results: SARIF reports them as
+    // notifications of an unsuccessful run.
+    let notifications: Vec<Value> = r
+        .errors
+        .iter()
+        .map(|e| {
+            json!({
+                "level": "error",
+                "message": {"text": format!("{}: not checked: {}", e.path, e.error)},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": e.path}}}],
+            })
+        })
+        .collect();
     json!({
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -106,6 +109,10 @@ pub fn to_value(r: &CheckReport) -> Value {
                 "rules": rules,
             }},
             "automationDetails": {"id": "goaudit/check/"},
+            "invocations": [{
+                "executionSuccessful": r.errors.is_empty(),
+                "toolExecutionNotifications": notifications,
+            }],
             "results": results,
         }],
     })
