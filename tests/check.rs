@@ -856,3 +856,61 @@ fn every_audit_rule_fails_and_passes_as_documented() {
         "{so}"
     );
 }
+
+#[test]
+fn docs_rule_table_and_example_config_match_the_tool() {
+    let root = support::repo_root();
+    // The example config parses: a config error would be exit 2.
+    let example = root.join("docs/goaudit.toml");
+    let p = Project::new("version = 1\n");
+    p.put("bin/app", "netuser-cgo0");
+    let o = p.run(&[
+        "check",
+        "--config",
+        example.to_str().unwrap(),
+        "--format",
+        "json",
+        "bin/app",
+    ]);
+    let (so, se) = out_str(&o);
+    assert!(
+        matches!(code(&o), 0 | 1),
+        "docs/goaudit.toml rejected: {se}"
+    );
+    let j: Value = serde_json::from_str(&so).unwrap();
+    assert_eq!(j["config"], "goaudit.toml");
+
+    // The defaults documented in docs/check.md are the ones in force without a config.
+    let o = p.run(&["check", "--format", "json", "bin/app"]);
+    let j: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let doc = std::fs::read_to_string(root.join("docs/check.md")).unwrap();
+    let mut documented = 0;
+    for line in doc.lines() {
+        let cells: Vec<&str> = line.split(" | ").collect();
+        let Some(id) = cells
+            .first()
+            .and_then(|c| c.strip_prefix("| `"))
+            .and_then(|c| c.strip_suffix('`'))
+        else {
+            continue;
+        };
+        let Some(rule) = j["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+        else {
+            continue;
+        };
+        assert_eq!(cells.len(), 4, "rule row for {id}: {line}");
+        assert_eq!(
+            rule["level"], cells[2],
+            "default level of {id} in docs/check.md"
+        );
+        documented += 1;
+    }
+    assert_eq!(
+        documented, 13,
+        "every binary rule is documented in docs/check.md"
+    );
+}
