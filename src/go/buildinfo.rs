@@ -1047,6 +1047,10 @@ mod tests {
     /// A minimal executable: ELF header, one writable PT_LOAD mapping the whole file at
     /// BASE, no section headers, `payload` at file offset 0x100 (vaddr BASE+0x100).
     fn mini_elf(is64: bool, be: bool, payload: &[u8]) -> Vec<u8> {
+        mini_elf_at(BASE, is64, be, payload)
+    }
+
+    fn mini_elf_at(base: u64, is64: bool, be: bool, payload: &[u8]) -> Vec<u8> {
         let mut f = vec![0u8; PAYLOAD_OFF];
         f.extend_from_slice(payload);
         let total = f.len() as u64;
@@ -1067,7 +1071,7 @@ mod tests {
         put(&mut h, 2, 2); // ET_EXEC
         put(&mut h, if is64 { 62 } else { 8 }, 2); // x86-64 / MIPS
         put(&mut h, 1, 4);
-        put(&mut h, BASE, word); // entry
+        put(&mut h, base, word); // entry
         put(&mut h, if is64 { 64 } else { 52 }, word); // phoff
         put(&mut h, 0, word); // shoff
         put(&mut h, 0, 4);
@@ -1081,11 +1085,11 @@ mod tests {
         if is64 {
             put(&mut h, 1, 4);
             put(&mut h, PF_RW, 4);
-            for v in [0, BASE, BASE, total, total, 0x1000] {
+            for v in [0, base, base, total, total, 0x1000] {
                 put(&mut h, v, 8);
             }
         } else {
-            for v in [1, 0, BASE, BASE, total, total, PF_RW, 0x1000] {
+            for v in [1, 0, base, base, total, total, PF_RW, 0x1000] {
                 put(&mut h, v, 4);
             }
         }
@@ -1300,6 +1304,29 @@ mod tests {
         assert!(read_file(&mini_elf(true, false, &blob)).is_err());
         let blob = inline_blob("hello", b"");
         assert!(read_file(&mini_elf(true, false, &blob)).is_err());
+    }
+
+    #[test]
+    fn mapping_at_the_top_of_the_address_space() {
+        // Pad the modinfo so that the blob, and so the file, is a multiple of 16 long and
+        // a file ending at 2^64 starts on an aligned address.
+        let blob = (0..16)
+            .map(|k| {
+                inline_blob(
+                    "go1.23.5",
+                    &framed(&format!("{MODINFO}build\tX={}\n", "a".repeat(k))),
+                )
+            })
+            .find(|b| b.len() % 16 == 0)
+            .unwrap();
+        let file_len = (PAYLOAD_OFF + blob.len()) as u64;
+        let at = |base: u64| read(&Binary::parse(&mini_elf_at(base, true, false, &blob)).unwrap());
+        // Ends one byte short of the top: decodes.
+        assert!(at(u64::MAX - file_len - 15).unwrap().is_some());
+        // Ends exactly at 2^64: the end address overflows; no answer, and no panic.
+        assert!(!matches!(at(u64::MAX - file_len + 1), Ok(Some(_))));
+        // The mapping wraps around: whatever the answer, no panic.
+        let _ = at(u64::MAX - 0x40);
     }
 
     #[test]
