@@ -483,6 +483,18 @@ exit 0"#,
 }
 
 #[test]
+fn upx_output_that_only_looks_packed_is_caught() {
+    // An ELF magic and UPX! markers at both ends pass the cheap checks, so only the
+    // independent `upx -d` round trip can tell this is not the program.
+    broken_upx_leaves_input_untouched(
+        r#"out=""; prev=""
+for a in "$@"; do [ "$prev" = "-o" ] && out="$a"; prev="$a"; done
+[ -n "$out" ] && { printf '\177ELF\002\001\001UPX!'; head -c 8192 /dev/zero; printf 'UPX!'; } > "$out"
+exit 0"#,
+    );
+}
+
+#[test]
 fn missing_upx_is_exit_2_with_install_hint() {
     let dir = scratch();
     let empty = dir.path().join("emptybin");
