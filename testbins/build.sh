@@ -52,6 +52,7 @@ newest=$(find "$here" -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum
 touch -r "$newest" "$stamp"
 
 failed=()
+native_cgo=$("$GO" env CGO_ENABLED)
 manifest="$out/manifest.tsv.tmp"
 printf 'name\tflags\tenv\tpost\n' >"$manifest"
 
@@ -77,6 +78,18 @@ build() {
 	shift 3
 	printf '%s\t%s\t%s\t%s\n' "$name" "$(quote_args "$@")" "$envs" "" >>"$manifest"
 	fresh "$name" && return 0
+	# Without a C compiler `go` silently turns cgo off, which would give the "default"
+	# variants the wrong content under the right name.
+	case " $envs " in
+	*" CGO_ENABLED=0 "* | *" GOOS="*) ;;
+	*)
+		if [ "$native_cgo" != 1 ]; then
+			echo "build.sh: FAILED: $name: cgo is unavailable (go env CGO_ENABLED=$native_cgo): install gcc (apt-get install gcc)" >&2
+			failed+=("$name")
+			return 0
+		fi
+		;;
+	esac
 	echo "build.sh: building $name" >&2
 	# Write to a temporary name so that an interrupted build never looks fresh.
 	if (cd "$here/$prog" && env $envs "$GO" build -buildvcs=false "$@" -o "$out/$name.tmp" .); then
