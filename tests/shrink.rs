@@ -576,6 +576,11 @@ fn in_place_strip_replaces_the_file_atomically() {
     let dir = scratch();
     let src = copy_to(&support::testbin("hello-default"), dir.path(), "bin");
     let before_len = std::fs::metadata(&src).unwrap().len();
+    // Only root can hand a file to someone else, so only then is there an owner to keep.
+    let owner = is_root().then(|| {
+        std::os::unix::fs::chown(&src, Some(4321), Some(8765)).unwrap();
+        (4321, 8765)
+    });
     let o = run_ok(
         support::goaudit()
             .args(["shrink", "--in-place", "--verify-run"])
@@ -586,6 +591,11 @@ fn in_place_strip_replaces_the_file_atomically() {
     assert!(text.contains("--verify-run: same exit status 0"), "{text}");
     let after_len = std::fs::metadata(&src).unwrap().len();
     assert!(after_len < before_len);
+    if let Some((uid, gid)) = owner {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(&src).unwrap();
+        assert_eq!((m.uid(), m.gid()), (uid, gid), "owner not kept");
+    }
     assert_eq!(dir_listing(dir.path()), vec!["bin".to_string()]);
     let (code, out, _) = behaviour(&src, &[]);
     assert_eq!((code, out), (Some(0), b"hello, world\n".to_vec()));
