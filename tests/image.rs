@@ -698,7 +698,7 @@ fn digest_mismatch_missing_blob_and_corrupt_layer_name_the_layer() {
     fixtures::oci_layout_dir(
         &swapped,
         &cfg,
-        &[gz.clone()],
+        std::slice::from_ref(&gz),
         "application/vnd.oci.image.layer.v1.tar+gzip",
     );
     let mut touched = gz.clone();
@@ -723,7 +723,7 @@ fn digest_mismatch_missing_blob_and_corrupt_layer_name_the_layer() {
     fixtures::oci_layout_dir(
         &missing,
         &cfg,
-        &[gz.clone()],
+        std::slice::from_ref(&gz),
         "application/vnd.oci.image.layer.v1.tar+gzip",
     );
     std::fs::remove_file(missing.join("blobs/sha256").join(fixtures::sha256_hex(&gz))).unwrap();
@@ -745,7 +745,7 @@ fn digest_mismatch_missing_blob_and_corrupt_layer_name_the_layer() {
     fixtures::oci_layout_dir(
         &wrong,
         &cfg_wrong,
-        &[gz.clone()],
+        std::slice::from_ref(&gz),
         "application/vnd.oci.image.layer.v1.tar+gzip",
     );
     expect_error(&[wrong.as_os_str()], &["layer 1", "diff_id mismatch"]);

@@ -549,13 +549,13 @@ fn read_blob_checked(src: &Source, desc: &Value, what: &str) -> Result<Vec<u8>> 
             return Err(src.malformed(format!("{what} {d}: digest mismatch: content is {got}")));
         }
     }
-    if let Some(sz) = desc["size"].as_u64() {
-        if sz != b.len() as u64 {
-            return Err(src.malformed(format!(
-                "{what} {d}: size mismatch: descriptor says {sz}, blob has {}",
-                b.len()
-            )));
-        }
+    if let Some(sz) = desc["size"].as_u64()
+        && sz != b.len() as u64
+    {
+        return Err(src.malformed(format!(
+            "{what} {d}: size mismatch: descriptor says {sz}, blob has {}",
+            b.len()
+        )));
     }
     Ok(b)
 }
@@ -706,29 +706,31 @@ pub fn scan_layers(
 }
 
 fn check(src: &Source, l: &LayerRef, s: &LayerScan) -> Result<()> {
-    if let Some(d) = &l.digest {
-        if d.starts_with("sha256:") && *d != s.digest {
-            return Err(src.malformed(format!(
-                "{}: digest mismatch: manifest says {d}, blob is {}",
-                l.label, s.digest
-            )));
-        }
+    if let Some(d) = &l.digest
+        && d.starts_with("sha256:")
+        && *d != s.digest
+    {
+        return Err(src.malformed(format!(
+            "{}: digest mismatch: manifest says {d}, blob is {}",
+            l.label, s.digest
+        )));
     }
-    if let Some(sz) = l.size {
-        if sz != s.blob_size {
-            return Err(src.malformed(format!(
-                "{}: size mismatch: manifest says {sz} bytes, blob has {}",
-                l.label, s.blob_size
-            )));
-        }
+    if let Some(sz) = l.size
+        && sz != s.blob_size
+    {
+        return Err(src.malformed(format!(
+            "{}: size mismatch: manifest says {sz} bytes, blob has {}",
+            l.label, s.blob_size
+        )));
     }
-    if let Some(id) = &l.diff_id {
-        if id.starts_with("sha256:") && *id != s.diff_id {
-            return Err(src.malformed(format!(
-                "{}: diff_id mismatch: config says {id}, uncompressed layer is {}",
-                l.label, s.diff_id
-            )));
-        }
+    if let Some(id) = &l.diff_id
+        && id.starts_with("sha256:")
+        && *id != s.diff_id
+    {
+        return Err(src.malformed(format!(
+            "{}: diff_id mismatch: config says {id}, uncompressed layer is {}",
+            l.label, s.diff_id
+        )));
     }
     Ok(())
 }

@@ -319,10 +319,10 @@ fn lib_closure(fs: &FinalFs, ls: &[&LayerScan], bin_path: &str, l: &ElfLinking) 
             match found {
                 Some((p, links)) => {
                     c.links.extend(links);
-                    if c.files.insert(p.clone()) {
-                        if let Some(ll) = linking_of(&p) {
-                            queue.push_back((p, name.clone(), ll));
-                        }
+                    if c.files.insert(p.clone())
+                        && let Some(ll) = linking_of(&p)
+                    {
+                        queue.push_back((p, name.clone(), ll));
                     }
                 }
                 None => c.missing.push(name.clone()),
@@ -778,16 +778,19 @@ pub fn build_report(
         );
         covered_nodes.insert(i);
     }
-    for (p, _) in &fs.nodes {
-        if let Some(i) = store_root(p).and_then(|r| graph.index.get(r)) {
-            if covered_nodes.contains(i) {
-                covered.insert(p.clone());
-            }
+    for p in fs.nodes.keys() {
+        if store_root(p)
+            .and_then(|r| graph.index.get(r))
+            .is_some_and(|i| covered_nodes.contains(i))
+        {
+            covered.insert(p.clone());
         }
     }
 
     // Everything else.
-    let mut payload: BTreeMap<&'static str, (u64, Vec<(u64, String)>)> = BTreeMap::new();
+    // Per kind: total bytes and (bytes, path) of each file.
+    type Payload = (u64, Vec<(u64, String)>);
+    let mut payload: BTreeMap<&'static str, Payload> = BTreeMap::new();
     let mut seen = HashSet::new();
     for (p, v) in &fs.nodes {
         if covered.contains(p) {

@@ -13,7 +13,7 @@ use std::io::{self, Read};
 
 use super::Options;
 use super::archive::{Capped, Compression, HashRead, decompress};
-use crate::audit::{self, Artifact, AuditError};
+use crate::audit::{self, Artifact};
 use crate::binary::elf::ElfLinking;
 
 /// A path's state inside one layer (the last tar entry for that path wins).
@@ -373,10 +373,8 @@ fn scan_tar(r: &mut dyn Read, opts: &Options) -> io::Result<LayerScan> {
     let mut inodes = HashSet::new();
     for n in s.nodes.values() {
         match n {
-            Node::File { size, inode } => {
-                if *size > 0 && inodes.insert(*inode) {
-                    s.content_size += size;
-                }
+            Node::File { size, inode } if *size > 0 && inodes.insert(*inode) => {
+                s.content_size += size;
             }
             Node::Symlink(t) => s.content_size += t.len() as u64,
             _ => {}
@@ -400,10 +398,8 @@ fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
 fn analyse_elf(path: &str, bytes: &[u8]) -> ElfInfo {
     let label = format!("/{path}");
     let linking = ElfLinking::parse(bytes).ok();
-    let artifact = match audit::audit_bytes(&label, bytes) {
-        Ok(a) => Some(a),
-        Err(AuditError::NotGo | AuditError::NotExecutable | AuditError::Malformed(_)) => None,
-    };
+    // Not Go, or Go with a broken structure: the linking view is still useful.
+    let artifact = audit::audit_bytes(&label, bytes).ok();
     ElfInfo { artifact, linking }
 }
 
@@ -488,10 +484,8 @@ impl FinalFs {
                 continue;
             }
             match &v.node {
-                Node::File { size, inode } => {
-                    if *size > 0 && seen.insert((v.layer, *inode)) {
-                        total += size;
-                    }
+                Node::File { size, inode } if *size > 0 && seen.insert((v.layer, *inode)) => {
+                    total += size;
                 }
                 Node::Symlink(t) => total += t.len() as u64,
                 _ => {}
