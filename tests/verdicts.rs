@@ -762,3 +762,30 @@ fn toolchain_binaries_agree_with_go_version_m() {
         }
     }
 }
+
+/// A second run of build.sh over a built matrix rebuilds nothing (so every test process
+/// can call it cheaply).
+#[test]
+fn build_script_is_idempotent() {
+    let names = support::testbin_names();
+    let dir = support::testbins_dir();
+    let lock = std::fs::File::create(dir.join(".lock")).expect("open lock");
+    lock.lock().expect("lock testbins");
+    let out = Command::new("bash")
+        .arg(support::repo_root().join("testbins/build.sh"))
+        .arg(&dir)
+        .arg(support::go_binary())
+        .output()
+        .expect("run build.sh");
+    drop(lock);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "build.sh failed:\n{stderr}");
+    assert!(
+        !stderr.contains("build.sh: building")
+            && !stderr.contains("build.sh: stripping")
+            && !stderr.contains("build.sh: packing"),
+        "second run rebuilt something:\n{stderr}"
+    );
+    let again = support::testbin_names();
+    assert_eq!(names, again, "manifest changed between runs");
+}
