@@ -670,3 +670,57 @@ fn damaged_real_pclntabs_never_panic() {
         }
     }
 }
+
+/// `find_names` (the audit's fast path, without per-function spans) reads the same
+/// functions, files and regions as `find`.
+#[test]
+fn names_only_reading_agrees_with_full_reading() {
+    use goaudit::binary::Binary;
+    use goaudit::go::pclntab;
+    for name in [
+        "netuser-default",
+        "netuser-windows-amd64.exe",
+        "netuser-darwin-arm64",
+    ] {
+        let data = std::fs::read(support::testbin(name)).unwrap();
+        let bin = Binary::parse(&data).unwrap();
+        let full = pclntab::find(&bin).unwrap().expect("pclntab");
+        let fast = pclntab::find_names(&bin).unwrap().expect("pclntab");
+        let key = |t: &pclntab::Pclntab| -> Vec<(String, u64, u64)> {
+            t.funcs
+                .iter()
+                .map(|f| (f.name.clone(), f.entry, f.end))
+                .collect()
+        };
+        assert_eq!(key(&full), key(&fast), "{name}");
+        assert_eq!(full.files, fast.files, "{name}");
+        assert_eq!(full.regions, fast.regions, "{name}");
+        assert_eq!(
+            (full.len, full.file_offset),
+            (fast.len, fast.file_offset),
+            "{name}"
+        );
+        assert!(fast.funcs.iter().all(|f| f.meta == Default::default()));
+        // The regions partition the table: contiguous from 0 to len.
+        let r = &full.regions;
+        let spans = [
+            Some(r.header),
+            r.funcnametab,
+            r.cutab,
+            Some(r.filetab),
+            r.pctab,
+            Some(r.functab),
+            Some(r.funcdata),
+        ];
+        let mut at = 0;
+        for s in spans.into_iter().flatten() {
+            assert_eq!(s.0, at, "{name}: regions {r:?} not contiguous");
+            at = s.0 + s.1;
+        }
+        assert_eq!(
+            at, full.len,
+            "{name}: regions {r:?} do not reach len {}",
+            full.len
+        );
+    }
+}

@@ -21,6 +21,9 @@ use crate::error::ParseError;
 
 const FORMAT: &str = "pclntab";
 
+/// Header-shaped scan hits decoded in full before the scan gives up.
+const MAX_SCAN_TRIES: usize = 64;
+
 /// A file range `(offset, len)` relative to the start of the pclntab.
 pub type Span = (u64, u64);
 
@@ -189,6 +192,13 @@ impl Pclntab {
     pub fn version_range(&self) -> &'static str {
         self.version.version_range()
     }
+
+    /// When the extent is known from a section or symbols, the record area runs to its
+    /// end (alignment padding included), so the regions partition the whole table.
+    fn fill_to_len(&mut self) {
+        let start = self.regions.funcdata.0;
+        self.regions.funcdata.1 = self.len.saturating_sub(start);
+    }
 }
 
 /// Locate and decode the pclntab; `Ok(None)` when there is none.
@@ -197,6 +207,17 @@ impl Pclntab {
 /// scan. A pclntab that is found by name but does not decode is an error; scan hits that
 /// do not decode are just not pclntabs.
 pub fn find(bin: &Binary<'_>) -> Result<Option<Pclntab>, ParseError> {
+    find_with(bin, true)
+}
+
+/// Like [`find`], but without each function's pclntab spans ([`Func::meta`] is left
+/// empty): names, extents and the file table only. The audit needs no more, and skipping
+/// the pc tables makes it several times faster on large binaries.
+pub fn find_names(bin: &Binary<'_>) -> Result<Option<Pclntab>, ParseError> {
+    find_with(bin, false)
+}
+
+fn find_with(bin: &Binary<'_>, detail: bool) -> Result<Option<Pclntab>, ParseError> {
     for name in [".gopclntab", ".data.rel.ro.gopclntab", "__gopclntab"] {
         let Some(sec) = bin.section(name) else {
             continue;
@@ -206,20 +227,21 @@ pub fn find(bin: &Binary<'_>) -> Result<Option<Pclntab>, ParseError> {
         };
         let off = sec.file_range.map(|(o, _)| o);
         let vaddr = (sec.addr != 0).then_some(sec.addr);
-        let mut t = decode(bin, data, vaddr)?;
+        let mut t = decode(bin, data, vaddr, detail)?;
         t.file_offset = off;
         t.vaddr = vaddr;
         t.len = data.len() as u64;
+        t.fill_to_len();
         t.location = Location::Section(name.to_string());
         return Ok(Some(t));
     }
-    if let Some(t) = find_by_symbols(bin)? {
+    if let Some(t) = find_by_symbols(bin, detail)? {
         return Ok(Some(t));
     }
     Ok(find_by_scan(bin))
 }
 
-fn find_by_symbols(bin: &Binary<'_>) -> Result<Option<Pclntab>, ParseError> {
+fn find_by_symbols(bin: &Binary<'_>, detail: bool) -> Result<Option<Pclntab>, ParseError> {
     // Older Go on PE names them without the package prefix.
     for (start, end) in [
         ("runtime.pclntab", "runtime.epclntab"),
@@ -238,10 +260,11 @@ fn find_by_symbols(bin: &Binary<'_>) -> Result<Option<Pclntab>, ParseError> {
         let Some(data) = bin.bytes_at(off, len) else {
             continue;
         };
-        let mut t = decode(bin, data, Some(s.addr))?;
+        let mut t = decode(bin, data, Some(s.addr), detail)?;
         t.file_offset = Some(off);
         t.vaddr = Some(s.addr);
         t.len = len;
+        t.fill_to_len();
         t.location = Location::Symbols;
         return Ok(Some(t));
     }
@@ -272,6 +295,9 @@ pub fn find_by_scan(bin: &Binary<'_>) -> Option<Pclntab> {
         }
     }
     hits.sort_unstable();
+    // Each full decode is linear in the data, so a file stuffed with header look-alikes
+    // gets a bounded number of tries rather than quadratic time.
+    let mut tries = 0;
     for hit in hits {
         let hit = hit as u64;
         let Some(hdr) = bin.bytes_at(hit, 8) else {
@@ -279,6 +305,10 @@ pub fn find_by_scan(bin: &Binary<'_>) -> Option<Pclntab> {
         };
         if hdr[7] != bin.ptr_size || !matches!(hdr[6], 1 | 2 | 4) {
             continue;
+        }
+        tries += 1;
+        if tries > MAX_SCAN_TRIES {
+            break;
         }
         // The tables cannot run past the section (or, without sections, the file).
         let limit = bin
@@ -291,7 +321,8 @@ pub fn find_by_scan(bin: &Binary<'_>) -> Option<Pclntab> {
             continue;
         };
         let vaddr = offset_to_vaddr(bin, hit);
-        let Ok(mut t) = decode(bin, data, vaddr) else {
+        // A scan hit is only believed after full validation, pc tables included.
+        let Ok(mut t) = decode(bin, data, vaddr, true) else {
             continue;
         };
         if !t.funcs.iter().any(|f| in_exec(bin, f.entry)) {
@@ -326,7 +357,12 @@ fn in_exec(bin: &Binary<'_>, addr: u64) -> bool {
 
 /// Decode pclntab bytes found in `bin` at `vaddr`, resolving the text start the way the
 /// runtime sees it.
-fn decode(bin: &Binary<'_>, data: &[u8], vaddr: Option<u64>) -> Result<Pclntab, ParseError> {
+fn decode(
+    bin: &Binary<'_>,
+    data: &[u8],
+    vaddr: Option<u64>,
+    detail: bool,
+) -> Result<Pclntab, ParseError> {
     let hdr = Header::parse(data)?;
     let mut text = 0;
     if hdr.version >= Version::V118 {
@@ -335,7 +371,7 @@ fn decode(bin: &Binary<'_>, data: &[u8], vaddr: Option<u64>) -> Result<Pclntab, 
             text = fallback_text_start(bin, vaddr, &hdr).unwrap_or(0);
         }
     }
-    parse_with_header(data, hdr, text)
+    parse_with_header(data, hdr, text, detail)
 }
 
 /// The header's textStart is zero on disk in a PIE whose dynamic relocation fills it in,
@@ -402,7 +438,7 @@ pub fn parse(data: &[u8], text_start: u64) -> Result<Pclntab, ParseError> {
     } else {
         text_start
     };
-    parse_with_header(data, hdr, text)
+    parse_with_header(data, hdr, text, true)
 }
 
 #[derive(Debug, Clone)]
@@ -594,7 +630,12 @@ impl Header {
     }
 }
 
-fn parse_with_header(data: &[u8], h: Header, text_start: u64) -> Result<Pclntab, ParseError> {
+fn parse_with_header(
+    data: &[u8],
+    h: Header,
+    text_start: u64,
+    detail: bool,
+) -> Result<Pclntab, ParseError> {
     let r = Reader {
         data,
         be: h.big_endian,
@@ -665,6 +706,15 @@ fn parse_with_header(data: &[u8], h: Header, text_start: u64) -> Result<Pclntab,
             .checked_add(nameoff)
             .ok_or_else(|| ParseError::new(FORMAT, "name offset overflows"))?;
         let (name, name_len) = r.cstr(name_at, names_end)?;
+        if !detail {
+            funcs.push(Func {
+                name: String::from_utf8_lossy(name).into_owned(),
+                entry,
+                end,
+                meta: FuncMeta::default(),
+            });
+            continue;
+        }
 
         // pcdata offsets follow the record; then funcdata: u32 offsets (1.18+) or
         // pointers aligned to the pointer size.
