@@ -31,6 +31,20 @@ const DEFAULT_LIB_DIRS: &[&str] = &[
     "usr/lib/aarch64-linux-gnu",
     "usr/local/lib",
 ];
+/// glibc's own libraries: needing only these means the binary is dynamic for libc alone.
+const LIBC_FAMILY: &[&str] = &[
+    "libc.so",
+    "libm.so",
+    "libpthread.so",
+    "libdl.so",
+    "libresolv.so",
+    "librt.so",
+    "libutil.so",
+    "ld-linux",
+    "libc.musl",
+];
+/// Names listed in one cause's `why` before "and N more".
+const MAX_LISTED: usize = 8;
 /// Entries in the `largest_files` and `wasted_files` lists.
 const TOP_FILES: usize = 10;
 
@@ -219,17 +233,17 @@ fn layer_history(config: &Value, n: usize) -> Vec<Option<String>> {
     out
 }
 
-/// What a library closure is called in a report.
+/// Which libc a closure holds, by its files.
 fn libc_name(files: &BTreeSet<String>) -> &'static str {
     if files.iter().any(|f| f.contains("ld-musl")) {
-        "musl libc closure"
+        "musl libc"
     } else if files
         .iter()
         .any(|f| f.ends_with("libc.so.6") || f.contains("glibc") || f.contains("ld-linux"))
     {
-        "glibc closure"
+        "glibc"
     } else {
-        "libc closure"
+        "libc"
     }
 }
 
@@ -613,13 +627,29 @@ pub fn build_report(
         let mut ships: Vec<String> = graph.names(&set);
         ships.extend(loose.iter().filter(|p| !p.contains("/nix/store/")).cloned());
         let libc = needs_libc(l);
+        // Libraries beyond libc's own family mean real C dependencies, which
+        // CGO_ENABLED=0 alone cannot remove.
+        let c_deps: Vec<&String> = l
+            .needed
+            .iter()
+            .filter(|n| !LIBC_FAMILY.iter().any(|f| n.starts_with(f)))
+            .collect();
         let name = if libc {
             let mut all = c.files.clone();
             all.extend(set.iter().map(|&i| graph.roots[i].clone()));
-            libc_name(&all)
+            if c_deps.is_empty() {
+                format!("{} closure", libc_name(&all))
+            } else {
+                format!("{} and C library closure", libc_name(&all))
+            }
         } else {
-            "shared libraries"
+            "shared libraries".to_string()
         };
+        if ships.len() > MAX_LISTED {
+            let more = ships.len() - MAX_LISTED;
+            ships.truncate(MAX_LISTED);
+            ships.push(format!("and {more} more"));
+        }
         let missing = if c.missing.is_empty() {
             String::new()
         } else {
@@ -641,20 +671,17 @@ pub fn build_report(
             push_cause(
                 &mut causes,
                 Code::CgoLibcClosure.id(),
-                name.to_string(),
+                name,
                 bytes,
                 why,
-                Some("build with CGO_ENABLED=0 (or -tags netgo,osusergo) for a static binary"),
+                Some(if c_deps.is_empty() {
+                    "build with CGO_ENABLED=0 (or -tags netgo,osusergo) for a static binary"
+                } else {
+                    "it links C libraries beyond libc: drop those cgo dependencies to build with CGO_ENABLED=0"
+                }),
             );
         } else {
-            push_cause(
-                &mut causes,
-                "shared-libraries",
-                name.to_string(),
-                bytes,
-                why,
-                None,
-            );
+            push_cause(&mut causes, "shared-libraries", name, bytes, why, None);
         }
     }
 
