@@ -887,3 +887,34 @@ fn umoci_insert_unterminated_layers_are_read() {
     assert_eq!(u(&img["wasted_bytes"]), b.len() as u64);
     assert_eq!(img["layers"][1]["whiteouts"], 1);
 }
+
+#[test]
+fn index_with_a_missing_platform_reports_the_present_image() {
+    let dir = fixtures::fresh_dir("multiplatform");
+    let l = layer_tar(&[file("etc/x", filler(700, 12))]);
+    let cfg = fixtures::config(&[&l], json!({}), vec![]);
+    let layout = dir.join("oci");
+    fixtures::oci_layout_dir(
+        &layout,
+        &cfg,
+        std::slice::from_ref(&l),
+        "application/vnd.oci.image.layer.v1.tar",
+    );
+    let idx_path = layout.join("index.json");
+    let mut idx: Value = serde_json::from_slice(&read(&idx_path)).unwrap();
+    idx["manifests"][0]["platform"] = json!({"os": "linux", "architecture": "amd64"});
+    let absent = fixtures::digest(b"not exported");
+    idx["manifests"].as_array_mut().unwrap().push(json!({
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "digest": absent, "size": 12,
+        "platform": {"os": "linux", "architecture": "arm64"}
+    }));
+    std::fs::write(&idx_path, serde_json::to_vec(&idx).unwrap()).unwrap();
+    let img = image_json(&layout);
+    assert_eq!(img["format"], "oci-layout");
+    assert_eq!(u(&img["content_size"]), 700);
+    // With only the absent manifest left, there is no image: an error, exit 2.
+    idx["manifests"].as_array_mut().unwrap().remove(0);
+    std::fs::write(&idx_path, serde_json::to_vec(&idx).unwrap()).unwrap();
+    expect_error(&[layout.as_os_str()], &["missing"]);
+}

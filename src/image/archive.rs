@@ -434,6 +434,9 @@ pub fn plan(src: &Source) -> Result<Vec<Plan>> {
         let index = src.read_json("index.json")?;
         let mut out = Vec::new();
         oci_walk(src, &index, None, 0, fmt, &mut out)?;
+        if out.is_empty() {
+            return Err(src.malformed("index.json names no image whose blobs are present"));
+        }
         return Ok(out);
     }
     Ok(Vec::new())
@@ -585,6 +588,12 @@ fn oci_walk(
             .or(ann["org.opencontainers.image.ref.name"].as_str())
             .map(str::to_string)
             .or_else(|| name.clone());
+        // A multi-platform index may name manifests whose blobs were not exported
+        // (the spec allows missing blobs; Docker's containerd store skips them):
+        // report the images that are there, and fail only when none is.
+        if ms.len() > 1 && blob_path(src, desc).is_ok_and(|(p, _)| !src.exists(&p)) {
+            continue;
+        }
         let b = read_blob_checked(src, desc, "manifest")?;
         let v: Value = serde_json::from_slice(&b)
             .map_err(|e| src.malformed(format!("manifest {}: {e}", desc["digest"])))?;
