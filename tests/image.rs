@@ -206,7 +206,9 @@ fn scratch_static_binary_in_every_format() {
 
 // ---- distroless-like base + binary, Docker 25+ save ------------------------------------
 
-fn distroless_like(dir: &Path) -> (PathBuf, u64, u64, Vec<u8>) {
+/// The distroless-like layers: a base of ordinary files and the unstripped binary;
+/// with the base's content bytes and the binary.
+fn distroless_layers() -> (Vec<u8>, Vec<u8>, u64, Vec<u8>) {
     let bin = read(&support::testbin("netuser-cgo0"));
     let certs = filler(180_000, 1);
     let tz = filler(3_000, 2);
@@ -221,6 +223,11 @@ fn distroless_like(dir: &Path) -> (PathBuf, u64, u64, Vec<u8>) {
     ]);
     let base_bytes = (passwd.len() + certs.len() + tz.len() + "../UTC".len()) as u64;
     let app = layer_tar(&[file("app/server", bin.clone())]);
+    (base, app, base_bytes, bin)
+}
+
+fn distroless_like(dir: &Path) -> (PathBuf, u64, u64, Vec<u8>) {
+    let (base, app, base_bytes, bin) = distroless_layers();
     let cfg = fixtures::config(
         &[&base, &app],
         json!({"Entrypoint": ["/app/server"], "User": "65532"}),
@@ -259,6 +266,20 @@ fn distroless_like_base_and_unstripped_binary() {
         "COPY /go/bin/server /app/server # buildkit"
     );
     assert!(img["why"][0].as_str().unwrap().contains("-s -w"), "{img}");
+
+    // Docker 25+ with the containerd store: the same layers, gzip blobs.
+    let (base, app, _, _) = distroless_layers();
+    let cfg = fixtures::config(&[&base, &app], json!({}), vec![]);
+    let gz = dir.join("distroless-containerd.tar");
+    std::fs::write(
+        &gz,
+        fixtures::docker25(&cfg, &[gzip(&base), gzip(&app)], "x:1"),
+    )
+    .unwrap();
+    let img = image_json(&gz);
+    assert_eq!(img["layers"][0]["compression"], "gzip");
+    assert_eq!(u(&img["content_size"]), base_bytes + bin_len);
+    assert_eq!(saving(&img, "symbols-not-stripped"), Some(sym + dwarf));
 }
 
 // ---- dynamic binary with the host's libc and loader ------------------------------------
@@ -515,6 +536,12 @@ fn nix_result_names_the_three_causes() {
             .any(|r| r.as_str().unwrap().contains("glibc"))
     );
     assert!(
+        find("glibc")["referenced_by"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(format!("{}/bin/go_nix_simple", fx.app_root)))
+    );
+    assert!(
         find("go-nix-simple-0.1.1")["referenced_by"]
             .as_array()
             .unwrap()
@@ -526,6 +553,27 @@ fn nix_result_names_the_three_causes() {
             .unwrap()
             .contains(&json!("/bin/go_nix_simple"))
     );
+    // The same archive plain and zstd-compressed, as newer nixpkgs' `compressor` writes it.
+    support::require_tool("zstd", "install zstd (`apt-get install zstd`)");
+    let plain = dir.join("result-plain");
+    let gz_bytes = read(&fx.path);
+    let mut d = flate2::read::GzDecoder::new(&gz_bytes[..]);
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut d, &mut bytes).unwrap();
+    std::fs::write(&plain, &bytes).unwrap();
+    let zst = dir.join("result-zst");
+    fixtures::run(
+        Command::new("zstd")
+            .args(["-q", "-f", "-o"])
+            .arg(&zst)
+            .arg(&plain),
+    );
+    for (p, c) in [(&plain, "none"), (&zst, "zstd")] {
+        let other = image_json(p);
+        assert_eq!(other["outer_compression"], c);
+        assert_eq!(u(&other["content_size"]), fx.content);
+        assert_eq!(other["causes"], img["causes"]);
+    }
     // The text report tells the story in one line per cause.
     let r = goaudit(&[fx.path.as_os_str()]);
     assert_eq!(r.code, 0, "{}", r.stderr);

@@ -137,8 +137,11 @@ impl StoreGraph {
                 match from {
                     Some(i) if i == j => {}
                     Some(i) => {
-                        g.edges[i].insert(j);
-                        g.referenced_by[j].insert(format!("/{}", g.roots[i]));
+                        // Name the first referring file of each store path: it says
+                        // which binary or library needs the other path.
+                        if g.edges[i].insert(j) {
+                            g.referenced_by[j].insert(format!("/{p}"));
+                        }
                     }
                     None => {
                         g.contents_roots.insert(j);
