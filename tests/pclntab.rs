@@ -711,6 +711,7 @@ fn names_only_reading_agrees_with_full_reading() {
             r.pctab,
             Some(r.functab),
             Some(r.funcdata),
+            r.gofunc,
         ];
         let mut at = 0;
         for s in spans.into_iter().flatten() {
@@ -722,5 +723,75 @@ fn names_only_reading_agrees_with_full_reading() {
             "{name}: regions {r:?} do not reach len {}",
             full.len
         );
+    }
+}
+
+/// Funcdata references resolve to addresses in read-only data; for Go 1.18+ the base
+/// goaudit finds in `runtime.firstmoduledata` is the `go:func.*` symbol, and every
+/// reference lies after it in the same section.
+#[test]
+fn funcdata_references_resolve_into_go_func() {
+    use goaudit::binary::Binary;
+    use goaudit::go::pclntab::{self, Version};
+    let mut paths: Vec<PathBuf> = corpus().into_iter().map(|(_, _, p)| p).collect();
+    paths.push(support::testbin("netuser-default"));
+    paths.push(support::testbin("netuser-darwin-arm64"));
+    paths.push(support::testbin("netuser-windows-amd64.exe"));
+    let mut checked = BTreeSet::new();
+    for p in &paths {
+        let data = std::fs::read(p).unwrap();
+        let bin = Binary::parse(&data).unwrap();
+        // `_go.func.*`: Mach-O symbols of Go 1.16 and older carry the C underscore.
+        let sym = ["go:func.*", "go.func.*", "_go.func.*"]
+            .into_iter()
+            .find_map(|n| bin.symbol(n));
+        let Some(sym) = sym else {
+            continue; // stripped: nothing independent to compare with
+        };
+        let t = pclntab::find(&bin).unwrap().expect("pclntab");
+        let refs: Vec<u64> = t
+            .funcs
+            .iter()
+            .flat_map(|f| f.meta.funcdata.iter().copied())
+            .collect();
+        assert!(!refs.is_empty(), "{}: no funcdata resolved", p.display());
+        for &a in &refs {
+            let sec = bin
+                .sections
+                .iter()
+                .find(|s| s.alloc && a >= s.addr && a < s.addr + s.size)
+                .unwrap_or_else(|| panic!("{}: funcdata {a:#x} in no section", p.display()));
+            assert!(!sec.executable, "{}: funcdata {a:#x} in code", p.display());
+        }
+        if let (Some((off, len)), Some(v)) = (t.regions.gofunc, t.vaddr) {
+            let (lo, hi) = (v + off, v + off + len);
+            assert_eq!(lo, sym.addr, "{}: go:func.* region", p.display());
+            assert!(
+                refs.iter().all(|&a| a >= lo && a < hi),
+                "{}: funcdata outside the go:func.* region",
+                p.display()
+            );
+        }
+        if t.version >= Version::V118 {
+            assert_eq!(t.gofunc, Some(sym.addr), "{}: go:func.*", p.display());
+            let sec = bin
+                .sections
+                .iter()
+                .find(|s| sym.addr >= s.addr && sym.addr < s.addr + s.size)
+                .expect("section of go:func.*");
+            for &a in &refs {
+                assert!(
+                    a >= sym.addr && a < sec.addr + sec.size,
+                    "{}: funcdata {a:#x} outside go:func.* {:#x}..{:#x}",
+                    p.display(),
+                    sym.addr,
+                    sec.addr + sec.size
+                );
+            }
+        }
+        checked.insert(t.version);
+    }
+    for v in [Version::V12, Version::V116, Version::V118, Version::V120] {
+        assert!(checked.contains(&v), "no unstripped {v:?} binary checked");
     }
 }

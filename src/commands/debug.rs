@@ -60,14 +60,16 @@ fn render(t: &Pclntab) -> String {
     );
     let _ = writeln!(
         s,
-        "# version {:?} ({}) ptrsize {} quantum {} offset {} len {:#x}",
+        "# version {:?} ({}) ptrsize {} quantum {} offset {} len {:#x} gofunc {}",
         t.version,
         t.version_range(),
         t.ptr_size,
         t.quantum,
         t.file_offset
             .map_or_else(|| "-".to_string(), |o| format!("{o:#x}")),
-        t.len
+        t.len,
+        t.gofunc
+            .map_or_else(|| "-".to_string(), |g| format!("{g:#x}"))
     );
     let r = &t.regions;
     for (name, span) in [
@@ -78,6 +80,7 @@ fn render(t: &Pclntab) -> String {
         ("pctab", r.pctab),
         ("functab", Some(r.functab)),
         ("funcdata", Some(r.funcdata)),
+        ("gofunc", r.gofunc),
     ] {
         if let Some((off, len)) = span {
             let _ = writeln!(s, "# region {name} {off:#x} {len:#x}");

@@ -116,9 +116,10 @@ pub struct FuncMeta {
     pub pcln: Option<Span>,
     /// The pcdata tables that exist (offset 0 means none and is skipped).
     pub pcdata: Vec<Span>,
-    /// The funcdata references that are not nil. Up to Go 1.17 these are virtual
-    /// addresses; from Go 1.18 on they are offsets from the module's `go:func.*` symbol,
-    /// which the pclntab alone does not locate.
+    /// Virtual addresses of the funcdata this function references (stack maps, inline
+    /// trees, ...), nil ones left out. Go 1.18+ store them as offsets from `go:func.*`:
+    /// they are resolved when [`Pclntab::gofunc`] is found, and empty otherwise (and
+    /// always from [`parse`], which sees only the pclntab bytes).
     pub funcdata: Vec<u64>,
 }
 
@@ -156,6 +157,9 @@ pub struct Regions {
     pub functab: Span,
     /// The `_func` records (and for 1.2–1.15 everything else after `functab`).
     pub funcdata: Span,
+    /// `go:func.*` (stack maps, inline trees, ... that funcdata point to) when the linker
+    /// placed it inside the pclntab, after the records, as newer Go does; else `None`.
+    pub gofunc: Option<Span>,
 }
 
 /// A decoded pclntab.
@@ -175,6 +179,9 @@ pub struct Pclntab {
     pub big_endian: bool,
     /// The address functab offsets are relative to (Go 1.18+), else 0.
     pub text_start: u64,
+    /// Address of `go:func.*`, the base of Go 1.18+ funcdata offsets, when found (in
+    /// `runtime.firstmoduledata`).
+    pub gofunc: Option<u64>,
     /// File offset of the pclntab, when it lies in the file.
     pub file_offset: Option<u64>,
     /// Virtual address of the pclntab, when known.
@@ -195,9 +202,20 @@ impl Pclntab {
 
     /// When the extent is known from a section or symbols, the record area runs to its
     /// end (alignment padding included), so the regions partition the whole table.
+    /// A `go:func.*` that starts inside the record area takes the rest of the table.
     fn fill_to_len(&mut self) {
         let start = self.regions.funcdata.0;
         self.regions.funcdata.1 = self.len.saturating_sub(start);
+        let (Some(g), Some(v)) = (self.gofunc, self.vaddr) else {
+            return;
+        };
+        let Some(rel) = g.checked_sub(v) else {
+            return;
+        };
+        if rel > start && rel < self.len {
+            self.regions.funcdata.1 = rel - start;
+            self.regions.gofunc = Some((rel, self.len - rel));
+        }
     }
 }
 
@@ -247,7 +265,7 @@ fn find_by_symbols(bin: &Binary<'_>, detail: bool) -> Result<Option<Pclntab>, Pa
         ("runtime.pclntab", "runtime.epclntab"),
         ("pclntab", "epclntab"),
     ] {
-        let (Some(s), Some(e)) = (bin.symbol(start), bin.symbol(end)) else {
+        let (Some(s), Some(e)) = (go_symbol(bin, start), go_symbol(bin, end)) else {
             continue;
         };
         if e.addr <= s.addr {
@@ -337,6 +355,15 @@ pub fn find_by_scan(bin: &Binary<'_>) -> Option<Pclntab> {
     None
 }
 
+/// A Go symbol by name; Go up to 1.16 wrote Mach-O symbols with the C underscore.
+fn go_symbol(bin: &Binary<'_>, name: &str) -> Option<crate::binary::Symbol> {
+    bin.symbol(name).or_else(|| {
+        (bin.format == Format::Macho)
+            .then(|| bin.symbol(&format!("_{name}")))
+            .flatten()
+    })
+}
+
 fn offset_to_vaddr(bin: &Binary<'_>, off: u64) -> Option<u64> {
     bin.segments
         .iter()
@@ -344,15 +371,21 @@ fn offset_to_vaddr(bin: &Binary<'_>, off: u64) -> Option<u64> {
         .map(|s| s.addr + (off - s.file_range.0))
 }
 
+/// Whether `addr` is code. Sections decide when one holds the address: a Mach-O
+/// `__TEXT` segment is executable but also holds read-only data (`go:func.*`).
 fn in_exec(bin: &Binary<'_>, addr: u64) -> bool {
-    let sec = bin
+    let within = |a: u64, size: u64| addr >= a && addr - a < size;
+    let mut holders = bin
         .sections
         .iter()
-        .any(|s| s.executable && addr >= s.addr && addr - s.addr < s.size);
-    sec || bin
-        .segments
+        .filter(|s| s.addr != 0 && within(s.addr, s.size))
+        .peekable();
+    if holders.peek().is_some() {
+        return holders.any(|s| s.executable);
+    }
+    bin.segments
         .iter()
-        .any(|s| s.executable && addr >= s.addr && addr - s.addr < s.size)
+        .any(|s| s.executable && within(s.addr, s.size))
 }
 
 /// Decode pclntab bytes found in `bin` at `vaddr`, resolving the text start the way the
@@ -371,14 +404,34 @@ fn decode(
             text = fallback_text_start(bin, vaddr, &hdr).unwrap_or(0);
         }
     }
-    parse_with_header(data, hdr, text, detail)
+    let gofunc = match vaddr {
+        // Also without detail: the regions depend on it.
+        Some(v) if hdr.version >= Version::V118 => moduledata(bin, v, &hdr).and_then(|m| m.gofunc),
+        _ => None,
+    };
+    let mut t = parse_with_header(data, hdr, text, detail)?;
+    if t.version >= Version::V118 {
+        // Offsets from go:func.* become addresses when it is known, else say nothing.
+        t.gofunc = gofunc;
+        for f in &mut t.funcs {
+            match gofunc {
+                Some(g) => f
+                    .meta
+                    .funcdata
+                    .iter_mut()
+                    .for_each(|x| *x = g.wrapping_add(*x)),
+                None => f.meta.funcdata.clear(),
+            }
+        }
+    }
+    Ok(t)
 }
 
 /// The header's textStart is zero on disk in a PIE whose dynamic relocation fills it in,
 /// and in every binary of newer linkers, which no longer write it (the runtime reads
 /// `moduledata.text` instead). Find the value the runtime uses.
 fn fallback_text_start(bin: &Binary<'_>, vaddr: Option<u64>, hdr: &Header) -> Option<u64> {
-    if let Some(s) = bin.symbol("runtime.text") {
+    if let Some(s) = go_symbol(bin, "runtime.text") {
         return Some(s.addr);
     }
     if let Some(v) = vaddr {
@@ -386,8 +439,8 @@ fn fallback_text_start(bin: &Binary<'_>, vaddr: Option<u64>, hdr: &Header) -> Op
         if let Some(a) = bin.relocation_addend(field).filter(|&a| a != 0) {
             return Some(a);
         }
-        if let Some(t) = moduledata_text(bin, v, hdr) {
-            return Some(t);
+        if let Some(m) = moduledata(bin, v, hdr) {
+            return Some(m.text);
         }
     }
     // The toolchain's own tools (cmd/internal/objfile) make the same last guess; it is
@@ -399,10 +452,17 @@ fn fallback_text_start(bin: &Binary<'_>, vaddr: Option<u64>, hdr: &Header) -> Op
     bin.section(name).map(|s| s.addr)
 }
 
-/// `runtime.firstmoduledata.text`, found as the data that points at the pclntab and at
-/// its function-name table with the right length (the layout of Go 1.18+: pcHeader, then
-/// five slices, ftab, findfunctab, minpc, maxpc, text).
-fn moduledata_text(bin: &Binary<'_>, pcln_vaddr: u64, hdr: &Header) -> Option<u64> {
+/// What goaudit reads from `runtime.firstmoduledata`.
+struct Moduledata {
+    text: u64,
+    gofunc: Option<u64>,
+}
+
+/// `runtime.firstmoduledata` (Go 1.18+), found as the data that points at the pclntab and
+/// at its function-name table with a length that fits. Layout: pcHeader, five slices, ftab,
+/// findfunctab, minpc, maxpc, text, etext, four more start/end pairs, (1.20+:
+/// covctrs/ecovctrs), end, gcdata, gcbss, types, etypes, rodata, gofunc.
+fn moduledata(bin: &Binary<'_>, pcln_vaddr: u64, hdr: &Header) -> Option<Moduledata> {
     let p = hdr.ptr_size as usize;
     let enc = |x: u64| -> Vec<u8> {
         if hdr.big_endian {
@@ -412,19 +472,26 @@ fn moduledata_text(bin: &Binary<'_>, pcln_vaddr: u64, hdr: &Header) -> Option<u6
         }
     };
     let names = enc(pcln_vaddr.checked_add(hdr.funcname_off)?);
-    let names_len = enc(hdr.cu_off - hdr.funcname_off);
+    // The slice length is the names' own size; the table may be padded after it.
+    let names_max = hdr.cu_off - hdr.funcname_off;
+    let gofunc_word = if hdr.version >= Version::V120 { 40 } else { 38 };
     for at in memchr::memmem::find_iter(bin.data, &enc(pcln_vaddr)) {
-        let Some(w) = bin.data.get(at..at + 24 * p) else {
+        let Some(w) = bin.data.get(at..at + (gofunc_word + 1) * p) else {
             continue;
         };
         let word = |i: usize| &w[i * p..(i + 1) * p];
-        if word(1) != names.as_slice() || word(2) != names_len.as_slice() {
+        let names_len = read_uint(word(2), p, hdr.big_endian);
+        if word(1) != names.as_slice() || names_len == 0 || names_len > names_max {
             continue;
         }
         let text = read_uint(word(22), p, hdr.big_endian);
-        if in_exec(bin, text) {
-            return Some(text);
+        if !in_exec(bin, text) {
+            continue;
         }
+        // go:func.* sits in read-only data; anything else means the layout guess is off.
+        let gofunc = Some(read_uint(word(gofunc_word), p, hdr.big_endian))
+            .filter(|&g| g != 0 && !in_exec(bin, g) && bin.vaddr_to_offset(g).is_some());
+        return Some(Moduledata { text, gofunc });
     }
     None
 }
@@ -438,7 +505,11 @@ pub fn parse(data: &[u8], text_start: u64) -> Result<Pclntab, ParseError> {
     } else {
         text_start
     };
-    parse_with_header(data, hdr, text, true)
+    let mut t = parse_with_header(data, hdr, text, true)?;
+    if t.version >= Version::V118 {
+        t.funcs.iter_mut().for_each(|f| f.meta.funcdata.clear());
+    }
+    Ok(t)
 }
 
 #[derive(Debug, Clone)]
@@ -827,6 +898,7 @@ fn parse_with_header(
             pctab: None,
             functab: span(functab_off, functab_end),
             funcdata: span(functab_end, extent),
+            gofunc: None,
         }
     } else {
         Regions {
@@ -838,6 +910,7 @@ fn parse_with_header(
             pctab: Some(span(h.pctab_off, h.pcln_off)),
             functab: span(functab_off, functab_end),
             funcdata: span(functab_end, extent),
+            gofunc: None,
         }
     };
 
@@ -849,6 +922,7 @@ fn parse_with_header(
         quantum: h.quantum,
         big_endian: h.big_endian,
         text_start: text,
+        gofunc: None,
         file_offset: None,
         vaddr: None,
         len: extent,
@@ -1114,11 +1188,18 @@ mod tests {
         assert!(pcvalue_len(&[2, 4, 0], 3, 3).is_err());
     }
 
-    /// A copy of this test executable (a Rust ELF with no pclntab) with `blob` planted in
-    /// its read-only data, and the file offset it went to.
+    /// This test executable (a Rust ELF with no pclntab), read once: cargo may rewrite
+    /// the file while tests run, and every test here must see the same bytes.
+    fn exe() -> &'static [u8] {
+        static EXE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+        EXE.get_or_init(|| std::fs::read(std::env::current_exe().unwrap()).unwrap())
+    }
+
+    /// A copy of [`exe`] with `blob` planted in its read-only data, and the file offset
+    /// it went to.
     fn plant(blob: &[u8]) -> (Vec<u8>, u64) {
-        let data = std::fs::read(std::env::current_exe().unwrap()).unwrap();
-        let bin = Binary::parse(&data).unwrap();
+        let data = exe();
+        let bin = Binary::parse(data).unwrap();
         let ro = bin
             .section(".rodata")
             .expect(".rodata in the test executable");
@@ -1126,21 +1207,19 @@ mod tests {
         assert!(len as usize > blob.len() + 64);
         // 8-aligned, as the linker places a pclntab.
         let at = (off + 63) & !7;
-        let mut copy = data.clone();
+        let mut copy = data.to_vec();
         copy[at as usize..at as usize + blob.len()].copy_from_slice(blob);
         (copy, at)
     }
 
     fn text_addr() -> u64 {
-        let data = std::fs::read(std::env::current_exe().unwrap()).unwrap();
-        let bin = Binary::parse(&data).unwrap();
+        let bin = Binary::parse(exe()).unwrap();
         bin.section(".text").unwrap().addr
     }
 
     #[test]
     fn scan_finds_nothing_in_a_binary_without_pclntab() {
-        let data = std::fs::read(std::env::current_exe().unwrap()).unwrap();
-        let bin = Binary::parse(&data).unwrap();
+        let bin = Binary::parse(exe()).unwrap();
         assert!(find_by_scan(&bin).is_none());
         assert!(find(&bin).unwrap().is_none());
     }
