@@ -258,11 +258,12 @@ impl Source {
         let budget = Cell::new(self.max_decompressed);
         let mut ar = tar::Archive::new(Capped::new(r, &budget, self.max_decompressed));
         let mut kept = 0u64;
-        let entries = ar.entries().map_err(|e| self.malformed(e.to_string()))?;
+        let mut walk = layers::TarWalk::new(&mut ar).map_err(|e| self.malformed(e.to_string()))?;
         let mut first = true;
-        for e in entries {
-            let mut e = match e {
-                Ok(e) => e,
+        loop {
+            let (mut e, raw, link) = match walk.next_entry() {
+                Ok(Some(x)) => x,
+                Ok(None) => break,
                 // Not a tar at all: say so instead of "malformed".
                 Err(_) if first => {
                     return Err(Error::Unsupported {
@@ -276,12 +277,10 @@ impl Source {
                 Err(e) => return Err(self.malformed(format!("outer tar: {e}"))),
             };
             first = false;
-            let Some(name) = layers::normalize(&e.path_bytes()) else {
+            let Some(name) = layers::normalize(&raw) else {
                 continue;
             };
-            let link = e
-                .link_name_bytes()
-                .map(|l| String::from_utf8_lossy(&l).into_owned());
+            let link = link.map(|l| String::from_utf8_lossy(&l).into_owned());
             let m = match e.header().entry_type() {
                 tar::EntryType::Regular | tar::EntryType::Continuous => Member::File,
                 tar::EntryType::Symlink => Member::Symlink(link.unwrap_or_default()),
@@ -680,14 +679,16 @@ pub fn scan_layers(
     let (_, r) = src.open_outer()?;
     let outer_budget = Cell::new(opts.max_decompressed);
     let mut ar = tar::Archive::new(Capped::new(r, &outer_budget, opts.max_decompressed));
-    let entries = ar.entries().map_err(|e| src.malformed(e.to_string()))?;
+    let mut walk = layers::TarWalk::new(&mut ar).map_err(|e| src.malformed(e.to_string()))?;
     let pending: HashSet<&String> = order.iter().collect();
-    for e in entries {
-        if done.len() == pending.len() {
+    while done.len() < pending.len() {
+        let Some((mut e, raw, _)) = walk
+            .next_entry()
+            .map_err(|e| src.malformed(format!("outer tar: {e}")))?
+        else {
             break;
-        }
-        let mut e = e.map_err(|e| src.malformed(format!("outer tar: {e}")))?;
-        let Some(name) = layers::normalize(&e.path_bytes()) else {
+        };
+        let Some(name) = layers::normalize(&raw) else {
             continue;
         };
         if !pending.contains(&name) || done.contains_key(&name) {

@@ -197,6 +197,128 @@ pub fn scan(raw: &mut dyn Read, opts: &Options, budget: &Cell<u64>) -> io::Resul
     Ok(out)
 }
 
+/// Entries allowed in one layer: each is kept in memory as a path, so a hostile layer
+/// of millions of empty entries must stop somewhere.
+const MAX_ENTRIES: usize = 4_000_000;
+/// GNU long-name and PAX records bigger than this are refused: they are held whole.
+const MAX_TAR_META: u64 = 1 << 20;
+
+/// A tar entry with its full path and link target.
+pub type WalkItem<'a, R> = (tar::Entry<'a, R>, Vec<u8>, Option<Vec<u8>>);
+
+/// Walks a tar in the `tar` crate's raw mode, applying GNU long names and PAX `path`
+/// and `linkpath` itself so that their size can be capped (the crate would read a
+/// record of any claimed size into memory).
+pub struct TarWalk<'a, R: Read> {
+    inner: tar::Entries<'a, R>,
+}
+
+impl<R: Read> std::fmt::Debug for TarWalk<'_, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TarWalk")
+    }
+}
+
+impl<'a, R: Read> TarWalk<'a, R> {
+    /// Start walking `ar`.
+    pub fn new(ar: &'a mut tar::Archive<R>) -> io::Result<Self> {
+        Ok(TarWalk {
+            inner: ar.entries()?.raw(true),
+        })
+    }
+
+    /// The next real entry, or `None` at the end of the archive.
+    pub fn next_entry(&mut self) -> io::Result<Option<WalkItem<'a, R>>> {
+        let mut long_name: Option<Vec<u8>> = None;
+        let mut long_link: Option<Vec<u8>> = None;
+        let mut pax_path: Option<Vec<u8>> = None;
+        let mut pax_link: Option<Vec<u8>> = None;
+        loop {
+            let Some(e) = self.inner.next() else {
+                if long_name.is_some() || long_link.is_some() || pax_path.is_some() {
+                    return Err(io::Error::other(
+                        "a long-name or pax header describes no entry",
+                    ));
+                }
+                return Ok(None);
+            };
+            let mut e = e?;
+            let t = e.header().entry_type();
+            if matches!(
+                t,
+                tar::EntryType::GNULongName
+                    | tar::EntryType::GNULongLink
+                    | tar::EntryType::XHeader
+                    | tar::EntryType::XGlobalHeader
+            ) {
+                let size = e.size();
+                if size > MAX_TAR_META {
+                    return Err(io::Error::other(format!(
+                        "tar long-name or pax header of {size} bytes is too large"
+                    )));
+                }
+                let mut v = Vec::with_capacity(size as usize);
+                (&mut e).take(size).read_to_end(&mut v)?;
+                match t {
+                    tar::EntryType::GNULongName => long_name = Some(trim_nul(v)),
+                    tar::EntryType::GNULongLink => long_link = Some(trim_nul(v)),
+                    tar::EntryType::XHeader => {
+                        for (k, val) in pax_records(&v) {
+                            match k {
+                                b"path" => pax_path = Some(val.to_vec()),
+                                b"linkpath" => pax_link = Some(val.to_vec()),
+                                _ => {}
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+                continue;
+            }
+            let path = pax_path
+                .or(long_name)
+                .unwrap_or_else(|| e.header().path_bytes().into_owned());
+            let link = pax_link
+                .or(long_link)
+                .or_else(|| e.header().link_name_bytes().map(|l| l.into_owned()));
+            return Ok(Some((e, path, link)));
+        }
+    }
+}
+
+fn trim_nul(mut v: Vec<u8>) -> Vec<u8> {
+    while v.last() == Some(&0) {
+        v.pop();
+    }
+    v
+}
+
+/// `<len> <key>=<value>\n` records; malformed ones end the list.
+fn pax_records(mut b: &[u8]) -> Vec<(&[u8], &[u8])> {
+    let mut out = Vec::new();
+    while !b.is_empty() {
+        let Some(sp) = b.iter().position(|&c| c == b' ') else {
+            break;
+        };
+        let Some(len) = std::str::from_utf8(&b[..sp])
+            .ok()
+            .and_then(|s| s.parse::<usize>().ok())
+        else {
+            break;
+        };
+        if len <= sp + 1 || len > b.len() {
+            break;
+        }
+        let rec = &b[sp + 1..len];
+        let rec = rec.strip_suffix(b"\n").unwrap_or(rec);
+        if let Some(eq) = rec.iter().position(|&c| c == b'=') {
+            out.push((&rec[..eq], &rec[eq + 1..]));
+        }
+        b = &b[len..];
+    }
+    out
+}
+
 /// Completes the last 512-byte block with zeros at end of input.
 ///
 /// umoci 0.4.7's `insert` writes layers that stop right after the last file's data,
@@ -255,9 +377,15 @@ fn scan_tar(r: &mut dyn Read, opts: &Options) -> io::Result<LayerScan> {
     let mut next_inode = 0u64;
     let mut ar = tar::Archive::new(r);
     let mut buf = vec![0u8; 1 << 16];
-    for e in ar.entries()? {
-        let mut e = e?;
-        let raw = e.path_bytes().into_owned();
+    let mut walk = TarWalk::new(&mut ar)?;
+    let mut count = 0usize;
+    while let Some((mut e, raw, link)) = walk.next_entry()? {
+        count += 1;
+        if count > MAX_ENTRIES {
+            return Err(io::Error::other(format!(
+                "more than {MAX_ENTRIES} entries in one layer"
+            )));
+        }
         if raw.first() == Some(&b'/') {
             s.absolute_names = true;
         }
@@ -317,7 +445,7 @@ fn scan_tar(r: &mut dyn Read, opts: &Options) -> io::Result<LayerScan> {
                 }
             }
             tar::EntryType::Link => {
-                let target = e.link_name_bytes().and_then(|t| normalize(&t));
+                let target = link.as_deref().and_then(normalize);
                 match target.as_ref().and_then(|t| s.nodes.get(t)) {
                     Some(n @ Node::File { .. }) => {
                         let n = n.clone();
@@ -336,9 +464,9 @@ fn scan_tar(r: &mut dyn Read, opts: &Options) -> io::Result<LayerScan> {
                 }
             }
             tar::EntryType::Symlink => {
-                let t = e
-                    .link_name_bytes()
-                    .map(|t| String::from_utf8_lossy(&t).into_owned())
+                let t = link
+                    .as_deref()
+                    .map(|t| String::from_utf8_lossy(t).into_owned())
                     .unwrap_or_default();
                 let mut scanner = HashScanner::default();
                 scanner.feed(t.as_bytes());
@@ -703,5 +831,66 @@ mod unterminated_tests {
         let budget = Cell::new(1 << 30);
         let s = scan(&mut &full[..517], &Options::default(), &budget).unwrap();
         assert_eq!(s.content_size, 5);
+    }
+}
+
+#[cfg(test)]
+mod long_name_tests {
+    use super::*;
+
+    fn scan_ok(b: &[u8]) -> io::Result<LayerScan> {
+        let budget = Cell::new(1 << 30);
+        scan(&mut &b[..], &Options::default(), &budget)
+    }
+
+    #[test]
+    fn gnu_long_names_and_pax_paths() {
+        let long = format!("nix/store/{}/lib/libc.so.6", "d".repeat(150));
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_size(3);
+        h.set_mode(0o644);
+        h.set_entry_type(tar::EntryType::Regular);
+        b.append_data(&mut h, &long, &b"abc"[..]).unwrap();
+        // A PAX header naming the next entry.
+        let pax_path = format!("usr/share/{}/x", "p".repeat(120));
+        // A record's length counts its own digits.
+        let body = format!("path={pax_path}\n");
+        let mut l = body.len() + 2;
+        while l != body.len() + 1 + l.to_string().len() {
+            l = body.len() + 1 + l.to_string().len();
+        }
+        let rec = format!("{l} {body}");
+        let mut x = tar::Header::new_ustar();
+        x.set_size(rec.len() as u64);
+        x.set_entry_type(tar::EntryType::XHeader);
+        x.set_path("PaxHeaders/x").unwrap();
+        x.set_cksum();
+        b.append(&x, rec.as_bytes()).unwrap();
+        let mut f = tar::Header::new_ustar();
+        f.set_size(2);
+        f.set_mode(0o644);
+        f.set_entry_type(tar::EntryType::Regular);
+        f.set_path("short").unwrap();
+        f.set_cksum();
+        b.append(&f, &b"xy"[..]).unwrap();
+        let t = b.into_inner().unwrap();
+        let s = scan_ok(&t).unwrap();
+        assert!(s.nodes.contains_key(&long), "{:?}", s.nodes.keys());
+        assert!(s.nodes.contains_key(&pax_path), "{:?}", s.nodes.keys());
+        assert_eq!(s.content_size, 5);
+    }
+
+    #[test]
+    fn oversized_long_name_is_refused_not_buffered() {
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(tar::EntryType::GNULongName);
+        h.set_size(1 << 40);
+        h.set_path("././@LongLink").unwrap();
+        h.set_cksum();
+        let mut t = h.as_bytes().to_vec();
+        t.extend_from_slice(&[b'a'; 4096]);
+        let e = scan_ok(&t).unwrap_err();
+        assert!(e.to_string().contains("too large"), "{e}");
     }
 }
