@@ -99,8 +99,10 @@ pub struct Evidence<'a> {
     pub buildinfo: Option<&'a BuildInfo>,
     /// pclntab, if found.
     pub pclntab: Option<&'a Pclntab>,
-    /// Function names: from the pclntab, or the symbol table when there is no pclntab.
-    pub funcs: std::collections::HashSet<&'a str>,
+    /// The function names the verdicts ask about that are present (see
+    /// [`verdicts::EXACT`] and [`verdicts::PREFIXES`]), gathered in one pass over the
+    /// function table so no verdict walks tens of thousands of names again.
+    pub present: std::collections::HashSet<&'static str>,
     /// Dynamic symbol names (ELF `.dynsym`).
     pub dynsyms: std::collections::HashSet<String>,
     /// Static symbol table present.
@@ -108,20 +110,51 @@ pub struct Evidence<'a> {
 }
 
 impl Evidence<'_> {
-    /// A function with its own code exists.
-    pub fn has_func(&self, name: &str) -> bool {
-        self.funcs.contains(name)
+    /// Record which of the names and prefixes the verdicts use occur among `funcs`.
+    pub fn scan_funcs<'n>(&mut self, funcs: impl Iterator<Item = &'n str>) {
+        for f in funcs {
+            for &e in verdicts::EXACT {
+                if f == e {
+                    self.present.insert(e);
+                }
+            }
+            for &p in verdicts::PREFIXES {
+                if f.starts_with(p) {
+                    self.present.insert(p);
+                }
+            }
+        }
     }
 
-    /// Some function's name starts with `prefix`.
+    /// A function with its own code exists. Only names in [`verdicts::EXACT`] are known.
+    pub fn has_func(&self, name: &str) -> bool {
+        debug_assert!(
+            verdicts::EXACT.contains(&name),
+            "{name} is not in verdicts::EXACT"
+        );
+        self.present.contains(name)
+    }
+
+    /// Some function's name starts with `prefix`. Only [`verdicts::PREFIXES`] are known.
     pub fn has_func_prefix(&self, prefix: &str) -> bool {
-        self.funcs.iter().any(|f| f.starts_with(prefix))
+        debug_assert!(
+            verdicts::PREFIXES.contains(&prefix),
+            "{prefix} is not in verdicts::PREFIXES"
+        );
+        self.present.contains(prefix)
     }
 }
 
 /// Audit one file's bytes. `path` is only used as the report's label.
 pub fn audit_bytes(path: &str, data: &[u8]) -> Result<Artifact, AuditError> {
-    audit_detailed(path, data).map(|(a, _)| a)
+    audit_inner(path, data, true).map(|(a, _)| a)
+}
+
+/// The audit without size attribution (`size_attribution` stays null, the cgo saving
+/// unmeasured): the verdicts need only function names, which keeps a human audit of a
+/// large binary in the time `go version -m` takes to read its buildinfo.
+pub fn audit_fast(path: &str, data: &[u8]) -> Result<Artifact, AuditError> {
+    audit_inner(path, data, false).map(|(a, _)| a)
 }
 
 /// Audit, and also return the full byte attribution (item-level owners) behind the
@@ -129,6 +162,14 @@ pub fn audit_bytes(path: &str, data: &[u8]) -> Result<Artifact, AuditError> {
 pub fn audit_detailed(
     path: &str,
     data: &[u8],
+) -> Result<(Artifact, Option<size::Attribution>), AuditError> {
+    audit_inner(path, data, true)
+}
+
+fn audit_inner(
+    path: &str,
+    data: &[u8],
+    with_size: bool,
 ) -> Result<(Artifact, Option<size::Attribution>), AuditError> {
     let kind = detect::sniff(data);
     if !matches!(kind, InputKind::Elf | InputKind::MachO | InputKind::Pe) {
@@ -144,14 +185,18 @@ pub fn audit_detailed(
     // Optional structures degrade instead of failing the whole audit: a broken pclntab
     // on a binary with good buildinfo still yields a report.
     let buildinfo = go::buildinfo::read(&bin).ok().flatten();
-    let pclntab = go::pclntab::find(&bin).ok().flatten();
+    let pclntab = if with_size {
+        go::pclntab::find(&bin)
+    } else {
+        go::pclntab::find_names(&bin)
+    };
+    let pclntab = pclntab.ok().flatten();
     let go_note =
         bin.section(".note.go.buildid").is_some() || bin.section("__go_buildinfo").is_some();
     if buildinfo.is_none() && pclntab.is_none() && !go_note {
         return Err(AuditError::NotGo);
     }
 
-    let symbols;
     let mut ev = Evidence {
         buildinfo: buildinfo.as_ref(),
         pclntab: pclntab.as_ref(),
@@ -159,14 +204,15 @@ pub fn audit_detailed(
     };
     ev.symtab = bin.has_symtab();
     if let Some(p) = &pclntab {
-        ev.funcs = p.funcs.iter().map(|f| f.name.as_str()).collect();
+        ev.scan_funcs(p.funcs.iter().map(|f| f.name.as_str()));
     } else {
-        symbols = bin.symbols();
-        ev.funcs = symbols
-            .iter()
-            .filter(|s| s.is_text)
-            .map(|s| s.name.as_str())
-            .collect();
+        let symbols = bin.symbols();
+        ev.scan_funcs(
+            symbols
+                .iter()
+                .filter(|s| s.is_text)
+                .map(|s| s.name.as_str()),
+        );
     }
     ev.dynsyms = bin.dynamic_symbol_names().into_iter().collect();
     match bin.format {
@@ -176,14 +222,18 @@ pub fn audit_detailed(
 
     let linking = verdicts::linking(&bin, &ev);
     let cgo = verdicts::cgo(&ev);
-    let net = verdicts::net(&ev);
-    let os_user = verdicts::os_user(&ev);
+    let net = verdicts::net(&ev, bin.format);
+    let os_user = verdicts::os_user(&ev, bin.format);
     let debug = verdicts::debug(&bin, &ev);
     let trimpath = debug.trimpath;
     let dwarf = debug.dwarf_bytes > 0;
     let vcs = buildinfo.as_ref().and_then(verdicts::vcs);
-    let hardening = ev.elf.as_ref().map(|e| verdicts::hardening(e, &bin));
-    let nix_store_refs = nix::scan(data, ev.elf.as_ref());
+    let hardening = ev.elf.as_ref().map(|e| verdicts::hardening(e, &bin, &ev));
+    let files = pclntab
+        .as_ref()
+        .map(|p| p.files.as_slice())
+        .unwrap_or_default();
+    let nix_store_refs = nix::scan(&bin, files, ev.elf.as_ref());
 
     let (go_version, go_version_source) = match &buildinfo {
         Some(bi) if !bi.go_version.is_empty() => (
@@ -219,29 +269,42 @@ pub fn audit_detailed(
         findings: Vec::new(),
     };
     a.findings = verdicts::findings(&a, &bin);
+    if !with_size {
+        let files = pclntab
+            .as_ref()
+            .map(|p| p.files.as_slice())
+            .unwrap_or_default();
+        set_trimpath_saving(&mut a, files);
+        a.buildinfo = buildinfo;
+        return Ok((a, None));
+    }
     let attribution = size::attribute(&bin, pclntab.as_ref(), buildinfo.as_ref());
     let report = attribution.report();
     for f in &mut a.findings {
-        match f.id {
-            Code::CgoLinked => f.saving = Some(size::why::cgo_saving(&report)).filter(|&s| s > 0),
-            Code::NoTrimpath => {
-                let files = pclntab
-                    .as_ref()
-                    .map(|p| p.files.as_slice())
-                    .unwrap_or_default();
-                let abs: Vec<String> = files
-                    .iter()
-                    .filter(|f| verdicts::is_absolute_path(f))
-                    .cloned()
-                    .collect();
-                f.saving = Some(size::why::trimpath_saving(&abs, a.dwarf)).filter(|&s| s > 0);
-            }
-            _ => {}
+        if f.id == Code::CgoLinked {
+            f.saving = Some(size::why::cgo_saving(&report)).filter(|&s| s > 0);
         }
     }
+    let files = pclntab
+        .as_ref()
+        .map(|p| p.files.as_slice())
+        .unwrap_or_default();
+    set_trimpath_saving(&mut a, files);
     a.size_attribution = Some(report);
     a.buildinfo = buildinfo;
     Ok((a, Some(attribution)))
+}
+
+fn set_trimpath_saving(a: &mut Artifact, files: &[String]) {
+    let dwarf = a.dwarf;
+    for f in a.findings.iter_mut().filter(|f| f.id == Code::NoTrimpath) {
+        let abs: Vec<String> = files
+            .iter()
+            .filter(|f| verdicts::is_absolute_path(f))
+            .cloned()
+            .collect();
+        f.saving = Some(size::why::trimpath_saving(&abs, dwarf)).filter(|&s| s > 0);
+    }
 }
 
 impl Artifact {

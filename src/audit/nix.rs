@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use crate::binary::Binary;
 use crate::binary::elf::ElfLinking;
 
 /// One referenced store path.
@@ -24,13 +25,33 @@ const NIX_BASE32: &[u8] = b"0123456789abcdfghijklmnpqrsvwxyz";
 /// A hostile file could hold millions of references; the report needs far fewer.
 const MAX_REFS: usize = 4096;
 
-/// Scan the file for store paths and tag those the loader will open.
-pub fn scan(data: &[u8], elf: Option<&ElfLinking>) -> Vec<StoreRef> {
+/// Scan a binary for store paths and tag those the loader will open.
+///
+/// Go keeps paths in its read-only data, the pclntab file table and the loader strings;
+/// code, symbol tables and DWARF are skipped because reading them would fault in the
+/// whole file, which is most of an audit's cost on a large binary. A file without section
+/// headers is scanned whole.
+pub fn scan(bin: &Binary<'_>, files: &[String], elf: Option<&ElfLinking>) -> Vec<StoreRef> {
+    let regions: Vec<&[u8]> = if bin.sections.is_empty() {
+        vec![bin.data]
+    } else {
+        bin.sections
+            .iter()
+            .filter(|s| s.alloc && !s.executable && !s.name.ends_with("gopclntab"))
+            .filter_map(|s| bin.section_data(s))
+            .collect()
+    };
+    scan_regions(&regions, files, elf)
+}
+
+/// Scan byte regions and file names for store paths, then tag the loader's.
+pub fn scan_regions(
+    regions: &[&[u8]],
+    files: &[String],
+    elf: Option<&ElfLinking>,
+) -> Vec<StoreRef> {
     let mut refs: Vec<StoreRef> = Vec::new();
-    for pos in memchr::memmem::find_iter(data, PREFIX) {
-        let Some(path) = store_path_at(&data[pos..]) else {
-            continue;
-        };
+    let mut add = |path: String| {
         if let Some(r) = refs.iter_mut().find(|r| r.path == path) {
             r.occurrences += 1;
         } else if refs.len() < MAX_REFS {
@@ -39,6 +60,20 @@ pub fn scan(data: &[u8], elf: Option<&ElfLinking>) -> Vec<StoreRef> {
                 seen_in: vec!["data"],
                 occurrences: 1,
             });
+        }
+    };
+    for data in regions {
+        for pos in memchr::memmem::find_iter(data, PREFIX) {
+            if let Some(path) = store_path_at(&data[pos..]) {
+                add(path);
+            }
+        }
+    }
+    for f in files {
+        if let Some(i) = f.find("/nix/store/") {
+            if let Some(path) = store_path_at(&f.as_bytes()[i..]) {
+                add(path);
+            }
         }
     }
     if let Some(e) = elf {
@@ -87,19 +122,26 @@ pub fn store_path_at(b: &[u8]) -> Option<String> {
 mod tests {
     use super::*;
 
-    const GLIBC: &str = "/nix/store/0vvk9y3bzvc4l2vx3hyyxhhm4b0xaxgd-glibc-2.40-66";
+    /// Built at run time so that this test binary's own data holds no store path.
+    fn glibc() -> String {
+        format!(
+            "/nix/{}/0vvk9y3bzvc4l2vx3hyyxhhm4b0xaxgd-glibc-2.40-66",
+            "store"
+        )
+    }
 
     #[test]
     fn finds_and_dedups() {
-        let data =
-            format!("xx{GLIBC}/lib/ld-linux-x86-64.so.2\0yy{GLIBC}/lib\0/nix/store/short-x\0");
+        let glibc = glibc();
+        let data = format!("xx{glibc}/lib/ld-linux-x86-64.so.2\0/nix/store/short-x\0");
+        let files = vec![format!("{glibc}/lib")];
         let elf = ElfLinking {
-            interpreter: Some(format!("{GLIBC}/lib/ld-linux-x86-64.so.2")),
+            interpreter: Some(format!("{glibc}/lib/ld-linux-x86-64.so.2")),
             ..Default::default()
         };
-        let refs = scan(data.as_bytes(), Some(&elf));
+        let refs = scan_regions(&[data.as_bytes()], &files, Some(&elf));
         assert_eq!(refs.len(), 1);
-        assert_eq!(refs[0].path, GLIBC);
+        assert_eq!(refs[0].path, glibc);
         assert_eq!(refs[0].occurrences, 2);
         assert_eq!(refs[0].seen_in, vec!["interpreter", "data"]);
     }

@@ -14,6 +14,25 @@ use crate::binary::{Binary, Format};
 use crate::finding::{Code, Finding};
 use crate::go::BuildInfo;
 
+/// Exact function names the verdicts test for.
+pub const EXACT: &[&str] = &[
+    "crosscall2",
+    "net._C2func_getaddrinfo",
+    "net._C_getaddrinfo",
+    "net._Cfunc_getaddrinfo",
+    "net.cgoLookupHost",
+    "os/user.lookupUnixUid",
+];
+
+/// Function-name prefixes the verdicts test for.
+pub const PREFIXES: &[&str] = &[
+    "net.",
+    "os/user.",
+    "os/user._Cfunc_",
+    "os/user._C2func_",
+    "os/user._C_",
+];
+
 /// Linking verdict.
 #[derive(Debug, Clone, Serialize)]
 pub struct Linking {
@@ -72,7 +91,8 @@ impl Cgo {
 /// DNS resolver verdict.
 #[derive(Debug, Clone, Serialize)]
 pub struct Net {
-    /// `go` (pure Go only), `cgo` (libc getaddrinfo compiled in), `absent` (net not linked),
+    /// `go` (pure Go only), `cgo` (libc getaddrinfo compiled in), `system` (the Windows
+    /// resolver API), `absent` (net not linked),
     /// `unknown` (packed).
     pub resolver: &'static str,
     /// Why netgo is in effect when `resolver` is `go`: `netgo-tag`, `cgo-disabled`, or
@@ -95,7 +115,8 @@ impl Net {
 /// os/user verdict.
 #[derive(Debug, Clone, Serialize)]
 pub struct OsUser {
-    /// `go` (pure Go, reads /etc/passwd), `cgo` (libc getpwuid_r), `absent`, `unknown`.
+    /// `go` (pure Go, reads /etc/passwd), `cgo` (libc getpwuid_r), `system` (Windows
+    /// account APIs), `absent`, `unknown`.
     #[serde(rename = "impl")]
     pub implementation: &'static str,
     /// Why pure Go is in effect: `osusergo-tag`, `cgo-disabled`, `cgo-not-linked`.
@@ -333,33 +354,47 @@ fn pure_go_reason(ev: &Evidence<'_>, tag: &str, tag_reason: &'static str) -> &'s
 }
 
 /// Which DNS resolver is compiled in.
-pub fn net(ev: &Evidence<'_>) -> Net {
+pub fn net(ev: &Evidence<'_>, format: Format) -> Net {
+    // `net.cgoLookupHost` counts only as a function with its own code: CGO_ENABLED=0
+    // builds keep the name as an inlined stub, which the function table does not list.
     const CGO_DNS: &[&str] = &[
         "net._C2func_getaddrinfo",
         "net._C_getaddrinfo",
         "net._Cfunc_getaddrinfo",
+        "net.cgoLookupHost",
     ];
-    let hit = CGO_DNS.iter().find(|n| ev.has_func(n)).copied();
-    let dyn_hit = ev.dynsyms.contains("getaddrinfo");
-    if let Some(h) = hit {
-        return Net {
-            resolver: "cgo",
-            netgo: None,
-            evidence: format!("cgo resolver compiled in: function {h}"),
-        };
-    }
-    if dyn_hit && ev.has_func_prefix("net.") {
-        return Net {
-            resolver: "cgo",
-            netgo: None,
-            evidence: "imports getaddrinfo from libc (.dynsym)".into(),
-        };
-    }
     if !ev.has_func_prefix("net.") {
         return Net {
             resolver: "absent",
             netgo: None,
             evidence: "package net is not linked".into(),
+        };
+    }
+    let netgo_tag = tags(ev).iter().any(|t| t == "netgo");
+    if format == Format::Pe && !netgo_tag {
+        return Net {
+            resolver: "system",
+            netgo: None,
+            evidence: "Windows resolver (GetAddrInfoW through the Windows API)".into(),
+        };
+    }
+    if let Some(h) = CGO_DNS.iter().find(|n| ev.has_func(n)).copied() {
+        let evidence = if format == Format::Macho && !ev.has_func("crosscall2") {
+            format!("libc resolver called without cgo (macOS): function {h}")
+        } else {
+            format!("cgo resolver compiled in: function {h}")
+        };
+        return Net {
+            resolver: "cgo",
+            netgo: None,
+            evidence,
+        };
+    }
+    if ev.dynsyms.contains("getaddrinfo") {
+        return Net {
+            resolver: "cgo",
+            netgo: None,
+            evidence: "imports getaddrinfo from libc (.dynsym)".into(),
         };
     }
     let why = pure_go_reason(ev, "netgo", "netgo-tag");
@@ -376,9 +411,23 @@ pub fn net(ev: &Evidence<'_>) -> Net {
 }
 
 /// How os/user is implemented.
-pub fn os_user(ev: &Evidence<'_>) -> OsUser {
+pub fn os_user(ev: &Evidence<'_>, format: Format) -> OsUser {
     const CGO_PREFIXES: &[&str] = &["os/user._Cfunc_", "os/user._C2func_", "os/user._C_"];
     const CGO_IMPORTS: &[&str] = &["getpwuid_r", "getpwnam_r", "getgrgid_r", "getgrnam_r"];
+    if !ev.has_func_prefix("os/user.") {
+        return OsUser {
+            implementation: "absent",
+            osusergo: None,
+            evidence: "package os/user is not linked".into(),
+        };
+    }
+    if format == Format::Pe {
+        return OsUser {
+            implementation: "system",
+            osusergo: None,
+            evidence: "Windows account APIs (the process token and NetUserGetInfo)".into(),
+        };
+    }
     if let Some(p) = CGO_PREFIXES.iter().find(|p| ev.has_func_prefix(p)) {
         return OsUser {
             implementation: "cgo",
@@ -386,19 +435,20 @@ pub fn os_user(ev: &Evidence<'_>) -> OsUser {
             evidence: format!("libc lookups compiled in: functions {p}*"),
         };
     }
-    let linked = ev.has_func_prefix("os/user.");
-    if linked && CGO_IMPORTS.iter().any(|i| ev.dynsyms.contains(*i)) {
+    if ev.has_func("os/user.lookupUnixUid") {
+        // macOS calls getpwuid_r through libSystem even without cgo.
+        return OsUser {
+            implementation: "cgo",
+            osusergo: None,
+            evidence: "libc lookups (getpwuid_r) compiled in: function os/user.lookupUnixUid"
+                .into(),
+        };
+    }
+    if CGO_IMPORTS.iter().any(|i| ev.dynsyms.contains(*i)) {
         return OsUser {
             implementation: "cgo",
             osusergo: None,
             evidence: "imports getpwuid_r etc. from libc".into(),
-        };
-    }
-    if !linked {
-        return OsUser {
-            implementation: "absent",
-            osusergo: None,
-            evidence: "package os/user is not linked".into(),
         };
     }
     let why = pure_go_reason(ev, "osusergo", "osusergo-tag");
@@ -481,13 +531,12 @@ pub fn vcs(bi: &BuildInfo) -> Option<Vcs> {
 }
 
 /// checksec's view, with Go's own stack checks making canaries "n/a" for pure Go.
-pub fn hardening(e: &ElfLinking, bin: &Binary<'_>) -> Hardening {
-    let canary_ref = bin.symbol("__stack_chk_fail").is_some()
-        || bin
-            .dynamic_symbol_names()
-            .iter()
-            .any(|n| n == "__stack_chk_fail" || n == "__stack_chk_guard");
-    let has_c = bin.section(".comment").is_some();
+pub fn hardening(e: &ElfLinking, bin: &Binary<'_>, ev: &Evidence<'_>) -> Hardening {
+    // Only C code can carry canaries; the symbol-table walk is skipped for pure Go.
+    let has_c = bin.section(".comment").is_some() || ev.has_func("crosscall2");
+    let canary_ref = ev.dynsyms.contains("__stack_chk_fail")
+        || ev.dynsyms.contains("__stack_chk_guard")
+        || (has_c && bin.symbol("__stack_chk_fail").is_some());
     let canary = if canary_ref {
         "yes"
     } else if has_c {

@@ -60,24 +60,45 @@ impl LinkKind {
 
 impl ElfLinking {
     /// Parse the linking view of an ELF file.
+    ///
+    /// Only the program headers and the dynamic section are read (goblin's full parse
+    /// also walks section headers, symbol tables and relocations, which costs more than
+    /// the rest of an audit on a large binary and is not needed here).
     pub fn parse(data: &[u8]) -> Result<Self, ParseError> {
-        let elf =
-            goblin::elf::Elf::parse(data).map_err(|e| ParseError::new("ELF", e.to_string()))?;
+        use goblin::container::{Container, Ctx};
+        use goblin::elf::program_header::ProgramHeader;
+        use goblin::elf::{Dynamic, Elf, header};
+        use goblin::strtab::Strtab;
+        let err = |e: goblin::error::Error| ParseError::new("ELF", e.to_string());
+        let h = Elf::parse_header(data).map_err(err)?;
+        let container = match h.e_ident[header::EI_CLASS] {
+            header::ELFCLASS64 => Container::Big,
+            header::ELFCLASS32 => Container::Little,
+            c => return Err(ParseError::new("ELF", format!("unknown ELF class {c}"))),
+        };
+        let le = goblin::container::Endian::from(h.e_ident[header::EI_DATA] == header::ELFDATA2LSB);
+        let ctx = Ctx::new(container, le);
+        let phdrs =
+            ProgramHeader::parse(data, h.e_phoff as usize, h.e_phnum as usize, ctx).map_err(err)?;
         let mut out = ElfLinking {
-            et_dyn: elf.header.e_type == ET_DYN,
-            et_exec: elf.header.e_type == ET_EXEC,
-            interpreter: elf.interpreter.map(str::to_string),
-            needed: elf.libraries.iter().map(|s| s.to_string()).collect(),
-            rpath: elf.rpaths.iter().map(|s| s.to_string()).collect(),
-            runpath: elf.runpaths.iter().map(|s| s.to_string()).collect(),
+            et_dyn: h.e_type == ET_DYN,
+            et_exec: h.e_type == ET_EXEC,
             ..Default::default()
         };
-        for ph in &elf.program_headers {
+        for ph in &phdrs {
             match ph.p_type {
-                PT_INTERP if out.interpreter.is_none() => {
-                    // goblin leaves `interpreter` empty if the string is not valid UTF-8;
-                    // the segment still makes the file dynamic.
-                    out.interpreter = Some(String::from("<unreadable>"));
+                PT_INTERP => {
+                    // The loader path, NUL-terminated; an unreadable one still makes the file
+                    // dynamic.
+                    let s = usize::try_from(ph.p_offset)
+                        .ok()
+                        .zip(usize::try_from(ph.p_filesz).ok());
+                    let raw = s.and_then(|(o, n)| data.get(o..o.checked_add(n)?));
+                    let text = raw.map(|b| b.split(|&c| c == 0).next().unwrap_or(b));
+                    out.interpreter = Some(match text.map(std::str::from_utf8) {
+                        Some(Ok(t)) => t.to_string(),
+                        _ => "<unreadable>".to_string(),
+                    });
                 }
                 PT_DYNAMIC => out.has_dynamic = true,
                 PT_GNU_RELRO => out.gnu_relro = true,
@@ -85,8 +106,22 @@ impl ElfLinking {
                 _ => {}
             }
         }
-        if let Some(dynamic) = &elf.dynamic {
+        if let Some(dynamic) = Dynamic::parse(data, &phdrs, ctx).map_err(err)? {
             let info = &dynamic.info;
+            let strtab = Strtab::parse(data, info.strtab, info.strsz, 0).map_err(err)?;
+            out.needed = dynamic
+                .get_libraries(&strtab)
+                .into_iter()
+                .map(str::to_string)
+                .collect();
+            for d in &dynamic.dyns {
+                let s = || strtab.get_at(d.d_val as usize).map(str::to_string);
+                match d.d_tag {
+                    goblin::elf::dynamic::DT_RPATH => out.rpath.extend(s()),
+                    goblin::elf::dynamic::DT_RUNPATH => out.runpath.extend(s()),
+                    _ => {}
+                }
+            }
             out.df_1_pie = info.flags_1 & DF_1_PIE != 0;
             out.bind_now = info.flags & DF_BIND_NOW != 0
                 || info.flags_1 & DF_1_NOW != 0

@@ -79,7 +79,7 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
             }
             Entry::File { path, explicit } => {
                 let label = path.display().to_string();
-                match audit_file(&path, &label) {
+                match audit_file_with(&path, &label, args.output.json) {
                     Ok(a) => {
                         order.push((false, artifacts.len()));
                         if !args.output.json {
@@ -145,7 +145,18 @@ pub(crate) enum FileError {
 }
 
 /// Audit one file, labelling the report with `label`.
+/// Audit one file with size attribution (what `check` and JSON consumers need).
 pub(crate) fn audit_file(path: &std::path::Path, label: &str) -> Result<Artifact, FileError> {
+    audit_file_with(path, label, true)
+}
+
+/// Audit one file; without `with_size` the byte attribution is skipped, which is what
+/// keeps the human report as fast as `go version -m`.
+pub(crate) fn audit_file_with(
+    path: &std::path::Path,
+    label: &str,
+    with_size: bool,
+) -> Result<Artifact, FileError> {
     let bytes = FileBytes::open(path).map_err(FileError::Fail)?;
     let data = bytes.bytes();
     if data.is_empty() {
@@ -158,7 +169,12 @@ pub(crate) fn audit_file(path: &std::path::Path, label: &str) -> Result<Artifact
     if let Some(a) = crate::shrink::audit_packed(path, label, data) {
         return Ok(a);
     }
-    match audit::audit_bytes(label, data) {
+    let audited = if with_size {
+        audit::audit_bytes(label, data)
+    } else {
+        audit::audit_fast(label, data)
+    };
+    match audited {
         Ok(a) => Ok(a),
         Err(AuditError::NotExecutable) | Err(AuditError::NotGo) => Err(FileError::Skip),
         Err(AuditError::Malformed(p)) => Err(FileError::Fail(p.at(path))),

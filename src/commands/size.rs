@@ -164,7 +164,7 @@ pub fn run(args: &SizeArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io
                 )?;
             }
             writeln!(out)?;
-            for line in why::narrative(&artifact, report) {
+            for line in why::narrative(&artifact, Some(report)) {
                 writeln!(out, "  {line}")?;
             }
         }

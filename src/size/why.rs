@@ -44,18 +44,28 @@ pub fn upx_estimate(stripped_size: u64) -> u64 {
 
 /// Short sentences explaining the size: the biggest owners, then each removable part with
 /// its saving, largest first.
-pub fn narrative(a: &Artifact, rep: &SizeReport) -> Vec<String> {
+/// Without a size report (the fast audit) the owners line is replaced by a pointer to
+/// `goaudit size`, and the savings are those measured from the section table.
+pub fn narrative(a: &Artifact, rep: Option<&SizeReport>) -> Vec<String> {
     let mut out = Vec::new();
-    let total = rep.total.max(1);
+    let total = rep.map_or(a.size, |r| r.total).max(1);
     let pct = |b: u64| b as f64 * 100.0 / total as f64;
-    let top: Vec<String> = rep
-        .by_module
-        .iter()
-        .take(3)
-        .map(|m| format!("{} {} ({:.0}%)", m.name, human_bytes(m.bytes), pct(m.bytes)))
-        .collect();
-    if !top.is_empty() {
-        out.push(format!("biggest: {}", top.join(", ")));
+    match rep {
+        Some(rep) => {
+            let top: Vec<String> = rep
+                .by_module
+                .iter()
+                .take(3)
+                .map(|m| format!("{} {} ({:.0}%)", m.name, human_bytes(m.bytes), pct(m.bytes)))
+                .collect();
+            if !top.is_empty() {
+                out.push(format!("biggest: {}", top.join(", ")));
+            }
+        }
+        None => out.push(format!(
+            "{}; `goaudit size` shows where every byte goes",
+            human_bytes(a.size)
+        )),
     }
     let mut removable: Vec<(u64, String)> = a
         .findings
@@ -79,7 +89,7 @@ pub fn narrative(a: &Artifact, rep: &SizeReport) -> Vec<String> {
     let removable_bytes: u64 = removable.iter().map(|r| r.0).sum();
     out.extend(removable.into_iter().map(|r| r.1));
     if a.packed.is_none() && a.format == crate::binary::Format::Elf && !a.linking_is_pie() {
-        let stripped = rep.total.saturating_sub(removable_bytes);
+        let stripped = total.saturating_sub(removable_bytes);
         out.push(format!(
             "UPX --lzma would save about {} more (estimate: packed Go binaries keep ~30%; costs startup time and memory)",
             human_bytes(upx_estimate(stripped))
