@@ -9,7 +9,11 @@
 //! | `0xfffffffb` | 1.2 – 1.15  | one blob: functab, `_func` records, names, pc tables, files |
 //! | `0xfffffffa` | 1.16 – 1.17 | header with offsets to funcnametab, cutab, filetab, pctab   |
 //! | `0xfffffff0` | 1.18 – 1.19 | + textStart; functab entries become u32 offsets from it     |
-//! | `0xfffffff0` | 1.20+       | same header, magic `0xfffffff1`, `_func` gains startLine    |
+//! | `0xfffffff1` | 1.20+       | same header; `_func` gains startLine                        |
+//!
+//! Newer linkers leave the header's textStart zero and may put `go:func.*` (what funcdata
+//! point to) inside the pclntab; both are then read from `runtime.firstmoduledata`, found
+//! as the data that points back at the pclntab.
 //!
 //! Everything read from the file is bounds-checked: a lying header yields a
 //! [`ParseError`], never a panic, and no allocation is sized from an unchecked count.
