@@ -200,6 +200,8 @@ pub fn scan(raw: &mut dyn Read, opts: &Options, budget: &Cell<u64>) -> io::Resul
 /// Entries allowed in one layer: each is kept in memory as a path, so a hostile layer
 /// of millions of empty entries must stop somewhere.
 const MAX_ENTRIES: usize = 4_000_000;
+/// Candidate store hashes kept per layer (32 bytes each).
+const MAX_LAYER_REFS: usize = 1 << 20;
 /// GNU long-name and PAX records bigger than this are refused: they are held whole.
 const MAX_TAR_META: u64 = 1 << 20;
 
@@ -379,6 +381,8 @@ fn scan_tar(r: &mut dyn Read, opts: &Options) -> io::Result<LayerScan> {
     let mut buf = vec![0u8; 1 << 16];
     let mut walk = TarWalk::new(&mut ar)?;
     let mut count = 0usize;
+    let mut total_refs = 0usize;
+    let mut refs_capped = false;
     while let Some((mut e, raw, link)) = walk.next_entry()? {
         count += 1;
         if count > MAX_ENTRIES {
@@ -493,8 +497,14 @@ fn scan_tar(r: &mut dyn Read, opts: &Options) -> io::Result<LayerScan> {
         }
         if found.is_empty() {
             s.refs.remove(&path);
-        } else {
+        } else if total_refs + found.len() <= MAX_LAYER_REFS {
+            total_refs += found.len();
             s.refs.insert(path.clone(), found);
+        } else if !refs_capped {
+            refs_capped = true;
+            s.notes.push(format!(
+                "/{path}: store-hash candidates beyond {MAX_LAYER_REFS} in this layer not recorded"
+            ));
         }
         s.nodes.insert(path, node);
     }
