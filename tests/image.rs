@@ -195,6 +195,8 @@ fn scratch_static_binary_in_every_format() {
         assert_eq!(bins[0]["path"], "/app/hello");
         assert_eq!(bins[0]["linking"]["kind"], "static");
         assert_eq!(bins[0]["size"], bin.len() as u64);
+        // The binary audit comes whole, size attribution included.
+        assert_eq!(u(&bins[0]["size_attribution"]["total"]), bin.len() as u64);
         assert!(img["base"].is_null(), "a scratch image has no base");
         let gb = causes(&img, "go-binary");
         assert_eq!(gb.len(), 1);

@@ -109,6 +109,19 @@ pub fn write_image(w: &mut dyn Write, r: &ImageReport, st: &Style) -> io::Result
                 b.linking.kind.name(),
                 stripped(b)
             )?;
+            if let Some(sa) = &b.size_attribution {
+                let top: Vec<String> = sa
+                    .by_module
+                    .iter()
+                    .take(4)
+                    .map(|m| format!("{} {}", m.name, human_bytes(m.bytes)))
+                    .collect();
+                writeln!(
+                    w,
+                    "      {}",
+                    st.dim(&format!("by module: {}", top.join(", ")))
+                )?;
+            }
         }
     }
     for n in &r.notes {
