@@ -800,7 +800,7 @@ fn parse_with_header(
         let pcdata_raw = r.bytes(pcdata_at, pcdata_bytes)?;
         let mut fd_at = pcdata_at + pcdata_bytes;
         let fd_size = if h.version >= Version::V118 { 4 } else { ptr };
-        if nfuncdata > 0 && fd_size == 8 && fd_at % 8 != 0 {
+        if nfuncdata > 0 && fd_size == 8 && !fd_at.is_multiple_of(8) {
             fd_at += 4;
         }
         let fd_raw = r.bytes(fd_at, nfuncdata * fd_size)?;
