@@ -968,3 +968,30 @@ fn index_with_a_missing_platform_reports_the_present_image() {
     std::fs::write(&idx_path, serde_json::to_vec(&idx).unwrap()).unwrap();
     expect_error(&[layout.as_os_str()], &["missing"]);
 }
+
+#[test]
+fn a_walked_directory_reports_its_images_and_skips_other_tarballs() {
+    let dir = fixtures::fresh_dir("walk");
+    let l = layer_tar(&[file("srv/data", filler(1234, 13))]);
+    let cfg = fixtures::config(&[&l], json!({}), vec![]);
+    fixtures::oci_layout_dir(
+        &dir.join("layout"),
+        &cfg,
+        &[gzip(&l)],
+        "application/vnd.oci.image.layer.v1.tar+gzip",
+    );
+    std::fs::write(
+        dir.join("saved.tar"),
+        fixtures::docker25(&cfg, std::slice::from_ref(&l), "walk:1"),
+    )
+    .unwrap();
+    // A source tarball is not an image: skipped inside a walk, an error when named.
+    let src = dir.join("src.tar.gz");
+    std::fs::write(&src, gzip(&layer_tar(&[file("main.go", "package main\n")]))).unwrap();
+    let imgs = images_json(&dir, &[]);
+    assert_eq!(imgs.len(), 2, "{imgs:?}");
+    for i in &imgs {
+        assert_eq!(u(&i["content_size"]), 1234);
+    }
+    expect_error(&[src.as_os_str()], &["no container image"]);
+}
