@@ -795,3 +795,29 @@ fn funcdata_references_resolve_into_go_func() {
         assert!(checked.contains(&v), "no unstripped {v:?} binary checked");
     }
 }
+
+/// Names that the function-name table holds only for inlined callees are not functions:
+/// in a CGO_ENABLED=0 build `net.cgoLookupHost` is such a name (an inlined stub), and
+/// the audit must not mistake it for the cgo resolver.
+#[test]
+fn inlined_only_names_are_not_functions() {
+    use goaudit::binary::Binary;
+    use goaudit::go::pclntab;
+    let data = std::fs::read(support::testbin("netuser-cgo0")).unwrap();
+    let bin = Binary::parse(&data).unwrap();
+    let t = pclntab::find(&bin).unwrap().expect("pclntab");
+    let (off, len) = t.regions.funcnametab.expect("funcnametab");
+    let base = t.file_offset.unwrap() + off;
+    let names = &data[base as usize..(base + len) as usize];
+    let stub = b"net.cgoLookupHost\0";
+    assert!(
+        names.windows(stub.len()).any(|w| w == stub),
+        "the name table should hold net.cgoLookupHost (inlined stub)"
+    );
+    assert!(!t.funcs.iter().any(|f| f.name == "net.cgoLookupHost"));
+    // Every function name is in the name table, and the table holds more names.
+    let distinct: BTreeSet<&[u8]> = names.split(|&b| b == 0).filter(|s| !s.is_empty()).collect();
+    let funcs: BTreeSet<&str> = t.funcs.iter().map(|f| f.name.as_str()).collect();
+    assert!(funcs.iter().all(|n| distinct.contains(n.as_bytes())));
+    assert!(distinct.len() > funcs.len());
+}
