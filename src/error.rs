@@ -10,7 +10,7 @@ use std::path::PathBuf;
 #[non_exhaustive]
 pub enum Error {
     /// The file could not be opened, read or mapped.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {}", path.display(), io_message(source))]
     Io {
         /// The file at fault.
         path: PathBuf,
@@ -76,5 +76,34 @@ impl ParseError {
             format: self.format,
             what: self.what,
         }
+    }
+}
+
+/// std's I/O messages start with a capital and end with "(os error N)"; goaudit's lines are
+/// lowercase and plain: "no such file or directory".
+fn io_message(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    let s = match s.rfind(" (os error ") {
+        Some(i) if s.ends_with(')') => s[..i].to_string(),
+        _ => s,
+    };
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn io_errors_read_as_one_lowercase_line() {
+        let e = Error::Io {
+            path: "/x".into(),
+            source: std::io::Error::from_raw_os_error(2),
+        };
+        assert_eq!(e.to_string(), "/x: no such file or directory");
     }
 }

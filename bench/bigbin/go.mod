@@ -1,0 +1,3 @@
+module example.com/bigbin
+
+go 1.22
