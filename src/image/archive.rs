@@ -142,6 +142,71 @@ impl<R: Read> Read for Capped<'_, R> {
     }
 }
 
+/// The outer archive as the tar reader sees it.
+///
+/// The `tar` crate skips unread member data with `SeekFrom::Current`; a plain file
+/// seeks (checked against its length, so a truncated archive is still an error), a
+/// decompressing stream reads and discards.
+enum Outer<'b> {
+    Plain {
+        r: BufReader<File>,
+        len: u64,
+    },
+    /// `pos` is reported back to the tar reader, which tracks offsets by it.
+    Stream {
+        r: Capped<'b, Box<dyn Read>>,
+        pos: u64,
+    },
+}
+
+impl Read for Outer<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Outer::Plain { r, .. } => r.read(buf),
+            Outer::Stream { r, pos } => {
+                let n = r.read(buf)?;
+                *pos += n as u64;
+                Ok(n)
+            }
+        }
+    }
+}
+
+impl io::Seek for Outer<'_> {
+    fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
+        let io::SeekFrom::Current(n) = pos else {
+            return Err(io::Error::other(
+                "outer archive: only forward skips are supported",
+            ));
+        };
+        let Ok(n) = u64::try_from(n) else {
+            return Err(io::Error::other(
+                "outer archive: only forward skips are supported",
+            ));
+        };
+        let eof = || io::Error::new(io::ErrorKind::UnexpectedEof, "unexpected EOF during skip");
+        match self {
+            Outer::Plain { r, len } => {
+                let here = r.stream_position()?;
+                let to = here.checked_add(n).ok_or_else(eof)?;
+                if to > *len {
+                    return Err(eof());
+                }
+                r.seek_relative(n as i64)?;
+                Ok(to)
+            }
+            Outer::Stream { r, pos } => {
+                let got = io::copy(&mut r.take(n), &mut io::sink())?;
+                *pos += got;
+                if got < n {
+                    return Err(eof());
+                }
+                Ok(*pos)
+            }
+        }
+    }
+}
+
 /// A reader that hashes and counts what passes through it.
 pub struct HashRead<R> {
     inner: R,
@@ -252,13 +317,38 @@ impl Source {
         decompress(BufReader::with_capacity(1 << 16, f)).map_err(|e| self.malformed(e.to_string()))
     }
 
-    fn index(&mut self) -> Result<()> {
+    /// The outer tar stream: the file itself when it is plain (members are skipped by
+    /// seeking), else the decompressor drawing on `budget`.
+    fn outer_reader<'b>(&self, budget: &'b Cell<u64>) -> Result<(Compression, Outer<'b>)> {
         let (c, r) = self.open_outer()?;
-        self.outer = c;
+        if c == Compression::None {
+            let f = File::open(&self.path).map_err(|e| self.io_err(e))?;
+            let len = f.metadata().map_err(|e| self.io_err(e))?.len();
+            return Ok((
+                c,
+                Outer::Plain {
+                    r: BufReader::with_capacity(1 << 16, f),
+                    len,
+                },
+            ));
+        }
+        Ok((
+            c,
+            Outer::Stream {
+                r: Capped::new(r, budget, self.max_decompressed),
+                pos: 0,
+            },
+        ))
+    }
+
+    fn index(&mut self) -> Result<()> {
         let budget = Cell::new(self.max_decompressed);
-        let mut ar = tar::Archive::new(Capped::new(r, &budget, self.max_decompressed));
+        let (c, r) = self.outer_reader(&budget)?;
+        self.outer = c;
+        let mut ar = tar::Archive::new(r);
         let mut kept = 0u64;
-        let mut walk = layers::TarWalk::new(&mut ar).map_err(|e| self.malformed(e.to_string()))?;
+        let mut walk =
+            layers::TarWalk::with_seek(&mut ar).map_err(|e| self.malformed(e.to_string()))?;
         let mut first = true;
         loop {
             let (mut e, raw, link) = match walk.next_entry() {
@@ -676,10 +766,10 @@ pub fn scan_layers(
         }
         return Ok(done);
     }
-    let (_, r) = src.open_outer()?;
     let outer_budget = Cell::new(opts.max_decompressed);
-    let mut ar = tar::Archive::new(Capped::new(r, &outer_budget, opts.max_decompressed));
-    let mut walk = layers::TarWalk::new(&mut ar).map_err(|e| src.malformed(e.to_string()))?;
+    let (_, r) = src.outer_reader(&outer_budget)?;
+    let mut ar = tar::Archive::new(r);
+    let mut walk = layers::TarWalk::with_seek(&mut ar).map_err(|e| src.malformed(e.to_string()))?;
     let pending: HashSet<&String> = order.iter().collect();
     while done.len() < pending.len() {
         let Some((mut e, raw, _)) = walk

@@ -229,6 +229,16 @@ impl<'a, R: Read> TarWalk<'a, R> {
         })
     }
 
+    /// Start walking `ar`, skipping unread member data by seeking.
+    pub fn with_seek(ar: &'a mut tar::Archive<R>) -> io::Result<Self>
+    where
+        R: io::Seek,
+    {
+        Ok(TarWalk {
+            inner: ar.entries_with_seek()?.raw(true),
+        })
+    }
+
     /// The next real entry, or `None` at the end of the archive.
     pub fn next_entry(&mut self) -> io::Result<Option<WalkItem<'a, R>>> {
         let mut long_name: Option<Vec<u8>> = None;
