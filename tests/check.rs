@@ -775,14 +775,29 @@ fn exit_codes_never_mix_policy_and_errors() {
     assert_eq!(code(&o), 2);
 }
 
-/// Append a plausible Nix store reference to a copy of a clean binary.
+/// Build a small static Go program whose read-only data holds a Nix store path, as a
+/// binary built by Nix does.
 fn with_nix_ref(p: &Project) -> String {
-    let path = p.put("bin/nix", "netuser-cgo0");
-    let mut data = std::fs::read(&path).unwrap();
-    data.extend_from_slice(
-        b"\0/nix/store/0c1k7v4pl2vfsz1yn2cbsbv1mbm6y3g9-glibc-2.38/lib/libc.so.6\0",
+    let src = p.path().join("nixsrc");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(
+        src.join("main.go"),
+        "package main\n\nimport \"fmt\"\n\nvar libc = \"/nix/store/0c1k7v4pl2vfsz1yn2cbsbv1mbm6y3g9-glibc-2.38/lib/libc.so.6\"\n\nfunc main() { fmt.Println(libc) }\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(p.path().join("bin")).unwrap();
+    let o = Command::new(support::go_binary())
+        .current_dir(&src)
+        .args(["build", "-o", "../bin/nix", "main.go"])
+        .env("CGO_ENABLED", "0")
+        .env("GOFLAGS", "")
+        .output()
+        .expect("run go build");
+    assert!(
+        o.status.success(),
+        "go build of the nix fixture failed: {}",
+        String::from_utf8_lossy(&o.stderr)
     );
-    std::fs::write(&path, data).unwrap();
     "bin/nix".into()
 }
 
