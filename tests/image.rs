@@ -269,6 +269,19 @@ fn distroless_like_base_and_unstripped_binary() {
     );
     assert!(img["why"][0].as_str().unwrap().contains("-s -w"), "{img}");
 
+    // A binary over the buffer limit is counted, noted, and not audited.
+    let small = images_json(&p, &["--max-file-buffer", "1MiB"]);
+    assert_eq!(u(&small[0]["content_size"]), base_bytes + bin_len);
+    assert!(small[0]["binaries"].as_array().unwrap().is_empty());
+    assert!(
+        small[0]["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("/app/server: ELF file of"),
+        "{}",
+        small[0]["notes"]
+    );
+
     // Docker 25+ with the containerd store: the same layers, gzip blobs.
     let (base, app, _, _) = distroless_layers();
     let cfg = fixtures::config(&[&base, &app], json!({}), vec![]);
