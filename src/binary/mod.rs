@@ -9,6 +9,7 @@
 //! so a lying header can make a lookup fail but never panic.
 
 pub mod elf;
+pub mod fat;
 
 use object::{Object, ObjectSection, ObjectSegment, ObjectSymbol};
 
@@ -253,14 +254,25 @@ impl<'data> Binary<'data> {
     }
 
     /// The static symbol table, empty when stripped.
+    ///
+    /// Mach-O and COFF record no symbol sizes; there a symbol runs to the next symbol of
+    /// its section (the last one to the section end), as `go tool nm -size` infers them.
+    /// The Go linker prefixes every Mach-O name with the C underscore; like `debug/macho`
+    /// it is dropped again from names with a dot, so Go names read as they do elsewhere.
     pub fn symbols(&self) -> Vec<Symbol> {
-        self.file
+        let macho = self.format == Format::Macho;
+        let mut syms: Vec<Symbol> = self
+            .file
             .symbols()
             .filter_map(|s| {
                 let name = s.name().ok()?;
                 if name.is_empty() {
                     return None;
                 }
+                let name = match name.strip_prefix('_') {
+                    Some(go) if macho && go.contains('.') => go,
+                    _ => name,
+                };
                 Some(Symbol {
                     name: name.to_string(),
                     addr: s.address(),
@@ -269,7 +281,11 @@ impl<'data> Binary<'data> {
                     is_text: s.kind() == object::SymbolKind::Text,
                 })
             })
-            .collect()
+            .collect();
+        if self.format != Format::Elf {
+            infer_sizes(&mut syms, &self.sections);
+        }
+        syms
     }
 
     /// Whether a static symbol table is present (ELF `.symtab`, Mach-O/PE symbols).
@@ -291,16 +307,26 @@ impl<'data> Binary<'data> {
 
     /// Find a symbol by exact name in the static symbol table.
     pub fn symbol(&self, name: &str) -> Option<Symbol> {
-        self.file
-            .symbols()
-            .find(|s| s.name() == Ok(name))
-            .map(|s| Symbol {
-                name: name.to_string(),
-                addr: s.address(),
-                size: s.size(),
-                section: s.section_index().map(|i| i.0),
-                is_text: s.kind() == object::SymbolKind::Text,
-            })
+        // ELF: compare raw name bytes in the string table before building a symbol. The
+        // generic iterator decodes every entry, which on a 100k-symbol binary costs more
+        // than the rest of an audit.
+        let index = match &self.file {
+            object::File::Elf32(f) => elf_symbol_index(f.elf_symbol_table(), f.endian(), name),
+            object::File::Elf64(f) => elf_symbol_index(f.elf_symbol_table(), f.endian(), name),
+            _ => None,
+        };
+        let found = match index {
+            Some(i) => self.file.symbol_by_index(object::SymbolIndex(i)).ok(),
+            None if self.format == Format::Elf => None,
+            None => self.file.symbols().find(|s| s.name() == Ok(name)),
+        }?;
+        Some(Symbol {
+            name: name.to_string(),
+            addr: found.address(),
+            size: found.size(),
+            section: found.section_index().map(|i| i.0),
+            is_text: found.kind() == object::SymbolKind::Text,
+        })
     }
 
     /// Names of the dynamic symbols (ELF `.dynsym`): imports and exports.
@@ -448,6 +474,101 @@ impl<'data> Binary<'data> {
     }
 }
 
+/// Give every sizeless defined symbol the distance to the next higher address among the
+/// symbols of its section, or to the section end for the last one.
+///
+/// Section-boundary markers the linker defines (`runtime.etext`, `runtime.pclntab`, ...)
+/// stay sizeless as they are in ELF: they delimit ranges that finer sources (the
+/// pclntab's per-function records, other symbols) attribute better, and a marker sized to
+/// the next symbol would claim a whole table for `runtime`.
+fn infer_sizes(syms: &mut [Symbol], sections: &[Section]) {
+    let mut order: Vec<usize> = (0..syms.len())
+        .filter(|&i| syms[i].section.is_some())
+        .collect();
+    order.sort_by_key(|&i| (syms[i].section, syms[i].addr));
+    let section_end: std::collections::HashMap<usize, u64> = sections
+        .iter()
+        .map(|s| (s.index, s.addr.saturating_add(s.size)))
+        .collect();
+    let mut k = 0;
+    while k < order.len() {
+        let sec = syms[order[k]].section;
+        let mut end = k;
+        while end < order.len() && syms[order[end]].section == sec {
+            end += 1;
+        }
+        let group = &order[k..end];
+        let limit = sec.and_then(|i| section_end.get(&i).copied());
+        // `next` walks forward to the first symbol strictly above the current address.
+        let mut next = 0;
+        for (j, &i) in group.iter().enumerate() {
+            let addr = syms[i].addr;
+            next = next.max(j);
+            while next < group.len() && syms[group[next]].addr <= addr {
+                next += 1;
+            }
+            if syms[i].size != 0 || is_boundary_marker(&syms[i].name) {
+                continue;
+            }
+            let stop = group.get(next).map(|&n| syms[n].addr).or(limit);
+            syms[i].size = stop.map_or(0, |e| e.saturating_sub(addr));
+        }
+        k = end;
+    }
+}
+
+/// Symbols the Go linker defines to mark where a section or table starts or ends.
+fn is_boundary_marker(name: &str) -> bool {
+    let name = name.strip_prefix('_').unwrap_or(name);
+    if let Some(go) = name.strip_prefix("go:") {
+        // FIPS module bounds: go:textfipsstart, go:rodatafipsend, ...
+        return go.ends_with("fipsstart") || go.ends_with("fipsend");
+    }
+    matches!(
+        name.strip_prefix("runtime."),
+        Some(
+            "text"
+                | "etext"
+                | "rodata"
+                | "erodata"
+                | "types"
+                | "etypes"
+                | "pclntab"
+                | "epclntab"
+                | "noptrdata"
+                | "enoptrdata"
+                | "data"
+                | "edata"
+                | "bss"
+                | "ebss"
+                | "noptrbss"
+                | "enoptrbss"
+                | "end"
+                | "covctrs"
+                | "ecovctrs"
+                | "gcdata"
+                | "egcdata"
+                | "gcbss"
+                | "egcbss"
+                | "__start___sancov_cntrs"
+                | "__stop___sancov_cntrs"
+        )
+    ) || matches!(name, "etext" | "edata" | "end")
+}
+
+fn elf_symbol_index<'d, E: object::read::elf::FileHeader>(
+    table: &object::read::elf::SymbolTable<'d, E>,
+    endian: E::Endian,
+    name: &str,
+) -> Option<usize> {
+    use object::read::elf::Sym;
+    let strings = table.strings();
+    table
+        .symbols()
+        .iter()
+        .position(|sym| strings.get(sym.st_name(endian)) == Ok(name.as_bytes()))
+}
+
 /// `.debug_*`, legacy `.zdebug_*`, Mach-O `__debug_*`/`__zdebug_*`.
 pub fn is_dwarf_section_name(name: &str) -> bool {
     name.starts_with(".debug_")
@@ -550,6 +671,52 @@ mod tests {
         assert!(Binary::parse(b"").is_err());
         assert!(Binary::parse(b"\x7fELF\x02\x01\x01").is_err());
         assert!(Binary::parse(&[0u8; 4096]).is_err());
+    }
+
+    #[test]
+    fn sizeless_symbols_run_to_the_next_symbol_of_their_section() {
+        let sym = |name: &str, addr, section| Symbol {
+            name: name.into(),
+            addr,
+            size: 0,
+            section: Some(section),
+            is_text: false,
+        };
+        let sec = |index, addr, size| Section {
+            index,
+            name: String::new(),
+            segment: String::new(),
+            addr,
+            size,
+            file_range: None,
+            alloc: true,
+            writable: false,
+            executable: false,
+            compressed: false,
+        };
+        let mut syms = vec![
+            sym("b", 0x120, 1),
+            sym("a", 0x100, 1),
+            sym("a.alias", 0x100, 1),
+            sym("runtime.etext", 0x130, 1),
+            sym("c", 0x130, 1),
+            sym("d", 0x200, 2),
+        ];
+        infer_sizes(&mut syms, &[sec(1, 0x100, 0x40), sec(2, 0x200, 0x10)]);
+        let sizes: Vec<(&str, u64)> = syms.iter().map(|s| (s.name.as_str(), s.size)).collect();
+        assert_eq!(
+            sizes,
+            [
+                ("b", 0x10),
+                ("a", 0x20),
+                ("a.alias", 0x20),
+                // A boundary marker stays sizeless; the symbol at the same address runs
+                // to its section's end, never into the next section.
+                ("runtime.etext", 0),
+                ("c", 0x10),
+                ("d", 0x10),
+            ]
+        );
     }
 
     #[test]
