@@ -531,7 +531,7 @@ pub fn build_report(
             let mut parts = Vec::new();
             if b.artifact.debug.symtab_bytes > 0 {
                 parts.push(format!(
-                    "its symbol table (.symtab/.strtab, {})",
+                    "the symbol table (.symtab/.strtab, {})",
                     human_bytes(b.artifact.debug.symtab_bytes)
                 ));
             }
@@ -547,7 +547,7 @@ pub fn build_report(
                 Code::SymbolsNotStripped.id(),
                 format!("symbols of /{}", b.path),
                 sym,
-                format!("/{} keeps {}", b.path, parts.join(" and ")),
+                format!("{} kept in the binary", parts.join(" and ")),
                 Some("build with -ldflags='-s -w' (or strip --strip-all)"),
             );
         }

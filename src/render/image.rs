@@ -36,6 +36,33 @@ pub fn docker_size(n: u64) -> String {
     format!("{s}{}", units[u])
 }
 
+/// Shorten `/nix/store/<32-char hash>-name` to `/nix/store/<first 7>…-name` for
+/// reading; JSON keeps the full paths.
+pub fn short_store_paths(s: &str) -> String {
+    const P: &str = "/nix/store/";
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find(P) {
+        let after = &rest[i + P.len()..];
+        let b = after.as_bytes();
+        let is_hash = b.len() > 32
+            && b[32] == b'-'
+            && b[..32]
+                .iter()
+                .all(|c| b"0123456789abcdfghijklmnpqrsvwxyz".contains(c));
+        out.push_str(&rest[..i + P.len()]);
+        if is_hash {
+            out.push_str(&after[..7]);
+            out.push('…');
+            rest = &after[32..];
+        } else {
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// One image's report.
 pub fn write_image(w: &mut dyn Write, r: &ImageReport, st: &Style) -> io::Result<()> {
     let name = r
@@ -63,7 +90,7 @@ pub fn write_image(w: &mut dyn Write, r: &ImageReport, st: &Style) -> io::Result
     if !r.why.is_empty() {
         writeln!(w, "  why:")?;
         for line in &r.why {
-            writeln!(w, "    {} {line}", st.warn("-"))?;
+            writeln!(w, "    {} {}", st.warn("-"), short_store_paths(line))?;
         }
     }
     writeln!(w, "  causes:")?;
@@ -73,9 +100,9 @@ pub fn write_image(w: &mut dyn Write, r: &ImageReport, st: &Style) -> io::Result
             "    {:>10}  {:<32} {}",
             human_bytes(c.bytes),
             c.id,
-            c.what
+            short_store_paths(&c.what)
         )?;
-        writeln!(w, "    {:>10}  {}", "", st.dim(&c.why))?;
+        writeln!(w, "    {:>10}  {}", "", st.dim(&short_store_paths(&c.why)))?;
     }
     writeln!(w, "  layers:")?;
     for (i, l) in r.layers.iter().enumerate() {
@@ -104,7 +131,7 @@ pub fn write_image(w: &mut dyn Write, r: &ImageReport, st: &Style) -> io::Result
             writeln!(
                 w,
                 "    {} {} {}, CGO_ENABLED={cgo}, {}",
-                b.path,
+                short_store_paths(&b.path),
                 human_bytes(b.size),
                 b.linking.kind.name(),
                 stripped(b)
@@ -234,5 +261,14 @@ mod tests {
         assert_eq!(docker_size(10_240), "10.2kB");
         assert_eq!(docker_size(999), "999B");
         assert_eq!(docker_size(8_274_000), "8.27MB");
+    }
+
+    #[test]
+    fn store_paths_are_shortened_for_reading() {
+        let p = "needs /nix/store/0vvk9y3bzvc4l2vx3hyyxhhm4b0xaxgd-glibc-2.40-66/lib and /nix/store/short";
+        assert_eq!(
+            short_store_paths(p),
+            "needs /nix/store/0vvk9y3…-glibc-2.40-66/lib and /nix/store/short"
+        );
     }
 }
