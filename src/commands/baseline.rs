@@ -60,7 +60,7 @@ fn write(
             return Ok(Exit::Error);
         }
     };
-    let (targets, errors) = match collect(&args.paths, &s, err) {
+    let (targets, errors) = match collect(&args.paths, &s, true, err) {
         Ok(t) => t,
         Err(e) => {
             report_error(err, &e);

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::audit::{FileError, audit_file};
+use super::audit::{FileError, audit_file, audit_file_with};
 use super::{Exit, report_error};
 use crate::audit::Artifact;
 use crate::check::baseline::{self, Baseline};
@@ -136,10 +136,12 @@ pub(crate) fn setup(explicit: Option<&Path>) -> Result<Setup, Error> {
 }
 
 /// Audit the PATHs given, or else the config's patterns. Errors are printed to `err`
-/// and returned for the report.
+/// and returned for the report. `with_size` runs the byte attribution (per-module
+/// sizes), which only module budgets, growth reports and baselines need.
 pub(crate) fn collect(
     paths: &[PathBuf],
     s: &Setup,
+    with_size: bool,
     err: &mut dyn Write,
 ) -> Result<(Vec<Target>, Vec<InputError>), Error> {
     let mut files: Vec<(PathBuf, bool)> = Vec::new();
@@ -216,7 +218,12 @@ pub(crate) fn collect(
         }
         seen.push(canon.clone());
         let key = key_for(&path, &canon, &s.root);
-        match audit_file(&path, &key) {
+        let audited = if with_size {
+            audit_file(&path, &key)
+        } else {
+            audit_file_with(&path, &key, false)
+        };
+        match audited {
             Ok(artifact) => targets.push(Target { key, artifact }),
             Err(FileError::Skip) if !explicit => {}
             Err(FileError::Skip) => fail(
@@ -424,7 +431,11 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
         Err(e) => return fail(err, e),
     };
 
-    let (targets, mut errors) = match collect(&args.paths, &s, err) {
+    // A hook that only gates linking and cgo should cost what `go version -m` costs.
+    let with_size = baseline.is_some()
+        || (policy.budgets.iter().any(|b| !b.modules.is_empty())
+            && policy.setting(Code::ModuleBudget).level != Level::Allow);
+    let (targets, mut errors) = match collect(&args.paths, &s, with_size, err) {
         Ok(t) => t,
         Err(e) => return fail(err, e),
     };
