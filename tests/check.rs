@@ -366,6 +366,17 @@ fn baseline_then_growth_names_the_modules_that_grew() {
     std::fs::write(p.path().join("goaudit.toml"), cfg("100MiB")).unwrap();
     let o = p.run(&["check"]);
     assert_eq!(code(&o), 0, "{:?}", out_str(&o));
+
+    // The same growth gate from the command line.
+    let pct = (big_size - small_size) as f64 * 100.0 / small_size as f64;
+    let above = format!("{}", pct.ceil() + 1.0);
+    let below = format!("{}", (pct.floor() - 1.0).max(0.0));
+    let o = p.run(&["check", "--max-growth", &above]);
+    assert_eq!(code(&o), 0, "{:?}", out_str(&o));
+    let o = p.run(&["check", "--max-growth", &below]);
+    let (so, se) = out_str(&o);
+    assert_eq!(code(&o), 1, "{so}{se}");
+    assert!(so.contains("size-growth"), "{so}");
 }
 
 /// A run that fails several ways at once, on an artifact whose name needs escaping.
