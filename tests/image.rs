@@ -1008,3 +1008,27 @@ fn a_walked_directory_reports_its_images_and_skips_other_tarballs() {
     }
     expect_error(&[src.as_os_str()], &["no container image"]);
 }
+
+#[test]
+fn dynamic_binary_on_scratch_is_reported_as_unable_to_start() {
+    let bin = read(&support::testbin("netuser-default"));
+    let interp = goblin::elf::Elf::parse(&bin)
+        .unwrap()
+        .interpreter
+        .unwrap()
+        .to_string();
+    let l = layer_tar(&[file("app", bin.clone())]);
+    let cfg = fixtures::config(&[&l], json!({"Entrypoint": ["/app"]}), vec![]);
+    let dir = fixtures::fresh_dir("scratch-dynamic");
+    let p = dir.join("img.tar");
+    std::fs::write(&p, fixtures::docker25(&cfg, &[l], "broken:1")).unwrap();
+    let img = image_json(&p);
+    let first = img["why"][0].as_str().unwrap();
+    assert!(first.contains("/app will not start"), "{first}");
+    assert!(
+        first.contains(&interp) && first.contains("libc.so.6"),
+        "{first}"
+    );
+    assert_eq!(u(&img["content_size"]), bin.len() as u64);
+    assert_eq!(saving(&img, "cgo-libc-closure"), None);
+}

@@ -556,6 +556,7 @@ pub fn build_report(
     // Shared libraries each dynamic binary pulls in.
     let mut needed_by: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut charged: HashSet<String> = HashSet::new();
+    let mut broken: Vec<String> = Vec::new();
     let roots_all = graph.all_roots();
     for b in &bins {
         let Some(l) = &b.linking else { continue };
@@ -565,6 +566,13 @@ pub fn build_report(
             continue;
         }
         let c = lib_closure(&fs, &ls, &b.path, l);
+        if !c.missing.is_empty() {
+            broken.push(format!(
+                "/{} will not start: it is dynamically linked and the image lacks {}",
+                b.path,
+                c.missing.join(", ")
+            ));
+        }
         for f in c.files.iter().chain(&c.links) {
             needed_by
                 .entry(f.clone())
@@ -916,7 +924,9 @@ pub fn build_report(
             .cmp(&causes[a.1].bytes)
             .then(a.1.cmp(&b.1))
     });
-    let mut why = Vec::new();
+    // A binary that cannot start matters more than any byte count.
+    let mut why = broken.clone();
+    notes.extend(broken);
     for (code, i) in &actionable {
         let c = &causes[*i];
         let fix = c
