@@ -1032,3 +1032,30 @@ fn dynamic_binary_on_scratch_is_reported_as_unable_to_start() {
     assert_eq!(u(&img["content_size"]), bin.len() as u64);
     assert_eq!(saving(&img, "cgo-libc-closure"), None);
 }
+
+#[test]
+fn cgo_free_pie_needs_only_the_loader() {
+    let bin = read(&support::testbin("netuser-pie-cgo0"));
+    let host = host_libs(&bin);
+    assert_eq!(host.len(), 1, "a CGO_ENABLED=0 PIE needs only the loader");
+    let (interp, loader) = &host[0];
+    let l = layer_tar(&[
+        file("app", bin.clone()),
+        file(interp.trim_start_matches('/'), loader.clone()),
+    ]);
+    let cfg = fixtures::config(&[&l], json!({}), vec![]);
+    let dir = fixtures::fresh_dir("pie");
+    let p = dir.join("pie.tar");
+    std::fs::write(&p, fixtures::docker25(&cfg, &[l], "pie:1")).unwrap();
+    let img = image_json(&p);
+    assert_eq!(saving(&img, "cgo-libc-closure"), Some(loader.len() as u64));
+    let c = &causes(&img, "cgo-libc-closure")[0];
+    assert!(c["why"].as_str().unwrap().contains("-buildmode=pie"), "{c}");
+    assert!(
+        c["fix"]
+            .as_str()
+            .unwrap()
+            .contains("without -buildmode=pie"),
+        "{c}"
+    );
+}

@@ -666,8 +666,16 @@ pub fn build_report(
         } else {
             format!("; not found in the image: {}", c.missing.join(", "))
         };
+        // A CGO_ENABLED=0 PIE needs only the loader, to relocate itself.
+        let pie_only = l.needed.is_empty() && !b.artifact.cgo.linked;
+        let how = if pie_only {
+            " as a position-independent executable (-buildmode=pie) the loader must relocate"
+                .to_string()
+        } else {
+            cgo
+        };
         let why = format!(
-            "needed because /{} is dynamically linked{cgo}: interpreter {interp}, needs {}; ships {}{missing}",
+            "needed because /{} is dynamically linked{how}: interpreter {interp}, needs {}; ships {}{missing}",
             b.path,
             if l.needed.is_empty() {
                 "no libraries".into()
@@ -685,7 +693,9 @@ pub fn build_report(
                 name,
                 bytes,
                 why,
-                Some(if c_deps.is_empty() {
+                Some(if pie_only {
+                    "build without -buildmode=pie for a static binary"
+                } else if c_deps.is_empty() {
                     "build with CGO_ENABLED=0 (or -tags netgo,osusergo) for a static binary"
                 } else {
                     "it links C libraries beyond libc: drop those cgo dependencies to build with CGO_ENABLED=0"
