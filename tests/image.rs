@@ -1059,3 +1059,41 @@ fn cgo_free_pie_needs_only_the_loader() {
         "{c}"
     );
 }
+
+#[test]
+fn other_payload_is_named_by_kind() {
+    let bin = read(&support::testbin("netuser-cgo0-trimpath-sw"));
+    let certs = filler(150_000, 21);
+    let tz = filler(2_345, 22);
+    let misc = b"hello\n".to_vec();
+    let l = layer_tar(&[
+        file("app", bin.clone()),
+        file("etc/ssl/certs/ca-certificates.crt", certs.clone()),
+        file("usr/share/zoneinfo/Europe/Paris", tz.clone()),
+        file("etc/motd", misc.clone()),
+    ]);
+    let cfg = fixtures::config(&[&l], json!({}), vec![]);
+    let dir = fixtures::fresh_dir("payload");
+    let p = dir.join("payload.tar");
+    std::fs::write(&p, fixtures::docker25(&cfg, &[l], "payload:1")).unwrap();
+    let img = image_json(&p);
+    assert!(img["base"].is_null());
+    assert_eq!(
+        u(&causes(&img, "certificates")[0]["bytes"]),
+        certs.len() as u64
+    );
+    assert_eq!(u(&causes(&img, "tzdata")[0]["bytes"]), tz.len() as u64);
+    assert_eq!(
+        u(&causes(&img, "other-files")[0]["bytes"]),
+        misc.len() as u64
+    );
+    assert_eq!(u(&causes(&img, "go-binary")[0]["bytes"]), bin.len() as u64);
+    // Here the causes partition the content.
+    let sum: u64 = img["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| u(&c["bytes"]))
+        .sum();
+    assert_eq!(sum, u(&img["content_size"]));
+}
