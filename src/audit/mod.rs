@@ -112,18 +112,7 @@ pub struct Evidence<'a> {
 impl Evidence<'_> {
     /// Record which of the names and prefixes the verdicts use occur among `funcs`.
     pub fn scan_funcs<'n>(&mut self, funcs: impl Iterator<Item = &'n str>) {
-        for f in funcs {
-            for &e in verdicts::EXACT {
-                if f == e {
-                    self.present.insert(e);
-                }
-            }
-            for &p in verdicts::PREFIXES {
-                if f.starts_with(p) {
-                    self.present.insert(p);
-                }
-            }
-        }
+        funcs.for_each(|f| note_func(&mut self.present, f));
     }
 
     /// A function with its own code exists. Only names in [`verdicts::EXACT`] are known.
@@ -142,6 +131,20 @@ impl Evidence<'_> {
             "{prefix} is not in verdicts::PREFIXES"
         );
         self.present.contains(prefix)
+    }
+}
+
+/// Record `name` in `present` if the verdicts ask about it (exactly or by prefix).
+fn note_func(present: &mut std::collections::HashSet<&'static str>, name: &str) {
+    for &e in verdicts::EXACT {
+        if name == e {
+            present.insert(e);
+        }
+    }
+    for &p in verdicts::PREFIXES {
+        if name.starts_with(p) {
+            present.insert(p);
+        }
     }
 }
 
@@ -185,10 +188,24 @@ fn audit_inner(
     // Optional structures degrade instead of failing the whole audit: a broken pclntab
     // on a binary with good buildinfo still yields a report.
     let buildinfo = go::buildinfo::read(&bin).ok().flatten();
+    // The fast audit never materialises the functions: their names are only checked
+    // against the few the verdicts ask about.
+    let mut present = std::collections::HashSet::new();
+    let mut functions = 0usize;
     let pclntab = if with_size {
-        go::pclntab::find(&bin)
+        let t = go::pclntab::find(&bin);
+        if let Ok(Some(p)) = &t {
+            functions = p.funcs.len();
+            p.funcs
+                .iter()
+                .for_each(|f| note_func(&mut present, &f.name));
+        }
+        t
     } else {
-        go::pclntab::find_names(&bin)
+        go::pclntab::visit_names(&bin, &mut |name| {
+            functions += 1;
+            note_func(&mut present, name);
+        })
     };
     let pclntab = pclntab.ok().flatten();
     let go_note =
@@ -200,12 +217,11 @@ fn audit_inner(
     let mut ev = Evidence {
         buildinfo: buildinfo.as_ref(),
         pclntab: pclntab.as_ref(),
+        present,
         ..Default::default()
     };
     ev.symtab = bin.has_symtab();
-    if let Some(p) = &pclntab {
-        ev.scan_funcs(p.funcs.iter().map(|f| f.name.as_str()));
-    } else {
+    if pclntab.is_none() {
         let symbols = bin.symbols();
         ev.scan_funcs(
             symbols
@@ -263,7 +279,7 @@ fn audit_inner(
         vcs,
         hardening,
         nix_store_refs,
-        functions: pclntab.as_ref().map_or(0, |p| p.funcs.len()),
+        functions,
         buildinfo: None,
         size_attribution: None,
         findings: Vec::new(),

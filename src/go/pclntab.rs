@@ -229,17 +229,44 @@ impl Pclntab {
 /// scan. A pclntab that is found by name but does not decode is an error; scan hits that
 /// do not decode are just not pclntabs.
 pub fn find(bin: &Binary<'_>) -> Result<Option<Pclntab>, ParseError> {
-    find_with(bin, true)
+    find_with(bin, &mut Mode::Full)
 }
 
 /// Like [`find`], but without each function's pclntab spans ([`Func::meta`] is left
 /// empty): names, extents and the file table only. The audit needs no more, and skipping
 /// the pc tables makes it several times faster on large binaries.
 pub fn find_names(bin: &Binary<'_>) -> Result<Option<Pclntab>, ParseError> {
-    find_with(bin, false)
+    find_with(bin, &mut Mode::Names)
 }
 
-fn find_with(bin: &Binary<'_>, detail: bool) -> Result<Option<Pclntab>, ParseError> {
+/// Like [`find_names`], but hands each function's name to `visit` instead of building
+/// [`Func`]s (the returned table's `funcs` is empty). The audit only asks a few questions
+/// of the names; not materialising 100k functions keeps it as fast as reading buildinfo.
+pub fn visit_names(
+    bin: &Binary<'_>,
+    visit: &mut dyn FnMut(&str),
+) -> Result<Option<Pclntab>, ParseError> {
+    let mut t = find_with(bin, &mut Mode::Visit(visit))?;
+    // A table found by the magic scan is decoded fully; report its names the same way.
+    if let Some(t) = t.as_mut() {
+        for f in t.funcs.drain(..) {
+            visit(&f.name);
+        }
+    }
+    Ok(t)
+}
+
+/// How much of each function to decode.
+enum Mode<'v> {
+    /// Everything, including each function's pclntab spans.
+    Full,
+    /// Names and extents.
+    Names,
+    /// Names only, handed to a visitor; no `Func` is built.
+    Visit(&'v mut dyn FnMut(&str)),
+}
+
+fn find_with(bin: &Binary<'_>, mode: &mut Mode<'_>) -> Result<Option<Pclntab>, ParseError> {
     for name in [".gopclntab", ".data.rel.ro.gopclntab", "__gopclntab"] {
         let Some(sec) = bin.section(name) else {
             continue;
@@ -249,7 +276,7 @@ fn find_with(bin: &Binary<'_>, detail: bool) -> Result<Option<Pclntab>, ParseErr
         };
         let off = sec.file_range.map(|(o, _)| o);
         let vaddr = (sec.addr != 0).then_some(sec.addr);
-        let mut t = decode(bin, data, vaddr, detail)?;
+        let mut t = decode(bin, data, vaddr, mode)?;
         t.file_offset = off;
         t.vaddr = vaddr;
         t.len = data.len() as u64;
@@ -257,13 +284,13 @@ fn find_with(bin: &Binary<'_>, detail: bool) -> Result<Option<Pclntab>, ParseErr
         t.location = Location::Section(name.to_string());
         return Ok(Some(t));
     }
-    if let Some(t) = find_by_symbols(bin, detail)? {
+    if let Some(t) = find_by_symbols(bin, mode)? {
         return Ok(Some(t));
     }
     Ok(find_by_scan(bin))
 }
 
-fn find_by_symbols(bin: &Binary<'_>, detail: bool) -> Result<Option<Pclntab>, ParseError> {
+fn find_by_symbols(bin: &Binary<'_>, mode: &mut Mode<'_>) -> Result<Option<Pclntab>, ParseError> {
     // Older Go on PE names them without the package prefix.
     for (start, end) in [
         ("runtime.pclntab", "runtime.epclntab"),
@@ -282,7 +309,7 @@ fn find_by_symbols(bin: &Binary<'_>, detail: bool) -> Result<Option<Pclntab>, Pa
         let Some(data) = bin.bytes_at(off, len) else {
             continue;
         };
-        let mut t = decode(bin, data, Some(s.addr), detail)?;
+        let mut t = decode(bin, data, Some(s.addr), mode)?;
         t.file_offset = Some(off);
         t.vaddr = Some(s.addr);
         t.len = len;
@@ -344,7 +371,7 @@ pub fn find_by_scan(bin: &Binary<'_>) -> Option<Pclntab> {
         };
         let vaddr = offset_to_vaddr(bin, hit);
         // A scan hit is only believed after full validation, pc tables included.
-        let Ok(mut t) = decode(bin, data, vaddr, true) else {
+        let Ok(mut t) = decode(bin, data, vaddr, &mut Mode::Full) else {
             continue;
         };
         if !t.funcs.iter().any(|f| in_exec(bin, f.entry)) {
@@ -398,22 +425,23 @@ fn decode(
     bin: &Binary<'_>,
     data: &[u8],
     vaddr: Option<u64>,
-    detail: bool,
+    mode: &mut Mode<'_>,
 ) -> Result<Pclntab, ParseError> {
     let hdr = Header::parse(data)?;
+    // Also without detail: the regions depend on it. Found once, used twice.
+    let md = match vaddr {
+        Some(v) if hdr.version >= Version::V118 => moduledata(bin, v, &hdr),
+        _ => None,
+    };
     let mut text = 0;
     if hdr.version >= Version::V118 {
         text = hdr.text_start;
         if text == 0 {
-            text = fallback_text_start(bin, vaddr, &hdr).unwrap_or(0);
+            text = fallback_text_start(bin, vaddr, &hdr, md.as_ref()).unwrap_or(0);
         }
     }
-    let gofunc = match vaddr {
-        // Also without detail: the regions depend on it.
-        Some(v) if hdr.version >= Version::V118 => moduledata(bin, v, &hdr).and_then(|m| m.gofunc),
-        _ => None,
-    };
-    let mut t = parse_with_header(data, hdr, text, detail)?;
+    let gofunc = md.as_ref().and_then(|m| m.gofunc);
+    let mut t = parse_with_header(data, hdr, text, mode)?;
     if t.version >= Version::V118 {
         // Offsets from go:func.* become addresses when it is known, else say nothing.
         t.gofunc = gofunc;
@@ -434,7 +462,12 @@ fn decode(
 /// The header's textStart is zero on disk in a PIE whose dynamic relocation fills it in,
 /// and in every binary of newer linkers, which no longer write it (the runtime reads
 /// `moduledata.text` instead). Find the value the runtime uses.
-fn fallback_text_start(bin: &Binary<'_>, vaddr: Option<u64>, hdr: &Header) -> Option<u64> {
+fn fallback_text_start(
+    bin: &Binary<'_>,
+    vaddr: Option<u64>,
+    hdr: &Header,
+    md: Option<&Moduledata>,
+) -> Option<u64> {
     if let Some(s) = go_symbol(bin, "runtime.text") {
         return Some(s.addr);
     }
@@ -443,7 +476,7 @@ fn fallback_text_start(bin: &Binary<'_>, vaddr: Option<u64>, hdr: &Header) -> Op
         if let Some(a) = bin.relocation_addend(field).filter(|&a| a != 0) {
             return Some(a);
         }
-        if let Some(m) = moduledata(bin, v, hdr) {
+        if let Some(m) = md {
             return Some(m.text);
         }
     }
@@ -479,7 +512,30 @@ fn moduledata(bin: &Binary<'_>, pcln_vaddr: u64, hdr: &Header) -> Option<Moduled
     // The slice length is the names' own size; the table may be padded after it.
     let names_max = hdr.cu_off - hdr.funcname_off;
     let gofunc_word = if hdr.version >= Version::V120 { 40 } else { 38 };
-    for at in memchr::memmem::find_iter(bin.data, &enc(pcln_vaddr)) {
+    // moduledata is writable data (`.noptrdata`); searching only writable mappings keeps
+    // this from reading, and faulting in, the whole file.
+    let regions: Vec<(u64, u64)> = if bin.sections.is_empty() {
+        bin.segments
+            .iter()
+            .filter(|g| g.writable)
+            .map(|g| g.file_range)
+            .collect()
+    } else {
+        bin.sections
+            .iter()
+            .filter(|x| x.writable && x.alloc)
+            .filter_map(|x| x.file_range)
+            .collect()
+    };
+    let pattern = enc(pcln_vaddr);
+    let hits = regions.into_iter().flat_map(|(off, len)| {
+        let base = off as usize;
+        let hay = bin.bytes_at(off, len).unwrap_or(&[]);
+        memchr::memmem::find_iter(hay, &pattern)
+            .map(move |i| base + i)
+            .collect::<Vec<_>>()
+    });
+    for at in hits {
         let Some(w) = bin.data.get(at..at + (gofunc_word + 1) * p) else {
             continue;
         };
@@ -509,7 +565,7 @@ pub fn parse(data: &[u8], text_start: u64) -> Result<Pclntab, ParseError> {
     } else {
         text_start
     };
-    let mut t = parse_with_header(data, hdr, text, true)?;
+    let mut t = parse_with_header(data, hdr, text, &mut Mode::Full)?;
     if t.version >= Version::V118 {
         t.funcs.iter_mut().for_each(|f| f.meta.funcdata.clear());
     }
@@ -709,7 +765,7 @@ fn parse_with_header(
     data: &[u8],
     h: Header,
     text_start: u64,
-    detail: bool,
+    mode: &mut Mode<'_>,
 ) -> Result<Pclntab, ParseError> {
     let r = Reader {
         data,
@@ -781,14 +837,21 @@ fn parse_with_header(
             .checked_add(nameoff)
             .ok_or_else(|| ParseError::new(FORMAT, "name offset overflows"))?;
         let (name, name_len) = r.cstr(name_at, names_end)?;
-        if !detail {
-            funcs.push(Func {
-                name: String::from_utf8_lossy(name).into_owned(),
-                entry,
-                end,
-                meta: FuncMeta::default(),
-            });
-            continue;
+        match mode {
+            Mode::Full => {}
+            Mode::Names => {
+                funcs.push(Func {
+                    name: String::from_utf8_lossy(name).into_owned(),
+                    entry,
+                    end,
+                    meta: FuncMeta::default(),
+                });
+                continue;
+            }
+            Mode::Visit(visit) => {
+                visit(&String::from_utf8_lossy(name));
+                continue;
+            }
         }
 
         // pcdata offsets follow the record; then funcdata: u32 offsets (1.18+) or
