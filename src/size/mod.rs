@@ -17,6 +17,7 @@
 
 pub mod dwarf;
 pub mod ranges;
+pub mod types;
 pub mod why;
 
 use std::collections::HashMap;
@@ -253,6 +254,21 @@ pub fn attribute(
         let kind = if s.is_text { Kind::Text } else { Kind::Data };
         let id = ow.item(&s.name, &package_of(&s.name), kind);
         cs.claim(off, off.saturating_add(size), id);
+    }
+
+    // Type descriptors, their names and itabs through Go's own metadata (moduledata,
+    // typelinks, itablinks): what a stripped binary still says about its data. The linker
+    // hides `type:*` symbols even when it keeps the rest, so this matters unstripped too.
+    cs.next_class();
+    if let Some(p) = pclntab {
+        for c in types::claims(bin, p) {
+            let id = ow.item(&c.item, &c.package, Kind::Data);
+            for (start, end) in c.ranges {
+                if let Some(off) = bin.vaddr_to_offset(start) {
+                    cs.claim(off, off.saturating_add(end.saturating_sub(start)), id);
+                }
+            }
+        }
     }
 
     // Between one function's last instruction and the next entry the linker pads for

@@ -1,0 +1,680 @@
+//! Type descriptors, their names and itabs, found through Go's own metadata.
+//!
+//! The Go linker hides every `type:*` symbol from the symbol table (unless the program can
+//! load plugins), and `-s` or `strip` removes the rest, so the type data that fills much
+//! of `.rodata` has no symbol to name it. The runtime still needs it, and finds it the
+//! same way this module does: `runtime.firstmoduledata` holds the `[types, etypes)` region,
+//! the typelinks (int32 offsets from `types` of the descriptors `reflect` may look up) and
+//! the itablinks (pointers to itabs). From those roots the descriptors are walked as a
+//! graph (element, key, field, parameter, method and pointer-to-this types), and each
+//! descriptor's extent is computed exactly from its layout, as the compiler writes it
+//! (`cmd/compile/internal/reflectdata.writeType`):
+//!
+//! ```text
+//! abi.Type | kind-specific fields | UncommonType? | fields/params/imethods | methods
+//! ```
+//!
+//! Name data (`abi.Name`: flag byte, varint-length name, optional tag and package-path
+//! offset) that a descriptor references is charged to the first descriptor, in address
+//! order, that references it; import paths are charged to the package they name.
+//!
+//! Supported: the moduledata layouts of Go 1.18 to today (pclntab generations `V118` and
+//! `V120`, with and without the `epclntab` word of newer releases). Anything that does not
+//! validate (layout, slice headers that must point back into the descriptor, the uncommon
+//! method offset the compiler derives from the layout) yields no claim rather than a
+//! guess. Everything read is bounds-checked.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::binary::{Binary, Format, read_uint};
+use crate::go::Pclntab;
+use crate::go::pclntab::Version;
+
+/// What goaudit reads from `runtime.firstmoduledata`. Ranges are virtual `[start, end)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Moduledata {
+    /// Address of the moduledata itself.
+    pub addr: u64,
+    /// Machine code.
+    pub text: (u64, u64),
+    /// Pointer-free initialised data.
+    pub noptrdata: (u64, u64),
+    /// Initialised data.
+    pub data: (u64, u64),
+    /// Zeroed data.
+    pub bss: (u64, u64),
+    /// Pointer-free zeroed data.
+    pub noptrbss: (u64, u64),
+    /// Type descriptors and the name data they reference.
+    pub types: (u64, u64),
+    /// Start of read-only data.
+    pub rodata: u64,
+    /// `go:func.*`, the base of funcdata offsets.
+    pub gofunc: u64,
+    /// The typelinks array: address and number of int32 entries.
+    pub typelinks: (u64, u64),
+    /// The itablinks array: address and number of pointers.
+    pub itablinks: (u64, u64),
+}
+
+/// One owner of type data: a descriptor with its names, an itab, or an import path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claimed {
+    /// `type:<string form>` (e.g. `type:*http.Client`), `go:itab.<type>,<interface>` or
+    /// `type:.importpath.<path>.`.
+    pub item: String,
+    /// The package it is charged to.
+    pub package: String,
+    /// Virtual address ranges `[start, end)` it owns.
+    pub ranges: Vec<(u64, u64)>,
+}
+
+/// Claims for type descriptors, their names and itabs; empty when the moduledata cannot
+/// be found or validated.
+pub fn claims(bin: &Binary<'_>, pclntab: &Pclntab) -> Vec<Claimed> {
+    let Some(md) = find_moduledata(bin, pclntab) else {
+        return Vec::new();
+    };
+    claims_from(bin, &md)
+}
+
+/// Type-descriptor claims given a moduledata already found.
+pub fn claims_from(bin: &Binary<'_>, md: &Moduledata) -> Vec<Claimed> {
+    let Some(mut w) = Walker::new(bin, md) else {
+        return Vec::new();
+    };
+    w.walk(md);
+    w.into_claims()
+}
+
+/// Locate `runtime.firstmoduledata`: by symbol when present, else as writable data whose
+/// first word points at the pclntab header and second at its function-name table.
+pub fn find_moduledata(bin: &Binary<'_>, pclntab: &Pclntab) -> Option<Moduledata> {
+    if pclntab.version < Version::V118 {
+        return None;
+    }
+    let pcln = pclntab.vaddr?;
+    let p = bin.ptr_size as usize;
+    if p != 4 && p != 8 {
+        return None;
+    }
+    let mut candidates: Vec<u64> = Vec::new();
+    for name in ["runtime.firstmoduledata", "_runtime.firstmoduledata"] {
+        if name.starts_with('_') && bin.format != Format::Macho {
+            continue;
+        }
+        if let Some(s) = bin.symbol(name) {
+            candidates.push(s.addr);
+        }
+    }
+    let enc: Vec<u8> = if bin.big_endian {
+        pcln.to_be_bytes()[8 - p..].to_vec()
+    } else {
+        pcln.to_le_bytes()[..p].to_vec()
+    };
+    for s in bin.sections.iter().filter(|s| s.writable && s.addr != 0) {
+        let Some(data) = bin.section_data(s) else {
+            continue;
+        };
+        for at in memchr::memmem::find_iter(data, &enc) {
+            if at % p == 0 {
+                candidates.push(s.addr + at as u64);
+            }
+        }
+    }
+    // Bounded: each candidate costs a few dozen reads.
+    candidates
+        .into_iter()
+        .take(256)
+        .find_map(|a| parse_moduledata(bin, pclntab, a))
+}
+
+/// Parse and validate a moduledata at `addr` for the layouts of Go 1.18+.
+fn parse_moduledata(bin: &Binary<'_>, pclntab: &Pclntab, addr: u64) -> Option<Moduledata> {
+    let p = bin.ptr_size as u64;
+    let pcln = pclntab.vaddr?;
+    // A word as the runtime sees it: in place, or from its dynamic relocation when the
+    // file leaves it zero.
+    let word = |i: u64| -> Option<u64> {
+        let at = addr.checked_add(i.checked_mul(p)?)?;
+        let v = bin.read_ptr_vaddr(at)?;
+        if v != 0 {
+            return Some(v);
+        }
+        Some(bin.relocation_addend(at).unwrap_or(0))
+    };
+    if word(0)? != pcln {
+        return None;
+    }
+    if let Some((off, _)) = pclntab.regions.funcnametab {
+        if word(1)? != pcln.checked_add(off)? {
+            return None;
+        }
+    }
+    // Go 1.20 added covctrs/ecovctrs before `end`.
+    let c = if pclntab.version >= Version::V120 {
+        2
+    } else {
+        0
+    };
+    let (types, etypes) = (word(35 + c)?, word(36 + c)?);
+    if types == 0 || etypes <= types || etypes - types > i32::MAX as u64 {
+        return None;
+    }
+    bin.read_vaddr(types, etypes - types)?;
+    // Newer releases record epclntab after gofunc; it points just past the pclntab.
+    let e_word = word(39 + c)?;
+    let has_epclntab = e_word > pcln && e_word <= pcln.saturating_add(pclntab.len + 4096);
+    for e in if has_epclntab { [1, 0] } else { [0, 1] } {
+        let base = 39 + c + e + 3; // after textsectmap
+        let Some(typelinks) = slice(bin, &word, base, 4) else {
+            continue;
+        };
+        let Some(itablinks) = slice(bin, &word, base + 3, p) else {
+            continue;
+        };
+        let region = etypes - types;
+        let links = bin.read_vaddr(typelinks.0, typelinks.1 * 4)?;
+        let offsets_fit = links
+            .chunks_exact(4)
+            .all(|b| read_uint(b, 4, bin.big_endian) < region);
+        if !offsets_fit {
+            continue;
+        }
+        let pair = |i: u64| Some((word(i)?, word(i + 1)?));
+        return Some(Moduledata {
+            addr,
+            text: pair(22)?,
+            noptrdata: pair(24)?,
+            data: pair(26)?,
+            bss: pair(28)?,
+            noptrbss: pair(30)?,
+            types: (types, etypes),
+            rodata: word(37 + c)?,
+            gofunc: word(38 + c)?,
+            typelinks,
+            itablinks,
+        });
+    }
+    None
+}
+
+/// A slice header at word `i`: (address, length), when length equals capacity and the
+/// elements are readable. An empty slice is (0, 0).
+fn slice(
+    bin: &Binary<'_>,
+    word: &dyn Fn(u64) -> Option<u64>,
+    i: u64,
+    elem: u64,
+) -> Option<(u64, u64)> {
+    let (ptr, len, cap) = (word(i)?, word(i + 1)?, word(i + 2)?);
+    if len != cap {
+        return None;
+    }
+    if len == 0 {
+        return Some((0, 0));
+    }
+    bin.read_vaddr(ptr, len.checked_mul(elem)?)?;
+    Some((ptr, len))
+}
+
+// Kinds (internal/abi.Kind, masked).
+const ARRAY: u8 = 17;
+const CHAN: u8 = 18;
+const FUNC: u8 = 19;
+const INTERFACE: u8 = 20;
+const MAP: u8 = 21;
+const POINTER: u8 = 22;
+const SLICE: u8 = 23;
+const STRUCT: u8 = 25;
+const UNSAFE_POINTER: u8 = 26;
+
+const TFLAG_UNCOMMON: u8 = 1;
+const TFLAG_EXTRA_STAR: u8 = 2;
+const TFLAG_NAMED: u8 = 4;
+
+/// Size of `abi.UncommonType` and of one `abi.Method` (four int32 each).
+const UNCOMMON_SIZE: u64 = 16;
+const METHOD_SIZE: u64 = 16;
+/// Size of `abi.Imethod` (name and type offsets).
+const IMETHOD_SIZE: u64 = 8;
+
+/// A decoded descriptor, offsets relative to `types`.
+#[derive(Debug, Clone)]
+struct Desc {
+    size: u64,
+    string: String,
+    named: bool,
+    kind: u8,
+    /// Package path from the uncommon type, if any.
+    pkgpath: Option<String>,
+    /// Element-like edges used to name unnamed types' packages.
+    elem: Option<u64>,
+    key: Option<u64>,
+    /// Every type this one references.
+    edges: Vec<u64>,
+    /// Name data offsets it references (first is its own string).
+    names: Vec<u64>,
+    /// Name offsets holding import paths.
+    pkgpath_names: Vec<u64>,
+    /// Interface method count.
+    imethods: u64,
+}
+
+struct Walker<'a, 'd> {
+    bin: &'a Binary<'d>,
+    reg: &'d [u8],
+    base: u64,
+    p: u64,
+    be: bool,
+    descs: HashMap<u64, Desc>,
+    itabs: Vec<(u64, u64, u64)>,
+}
+
+impl<'a, 'd> Walker<'a, 'd> {
+    fn new(bin: &'a Binary<'d>, md: &Moduledata) -> Option<Self> {
+        let (types, etypes) = md.types;
+        let reg = bin.read_vaddr(types, etypes.checked_sub(types)?)?;
+        Some(Walker {
+            bin,
+            reg,
+            base: types,
+            p: bin.ptr_size as u64,
+            be: bin.big_endian,
+            descs: HashMap::new(),
+            itabs: Vec::new(),
+        })
+    }
+
+    fn uint(&self, off: u64, size: u64) -> Option<u64> {
+        let s = usize::try_from(off).ok()?;
+        let b = self.reg.get(s..s.checked_add(size as usize)?)?;
+        Some(read_uint(b, size as usize, self.be))
+    }
+
+    fn word(&self, off: u64) -> Option<u64> {
+        self.uint(off, self.p)
+    }
+
+    /// A pointer field as a region offset, when it points into the region.
+    fn ptr(&self, off: u64) -> Option<u64> {
+        let a = self.word(off)?;
+        let o = a.checked_sub(self.base)?;
+        (o < self.reg.len() as u64).then_some(o)
+    }
+
+    /// An int32 offset field (nameOff, typeOff) as a region offset; zero and negative
+    /// offsets mean none.
+    fn off32(&self, off: u64) -> Option<u64> {
+        let v = self.uint(off, 4)? as u32 as i32;
+        (v > 0 && (v as u64) < self.reg.len() as u64).then_some(v as u64)
+    }
+
+    /// The extent `[start, end)` and text of an `abi.Name` at `off`, plus the import-path
+    /// name offset it carries (methods of another package's type).
+    fn name(&self, off: u64) -> Option<(u64, String, Option<u64>)> {
+        let flags = self.uint(off, 1)? as u8;
+        let mut at = off + 1;
+        let len = self.uvarint(&mut at)?;
+        let s = usize::try_from(at).ok()?;
+        let bytes = self
+            .reg
+            .get(s..s.checked_add(usize::try_from(len).ok()?)?)?;
+        at += len;
+        if flags & 2 != 0 {
+            let tag = self.uvarint(&mut at)?;
+            at = at.checked_add(tag)?;
+        }
+        let mut pkg = None;
+        if flags & 4 != 0 {
+            pkg = self.off32(at);
+            at += 4;
+        }
+        if at > self.reg.len() as u64 {
+            return None;
+        }
+        Some((at, String::from_utf8_lossy(bytes).into_owned(), pkg))
+    }
+
+    fn uvarint(&self, at: &mut u64) -> Option<u64> {
+        let mut v = 0u64;
+        for shift in (0..35).step_by(7) {
+            let b = self.uint(*at, 1)?;
+            *at += 1;
+            v |= (b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Some(v);
+            }
+        }
+        None
+    }
+
+    /// Decode the descriptor at region offset `t`, or `None` when it does not validate.
+    fn desc(&self, t: u64) -> Option<Desc> {
+        let p = self.p;
+        if t % p != 0 {
+            return None;
+        }
+        let h = 4 * p + 16;
+        let tflag = self.uint(t + 2 * p + 4, 1)? as u8;
+        let kind = (self.uint(t + 2 * p + 7, 1)? as u8) & 0x1f;
+        if kind == 0 || kind > UNSAFE_POINTER {
+            return None;
+        }
+        let str_off = self.off32(t + 4 * p + 8)?;
+        let (_, mut string, _) = self.name(str_off)?;
+        if tflag & TFLAG_EXTRA_STAR != 0 {
+            if !string.starts_with('*') {
+                return None;
+            }
+            string.remove(0);
+        }
+        let mut d = Desc {
+            size: 0,
+            string,
+            named: tflag & TFLAG_NAMED != 0,
+            kind,
+            pkgpath: None,
+            elem: None,
+            key: None,
+            edges: Vec::new(),
+            names: vec![str_off],
+            pkgpath_names: Vec::new(),
+            imethods: 0,
+        };
+        if let Some(ptt) = self.off32(t + 4 * p + 12) {
+            d.edges.push(ptt);
+        }
+        let align = |x: u64| x.div_ceil(p) * p;
+        // (kind-specific size, bytes of variable data after the uncommon type, where
+        // a slice header says that data lives)
+        let (b, data_add, data_ptr) = match kind {
+            ARRAY => {
+                d.elem = self.ptr(t + h);
+                d.edges.extend(self.ptr(t + h + p));
+                (h + 3 * p, 0, None)
+            }
+            CHAN => {
+                d.elem = self.ptr(t + h);
+                (h + 2 * p, 0, None)
+            }
+            FUNC => {
+                let inc = self.uint(t + h, 2)?;
+                let outc = self.uint(t + h + 2, 2)? & 0x7fff;
+                ((align(h + 4)), (inc + outc) * p, None)
+            }
+            INTERFACE => {
+                if let Some(n) = self.word(t + h).and_then(|a| a.checked_sub(self.base)) {
+                    if n > 0 && n < self.reg.len() as u64 {
+                        d.pkgpath_names.push(n);
+                    }
+                }
+                let (ptr, len) = (self.word(t + h + p)?, self.word(t + h + 2 * p)?);
+                if self.word(t + h + 3 * p)? != len {
+                    return None;
+                }
+                d.imethods = len;
+                (h + 4 * p, len.checked_mul(IMETHOD_SIZE)?, Some((ptr, len)))
+            }
+            MAP => {
+                d.key = self.ptr(t + h);
+                d.elem = self.ptr(t + h + p);
+                let group = self.ptr(t + h + 2 * p);
+                d.edges.extend(group);
+                // Swiss maps (Go 1.24+) record GroupSize, which equals the group type's
+                // size; the older layout packs four small fields into that word instead.
+                let group_size = group.and_then(|g| self.word(g));
+                let swiss =
+                    group_size.is_some_and(|gs| gs != 0 && self.word(t + h + 4 * p) == Some(gs));
+                (
+                    if swiss {
+                        align(h + 7 * p + 4)
+                    } else {
+                        h + 4 * p + 8
+                    },
+                    0,
+                    None,
+                )
+            }
+            POINTER | SLICE => {
+                d.elem = self.ptr(t + h);
+                (h + p, 0, None)
+            }
+            STRUCT => {
+                if let Some(n) = self.word(t + h).and_then(|a| a.checked_sub(self.base)) {
+                    if n > 0 && n < self.reg.len() as u64 {
+                        d.pkgpath_names.push(n);
+                    }
+                }
+                let (ptr, len) = (self.word(t + h + p)?, self.word(t + h + 2 * p)?);
+                if self.word(t + h + 3 * p)? != len {
+                    return None;
+                }
+                (h + 4 * p, len.checked_mul(3 * p)?, Some((ptr, len)))
+            }
+            _ => (h, 0, None),
+        };
+        d.edges.extend(d.elem);
+        d.edges.extend(d.key);
+        let uncommon = tflag & TFLAG_UNCOMMON != 0;
+        let c = b + if uncommon { UNCOMMON_SIZE } else { 0 };
+        let dend = c.checked_add(data_add)?;
+        if (t + dend) > self.reg.len() as u64 {
+            return None;
+        }
+        // A slice in the descriptor must point at its own variable data.
+        if let Some((ptr, len)) = data_ptr {
+            if len > 0 && ptr != self.base + t + c {
+                return None;
+            }
+        }
+        let mut end = dend;
+        if uncommon {
+            let u = t + b;
+            let pkg = self.uint(u, 4)? as u32 as i32;
+            let mcount = self.uint(u + 4, 2)?;
+            let moff = self.uint(u + 8, 4)?;
+            // The compiler puts the methods right after the variable data.
+            if moff != UNCOMMON_SIZE + data_add {
+                return None;
+            }
+            end = dend.checked_add(mcount * METHOD_SIZE)?;
+            if t + end > self.reg.len() as u64 {
+                return None;
+            }
+            if pkg > 0 {
+                let (_, path, _) = self.name(pkg as u64)?;
+                d.pkgpath_names.push(pkg as u64);
+                d.pkgpath = Some(path);
+            } else {
+                d.pkgpath = Some(String::new());
+            }
+            for i in 0..mcount {
+                let m = t + dend + i * METHOD_SIZE;
+                d.names.extend(self.off32(m));
+                d.edges.extend(self.off32(m + 4));
+            }
+        }
+        // Variable data: parameter types, struct fields, interface methods.
+        let data = t + c;
+        match kind {
+            FUNC => {
+                for i in 0..data_add / p {
+                    d.edges.extend(self.ptr(data + i * p));
+                }
+            }
+            STRUCT => {
+                for i in 0..data_add / (3 * p) {
+                    let f = data + i * 3 * p;
+                    if let Some(n) = self.ptr(f) {
+                        d.names.push(n);
+                    }
+                    d.edges.extend(self.ptr(f + p));
+                }
+            }
+            INTERFACE => {
+                for i in 0..d.imethods {
+                    let m = data + i * IMETHOD_SIZE;
+                    d.names.extend(self.off32(m));
+                    d.edges.extend(self.off32(m + 4));
+                }
+            }
+            _ => {}
+        }
+        d.size = end;
+        Some(d)
+    }
+
+    fn walk(&mut self, md: &Moduledata) {
+        let mut work: Vec<u64> = Vec::new();
+        if let Some(links) = self
+            .bin
+            .read_vaddr(md.typelinks.0, md.typelinks.1.saturating_mul(4))
+        {
+            for b in links.chunks_exact(4) {
+                work.push(read_uint(b, 4, self.be));
+            }
+        }
+        // Itabs: interface and concrete type pointers, then a method table. The fixed
+        // part is only the same across releases on 64-bit targets.
+        if self.p == 8 {
+            if let Some(links) = self
+                .bin
+                .read_vaddr(md.itablinks.0, md.itablinks.1.saturating_mul(8))
+            {
+                for b in links.chunks_exact(8) {
+                    let itab = read_uint(b, 8, self.be);
+                    let inter = self.bin.read_ptr_vaddr(itab);
+                    let typ = self.bin.read_ptr_vaddr(itab.wrapping_add(8));
+                    let (Some(i), Some(t)) = (
+                        inter.and_then(|a| a.checked_sub(self.base)),
+                        typ.and_then(|a| a.checked_sub(self.base)),
+                    ) else {
+                        continue;
+                    };
+                    work.push(i);
+                    work.push(t);
+                    self.itabs.push((itab, i, t));
+                }
+            }
+        }
+        let mut seen: HashSet<u64> = HashSet::new();
+        while let Some(t) = work.pop() {
+            if t >= self.reg.len() as u64 || !seen.insert(t) {
+                continue;
+            }
+            if let Some(d) = self.desc(t) {
+                work.extend(d.edges.iter().copied());
+                self.descs.insert(t, d);
+            }
+        }
+    }
+
+    /// The package a descriptor is charged to: a named type's own package, else that of
+    /// the named type it is built from (`*T`, `[]T`, `map[K]V` by K, then V), as
+    /// [`crate::go::symname::package_of`] does for `type:` symbols.
+    fn package(&self, t: u64, memo: &mut HashMap<u64, String>, depth: u32) -> String {
+        if let Some(p) = memo.get(&t) {
+            return p.clone();
+        }
+        const TYPES: &str = "go:types";
+        let Some(d) = self.descs.get(&t) else {
+            return TYPES.into();
+        };
+        let pkg = if d.named {
+            match d.pkgpath.as_deref() {
+                Some("") | Some("go.shape") | None => TYPES.to_string(),
+                Some(p) => p.to_string(),
+            }
+        } else if depth > 64 {
+            TYPES.into()
+        } else {
+            match d.kind {
+                ARRAY | CHAN | POINTER | SLICE => d
+                    .elem
+                    .map_or(TYPES.into(), |e| self.package(e, memo, depth + 1)),
+                MAP => {
+                    let k = d
+                        .key
+                        .map_or(TYPES.into(), |k| self.package(k, memo, depth + 1));
+                    if k.starts_with("go:") {
+                        d.elem
+                            .map_or(TYPES.into(), |e| self.package(e, memo, depth + 1))
+                    } else {
+                        k
+                    }
+                }
+                _ => TYPES.into(),
+            }
+        };
+        memo.insert(t, pkg.clone());
+        pkg
+    }
+
+    fn into_claims(self) -> Vec<Claimed> {
+        let mut order: Vec<u64> = self.descs.keys().copied().collect();
+        order.sort_unstable();
+        let mut memo = HashMap::new();
+        let mut out: Vec<Claimed> = Vec::with_capacity(order.len() + self.itabs.len());
+        let mut named: HashSet<u64> = HashSet::new();
+        // Import paths go to the package they name, whoever references them.
+        let mut paths: Vec<u64> = self
+            .descs
+            .values()
+            .flat_map(|d| d.pkgpath_names.iter().copied())
+            .collect();
+        paths.sort_unstable();
+        paths.dedup();
+        for n in paths {
+            let Some((end, path, _)) = self.name(n) else {
+                continue;
+            };
+            named.insert(n);
+            out.push(Claimed {
+                item: format!("type:.importpath.{path}."),
+                package: if path.is_empty() {
+                    "go:types".into()
+                } else {
+                    path
+                },
+                ranges: vec![(self.base + n, self.base + end)],
+            });
+        }
+        for &t in &order {
+            let d = &self.descs[&t];
+            let pkg = self.package(t, &mut memo, 0);
+            let mut ranges = vec![(self.base + t, self.base + t + d.size)];
+            for &n in &d.names {
+                if !named.insert(n) {
+                    continue;
+                }
+                if let Some((end, _, _)) = self.name(n) {
+                    ranges.push((self.base + n, self.base + end));
+                }
+            }
+            out.push(Claimed {
+                item: format!("type:{}", d.string),
+                package: pkg,
+                ranges,
+            });
+        }
+        for &(itab, i, t) in &self.itabs {
+            let (Some(inter), Some(typ)) = (self.descs.get(&i), self.descs.get(&t)) else {
+                continue;
+            };
+            if inter.kind != INTERFACE {
+                continue;
+            }
+            let size = 24 + inter.imethods.max(1) * 8;
+            if self.bin.read_vaddr(itab, size).is_none() {
+                continue;
+            }
+            out.push(Claimed {
+                item: format!("go:itab.{},{}", typ.string, inter.string),
+                package: self.package(t, &mut memo, 0),
+                ranges: vec![(itab, itab + size)],
+            });
+        }
+        out
+    }
+}

@@ -1,0 +1,285 @@
+//! Type descriptors, names and itabs attributed through Go's own metadata
+//! (`goaudit::size::types`), checked against what the linker itself says.
+//!
+//! The linker hides `type:*` symbols from the symbol table unless the program can load
+//! plugins; a program that imports `plugin` gets every descriptor and name blob as a sized
+//! symbol. Those symbols are the ground truth: every range goaudit claims must be exactly
+//! one of them. The same claims must then come out of a stripped copy unchanged.
+
+mod support;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use goaudit::binary::Binary;
+use goaudit::go::symname::package_of;
+use goaudit::size::types::{self, Claimed};
+
+fn read(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+fn claims_of(path: &Path) -> (Vec<Claimed>, Option<types::Moduledata>) {
+    let data = read(path);
+    let bin = Binary::parse(&data).expect("parses");
+    let p = goaudit::go::pclntab::find(&bin)
+        .expect("pclntab decodes")
+        .expect("has a pclntab");
+    let md = types::find_moduledata(&bin, &p);
+    (types::claims(&bin, &p), md)
+}
+
+/// `go tool nm -size -type` of `path`: address → (size, type letter, name).
+fn nm(path: &Path) -> Vec<(u64, u64, String, String)> {
+    let go = support::go_binary();
+    let out = Command::new(&go)
+        .args(["tool", "nm", "-size", "-type"])
+        .arg(path)
+        .output()
+        .expect("go tool nm runs");
+    assert!(
+        out.status.success(),
+        "go tool nm failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let mut it = l.split_whitespace();
+            let addr = u64::from_str_radix(it.next()?, 16).ok()?;
+            let size = it.next()?.parse().ok()?;
+            let kind = it.next()?.to_string();
+            let name = it.collect::<Vec<_>>().join(" ");
+            Some((addr, size, kind, name))
+        })
+        .collect()
+}
+
+const PROGRAM: &str = r#"package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"plugin"
+	"sync"
+)
+
+type Point struct {
+	X, Y int `json:"x"`
+	Name string
+	tags map[string][]*Point
+}
+
+func (p Point) String() string { return fmt.Sprint(p.X, p.Y) }
+
+type Shape interface {
+	Area() float64
+	fmt.Stringer
+}
+
+type Square struct{ Side float64 }
+
+func (s *Square) Area() float64   { return s.Side * s.Side }
+func (s *Square) String() string  { return "square" }
+
+type List[T any] struct {
+	items []T
+	mu    sync.Mutex
+}
+
+func (l *List[T]) Push(v T) { l.mu.Lock(); l.items = append(l.items, v); l.mu.Unlock() }
+
+func main() {
+	if len(os.Args) > 5 {
+		_, _ = plugin.Open(os.Args[1])
+	}
+	var s Shape = &Square{2}
+	l := &List[Point]{}
+	l.Push(Point{X: 1})
+	m := map[string]Point{"a": {1, 2, "n", nil}}
+	b, _ := json.Marshal(m)
+	ch := make(chan func(int) (string, error), 1)
+	fmt.Println(string(b), http.DefaultClient != nil, s.Area(), len(l.items), cap(ch))
+}
+"#;
+
+/// Build the plugin-importing program with `toolchain` (a `GOTOOLCHAIN` value) and extra
+/// environment, cached under target/size-types.
+fn build_program(toolchain: &str, env: &[(&str, &str)]) -> PathBuf {
+    let go = support::go_binary();
+    let tag: String = std::iter::once(toolchain.to_string())
+        .chain(env.iter().map(|(k, v)| format!("{k}={v}")))
+        .collect::<Vec<_>>()
+        .join("-");
+    let dir = support::repo_root().join("target/size-types").join(&tag);
+    std::fs::create_dir_all(&dir).unwrap();
+    let bin = dir.join("typesym");
+    std::fs::write(dir.join("main.go"), PROGRAM).unwrap();
+    std::fs::write(
+        dir.join("go.mod"),
+        "module example.com/typesym\n\ngo 1.21\n",
+    )
+    .unwrap();
+    let mut cmd = Command::new(&go);
+    cmd.current_dir(&dir)
+        .args(["build", "-o"])
+        .arg(&bin)
+        .arg(".")
+        .env("GOTOOLCHAIN", toolchain)
+        .env("CGO_ENABLED", "1")
+        .env("GOFLAGS", "-mod=mod");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("go build runs");
+    assert!(
+        out.status.success(),
+        "building the type test program with GOTOOLCHAIN={toolchain} failed (it needs a C \
+         compiler for plugin support: apt-get install -y gcc; and the toolchain module, which \
+         `go` downloads through the module proxy): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    bin
+}
+
+/// Every claimed range is exactly one linker symbol; return (claimed bytes, type-symbol
+/// bytes in the types region).
+fn check_against_symbols(bin: &Path) -> (u64, u64) {
+    let (claims, md) = claims_of(bin);
+    let md = md.expect("moduledata found");
+    let syms = nm(bin);
+    let types_start = syms
+        .iter()
+        .find(|s| s.3 == "runtime.types")
+        .map(|s| s.0)
+        .expect("runtime.types symbol");
+    let types_end = syms
+        .iter()
+        .find(|s| s.3 == "runtime.etypes")
+        .map(|s| s.0)
+        .expect("runtime.etypes symbol");
+    assert_eq!(md.types, (types_start, types_end), "types region");
+    let by_addr: HashMap<u64, (u64, &str)> = syms
+        .iter()
+        .filter(|s| s.1 > 0 && (s.3.starts_with("type:") || s.3.starts_with("go:itab.")))
+        .map(|s| (s.0, (s.1, s.3.as_str())))
+        .collect();
+    let region_bytes: u64 = syms
+        .iter()
+        .filter(|s| s.3.starts_with("type:") && s.0 >= types_start && s.0 < types_end)
+        .map(|s| s.1)
+        .sum();
+    assert!(!claims.is_empty(), "{}: no claims", bin.display());
+    let (mut claimed, mut descriptors, mut itabs, mut packages_checked) = (0u64, 0, 0, 0);
+    for c in &claims {
+        for (i, &(start, end)) in c.ranges.iter().enumerate() {
+            let Some(&(size, name)) = by_addr.get(&start) else {
+                panic!(
+                    "{}: {} claims {start:#x}..{end:#x}, no symbol starts there",
+                    bin.display(),
+                    c.item
+                );
+            };
+            assert_eq!(
+                end - start,
+                size,
+                "{}: {} at {start:#x}: claimed size differs from the linker's {name}",
+                bin.display(),
+                c.item
+            );
+            claimed += size;
+            if i == 0 && c.item.starts_with("go:itab.") {
+                itabs += 1;
+                assert_eq!(c.package, package_of(name), "itab {name}");
+            }
+            // The first range is the descriptor; its symbol carries the full type name
+            // unless the linker hashed it (content-addressable unnamed types).
+            if i == 0 && c.item.starts_with("type:") && !c.item.starts_with("type:.importpath") {
+                descriptors += 1;
+                let hashed = name.len() == "type:".len() + 8 && !name.contains(['.', '*', '[']);
+                if !hashed {
+                    packages_checked += 1;
+                    assert_eq!(
+                        c.package,
+                        package_of(name),
+                        "package of {name} ({})",
+                        c.item
+                    );
+                }
+            }
+        }
+    }
+    assert!(descriptors > 100, "only {descriptors} descriptors");
+    assert!(itabs > 10, "only {itabs} itabs");
+    assert!(
+        packages_checked > 50,
+        "only {packages_checked} packages checked"
+    );
+    eprintln!(
+        "{}: {descriptors} descriptors, {itabs} itabs, {claimed} bytes claimed of {region_bytes} type-symbol bytes",
+        bin.display()
+    );
+    (claimed, region_bytes)
+}
+
+#[test]
+fn claims_are_linker_symbols_local_toolchain() {
+    let bin = build_program("local", &[]);
+    let (claimed, region) = check_against_symbols(&bin);
+    // Measured 97%: what is left is `type:.eqfunc*` closures, gc masks and descriptors
+    // nothing reachable from typelinks/itabs refers to.
+    assert!(
+        claimed * 100 >= region * 90,
+        "claimed {claimed} of {region}"
+    );
+}
+
+#[test]
+fn claims_are_linker_symbols_older_toolchains() {
+    // Go 1.21/1.22: the bucket map layout; 1.24: swiss maps, and the old layout again
+    // under GOEXPERIMENT=noswissmap.
+    for (tc, env) in [
+        ("go1.21.0", &[][..]),
+        ("go1.22.0", &[][..]),
+        ("go1.24.0", &[][..]),
+        ("go1.24.0", &[("GOEXPERIMENT", "noswissmap")][..]),
+    ] {
+        let bin = build_program(tc, env);
+        let (claimed, region) = check_against_symbols(&bin);
+        assert!(
+            claimed * 100 >= region * 90,
+            "{tc}: claimed {claimed} of {region}"
+        );
+    }
+}
+
+/// Bytes claimed per package.
+fn per_package(claims: &[Claimed]) -> BTreeMap<String, u64> {
+    let mut m = BTreeMap::new();
+    for c in claims {
+        *m.entry(c.package.clone()).or_default() +=
+            c.ranges.iter().map(|(s, e)| e - s).sum::<u64>();
+    }
+    m
+}
+
+#[test]
+fn stripping_does_not_change_the_claims() {
+    for (full, stripped) in [
+        ("netuser-cgo0", "netuser-cgo0-stripped"),
+        ("netuser-default", "netuser-default-stripped"),
+    ] {
+        let (a, _) = claims_of(&support::testbin(full));
+        let (b, _) = claims_of(&support::testbin(stripped));
+        let (pa, pb) = (per_package(&a), per_package(&b));
+        assert!(
+            pa.get("net/http").copied().unwrap_or(0) > 10_000,
+            "{full}: net/http types missing: {pa:?}"
+        );
+        assert_eq!(pa, pb, "{full} vs {stripped}");
+        assert_eq!(a, b, "{full} vs {stripped}: claims differ");
+    }
+}
