@@ -257,10 +257,17 @@ impl<'data> Binary<'data> {
     ///
     /// Mach-O and COFF record no symbol sizes; there a symbol runs to the next symbol of
     /// its section (the last one to the section end), as `go tool nm -size` infers them.
-    /// The Go linker prefixes every Mach-O name with the C underscore; like `debug/macho`
-    /// it is dropped again from names with a dot, so Go names read as they do elsewhere.
+    /// The Go linker prefixes Mach-O names with the C underscore (every name since it
+    /// started prefixing Go symbols too, only C names before); it is dropped again so
+    /// names read as the pclntab and ELF spell them. `debug/macho` drops it from dotted
+    /// names only, which leaves `_go:buildid` in `go tool nm`.
     pub fn symbols(&self) -> Vec<Symbol> {
         let macho = self.format == Format::Macho;
+        let all_prefixed = macho
+            && self
+                .file
+                .symbols()
+                .any(|s| s.name().is_ok_and(|n| n.starts_with("_runtime.")));
         let mut syms: Vec<Symbol> = self
             .file
             .symbols()
@@ -270,7 +277,7 @@ impl<'data> Binary<'data> {
                     return None;
                 }
                 let name = match name.strip_prefix('_') {
-                    Some(go) if macho && go.contains('.') => go,
+                    Some(go) if all_prefixed || (macho && go.contains('.')) => go,
                     _ => name,
                 };
                 Some(Symbol {
@@ -519,11 +526,8 @@ fn infer_sizes(syms: &mut [Symbol], sections: &[Section]) {
 
 /// Symbols the Go linker defines to mark where a section or table starts or ends.
 fn is_boundary_marker(name: &str) -> bool {
+    // The FIPS bounds (go:textfipsstart, ...) are real one-byte symbols, not markers.
     let name = name.strip_prefix('_').unwrap_or(name);
-    if let Some(go) = name.strip_prefix("go:") {
-        // FIPS module bounds: go:textfipsstart, go:rodatafipsend, ...
-        return go.ends_with("fipsstart") || go.ends_with("fipsend");
-    }
     matches!(
         name.strip_prefix("runtime."),
         Some(

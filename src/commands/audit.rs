@@ -79,26 +79,29 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
             }
             Entry::File { path, explicit } => {
                 let label = path.display().to_string();
-                match audit_file_with(&path, &label, args.output.json) {
-                    Ok(a) => {
-                        order.push((false, artifacts.len()));
-                        if !args.output.json {
-                            if order.len() > 1 {
-                                writeln!(out)?;
+                // A universal Mach-O yields one report per architecture slice.
+                for (label, audited) in audit_file_slices(&path, &label, args.output.json) {
+                    match audited {
+                        Ok(a) => {
+                            order.push((false, artifacts.len()));
+                            if !args.output.json {
+                                if order.len() > 1 {
+                                    writeln!(out)?;
+                                }
+                                crate::shrink::write_audit_text(out, &a, &style)?;
                             }
-                            crate::shrink::write_audit_text(out, &a, &style)?;
+                            artifacts.push(a);
                         }
-                        artifacts.push(a);
+                        Err(FileError::Skip) if !explicit => skipped += 1,
+                        Err(FileError::Skip) => {
+                            let e = Error::Unsupported {
+                                path: label.clone().into(),
+                                what: "not a Go binary".into(),
+                            };
+                            fail(e, &mut errors, label);
+                        }
+                        Err(FileError::Fail(e)) => fail(e, &mut errors, label),
                     }
-                    Err(FileError::Skip) if !explicit => skipped += 1,
-                    Err(FileError::Skip) => {
-                        let e = Error::Unsupported {
-                            path: path.clone(),
-                            what: "not a Go binary".into(),
-                        };
-                        fail(e, &mut errors, label);
-                    }
-                    Err(FileError::Fail(e)) => fail(e, &mut errors, label),
                 }
             }
         }
@@ -179,6 +182,45 @@ pub(crate) fn audit_file_with(
         Err(AuditError::NotExecutable) | Err(AuditError::NotGo) => Err(FileError::Skip),
         Err(AuditError::Malformed(p)) => Err(FileError::Fail(p.at(path))),
     }
+}
+
+/// Audit one file, or each architecture slice of a universal Mach-O (labelled
+/// `label[arm64]`), returning each report with its label. A fat table that does not fit
+/// the file is one error for the whole file.
+pub(crate) fn audit_file_slices(
+    path: &std::path::Path,
+    label: &str,
+    with_size: bool,
+) -> Vec<(String, Result<Artifact, FileError>)> {
+    let bytes = match FileBytes::open(path) {
+        Ok(b) => b,
+        Err(e) => return vec![(label.to_string(), Err(FileError::Fail(e)))],
+    };
+    let data = bytes.bytes();
+    if !crate::binary::fat::is_fat(data) {
+        return vec![(label.to_string(), audit_file_with(path, label, with_size))];
+    }
+    let slices = match crate::binary::fat::slices(data) {
+        Ok(s) => s,
+        Err(e) => return vec![(label.to_string(), Err(FileError::Fail(e.at(path))))],
+    };
+    slices
+        .iter()
+        .map(|s| {
+            let label = s.label(label);
+            let audited = if with_size {
+                audit::audit_bytes(&label, s.data)
+            } else {
+                audit::audit_fast(&label, s.data)
+            };
+            let result = match audited {
+                Ok(a) => Ok(a),
+                Err(AuditError::NotExecutable) | Err(AuditError::NotGo) => Err(FileError::Skip),
+                Err(AuditError::Malformed(p)) => Err(FileError::Fail(p.at(&label))),
+            };
+            (label, result)
+        })
+        .collect()
 }
 
 fn error_path(e: &Error) -> String {

@@ -23,7 +23,14 @@ pub fn run(
     for path in &args.paths {
         let label = path.display().to_string();
         let result = FileBytes::open(path).and_then(|fb| {
-            let bin = Binary::parse(fb.bytes()).map_err(|e| e.at(path))?;
+            let mut data = fb.bytes();
+            // `go version` reads a universal Mach-O through its first slice only
+            // (debug/buildinfo takes `Arches[0]`), so the output names the file once.
+            if crate::binary::fat::is_fat(data) {
+                let slices = crate::binary::fat::slices(data).map_err(|e| e.at(path))?;
+                data = slices.first().map_or(&[][..], |s| s.data);
+            }
+            let bin = Binary::parse(data).map_err(|e| e.at(path))?;
             match buildinfo::read(&bin).map_err(|e| e.at(path))? {
                 Some(bi) => Ok(bi),
                 None => Err(Error::Unsupported {

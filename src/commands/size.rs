@@ -1,6 +1,7 @@
 //! `goaudit size PATH...`: where every byte goes, and what can go.
 
 use std::io::Write;
+use std::path::PathBuf;
 
 use super::{Exit, report_error};
 use crate::audit::{self, AuditError};
@@ -18,8 +19,8 @@ pub fn run(args: &SizeArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io
     let style = Style::for_stdout(args.output.color);
     let mut artifacts = Vec::new();
     let mut errors = Vec::new();
-    for path in &args.paths {
-        let label = path.display().to_string();
+    for (path, label, slice) in with_fat_slices(&args.paths) {
+        let path = &path;
         let result = FileBytes::open(path).and_then(|fb| {
             let to_error = |e: AuditError| match e {
                 AuditError::Malformed(p) => p.at(path),
@@ -28,7 +29,10 @@ pub fn run(args: &SizeArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io
                     what: other.to_string(),
                 },
             };
-            let data = fb.bytes();
+            let mut data = fb.bytes();
+            if crate::binary::fat::is_fat(data) {
+                data = fat_slice(data, slice).map_err(|e| e.at(path))?;
+            }
             if detect::sniff(data) == InputKind::Elf && detect::is_upx_packed(data) {
                 // Sizes of a packed file mean nothing; attribute the program UPX restores.
                 if let Ok(Some((_dir, unpacked))) = upx::unpack_to_temp(path) {
@@ -178,4 +182,39 @@ pub fn run(args: &SizeArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io
     } else {
         Exit::Error
     })
+}
+
+/// Each PATH with its label, and a universal Mach-O once per architecture slice
+/// (`path[arm64]`, slice index). A fat file whose table does not parse is listed once,
+/// without a slice, so its error is reported when it is read.
+fn with_fat_slices(paths: &[PathBuf]) -> Vec<(PathBuf, String, Option<usize>)> {
+    let mut out = Vec::new();
+    for path in paths {
+        let label = path.display().to_string();
+        let slices = FileBytes::open(path).ok().and_then(|fb| {
+            let data = fb.bytes();
+            let slices = crate::binary::fat::slices(data).ok()?;
+            crate::binary::fat::is_fat(data)
+                .then(|| slices.iter().map(|s| s.label(&label)).collect::<Vec<_>>())
+        });
+        match slices {
+            Some(labels) => out.extend(
+                labels
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, l)| (path.clone(), l, Some(i))),
+            ),
+            None => out.push((path.clone(), label, None)),
+        }
+    }
+    out
+}
+
+/// The bytes of slice `i` of a fat file (the first when `None`), or the table's error.
+fn fat_slice(data: &[u8], i: Option<usize>) -> Result<&[u8], crate::error::ParseError> {
+    let slices = crate::binary::fat::slices(data)?;
+    slices
+        .get(i.unwrap_or(0))
+        .map(|s| s.data)
+        .ok_or_else(|| crate::error::ParseError::new("fat mach-o", "slice vanished while reading"))
 }
