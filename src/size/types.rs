@@ -356,6 +356,12 @@ impl<'a, 'd> Walker<'a, 'd> {
             return None;
         }
         let h = 4 * p + 16;
+        // Header sanity: pointer bytes within the size, power-of-two alignments.
+        let (size, ptrbytes) = (self.word(t)?, self.word(t + p)?);
+        let (align_, field_align) = (self.uint(t + 2 * p + 5, 1)?, self.uint(t + 2 * p + 6, 1)?);
+        if ptrbytes > size || !align_.is_power_of_two() || !field_align.is_power_of_two() {
+            return None;
+        }
         let tflag = self.uint(t + 2 * p + 4, 1)? as u8;
         let kind = (self.uint(t + 2 * p + 7, 1)? as u8) & 0x1f;
         if kind == 0 || kind > UNSAFE_POINTER {
