@@ -74,12 +74,120 @@ pub fn decompress<'a, R: Read + 'a>(mut r: R) -> io::Result<(Compression, Box<dy
     let out: Box<dyn Read + 'a> = match c {
         Compression::None => Box::new(r),
         Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(r)),
-        Compression::Zstd => Box::new(
-            ruzstd::decoding::StreamingDecoder::new(r)
-                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("zstd: {e}")))?,
-        ),
+        Compression::Zstd => Box::new(MultiZstd::new(Box::new(r))?),
     };
     Ok((c, out))
+}
+
+/// A reader that can give back the few bytes it was asked to peek at.
+struct PushBack<'a> {
+    head: [u8; 4],
+    len: usize,
+    pos: usize,
+    inner: Box<dyn Read + 'a>,
+}
+
+impl Read for PushBack<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.pos < self.len {
+            let n = (self.len - self.pos).min(buf.len());
+            buf[..n].copy_from_slice(&self.head[self.pos..self.pos + n]);
+            self.pos += n;
+            return Ok(n);
+        }
+        self.inner.read(buf)
+    }
+}
+
+type ZstdFrame<'a> =
+    ruzstd::decoding::StreamingDecoder<PushBack<'a>, ruzstd::decoding::FrameDecoder>;
+
+/// zstd with any number of frames, skippable frames skipped: `zstd` run per chunk,
+/// pzstd and containers' zstd:chunked all write several.
+struct MultiZstd<'a> {
+    dec: Option<ZstdFrame<'a>>,
+}
+
+const ZSTD_MAGIC: u32 = 0xFD2F_B528;
+
+fn zstd_err(e: impl std::fmt::Display) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, format!("zstd: {e}"))
+}
+
+impl<'a> MultiZstd<'a> {
+    fn new(inner: Box<dyn Read + 'a>) -> io::Result<Self> {
+        let src = PushBack {
+            head: [0; 4],
+            len: 0,
+            pos: 0,
+            inner,
+        };
+        let mut m = MultiZstd { dec: None };
+        m.next_frame(src, ruzstd::decoding::FrameDecoder::new())?;
+        if m.dec.is_none() {
+            return Err(zstd_err("no frame"));
+        }
+        Ok(m)
+    }
+
+    /// Start the next frame, skipping skippable ones; `dec` stays `None` at the end.
+    fn next_frame(
+        &mut self,
+        mut src: PushBack<'a>,
+        fd: ruzstd::decoding::FrameDecoder,
+    ) -> io::Result<()> {
+        loop {
+            let mut head = [0u8; 4];
+            let n = read_up_to(&mut src, &mut head)?;
+            if n == 0 {
+                return Ok(());
+            }
+            if n < 4 {
+                return Err(zstd_err("trailing bytes after the last frame"));
+            }
+            let magic = u32::from_le_bytes(head);
+            if magic & 0xFFFF_FFF0 == 0x184D_2A50 {
+                let mut len = [0u8; 4];
+                if read_up_to(&mut src, &mut len)? < 4 {
+                    return Err(zstd_err("truncated skippable frame"));
+                }
+                let len = u64::from(u32::from_le_bytes(len));
+                if io::copy(&mut (&mut src).take(len), &mut io::sink())? < len {
+                    return Err(zstd_err("truncated skippable frame"));
+                }
+                continue;
+            }
+            if magic != ZSTD_MAGIC {
+                return Err(zstd_err("data after a frame is not a zstd frame"));
+            }
+            src.head = head;
+            src.len = 4;
+            src.pos = 0;
+            self.dec = Some(
+                ruzstd::decoding::StreamingDecoder::new_with_decoder(src, fd).map_err(zstd_err)?,
+            );
+            return Ok(());
+        }
+    }
+}
+
+impl Read for MultiZstd<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let Some(d) = self.dec.as_mut() else {
+                return Ok(0);
+            };
+            let n = d.read(buf)?;
+            if n > 0 || buf.is_empty() {
+                return Ok(n);
+            }
+            let Some(d) = self.dec.take() else {
+                return Ok(0);
+            };
+            let (src, fd) = d.into_parts();
+            self.next_frame(src, fd)?;
+        }
+    }
 }
 
 fn read_up_to(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
@@ -250,6 +358,34 @@ pub fn hex(b: &[u8]) -> String {
 /// `sha256:<hex>` of a byte string.
 pub fn sha256_digest(b: &[u8]) -> String {
     format!("sha256:{}", hex(&Sha256::digest(b)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn zstd(b: &[u8]) -> Vec<u8> {
+        ruzstd::encoding::compress_to_vec(b, ruzstd::encoding::CompressionLevel::Fastest)
+    }
+
+    #[test]
+    fn zstd_frames_concatenate_and_skippable_frames_are_skipped() {
+        let mut data = zstd(b"hello ");
+        data.extend_from_slice(&0x184D_2A5Au32.to_le_bytes());
+        data.extend_from_slice(&3u32.to_le_bytes());
+        data.extend_from_slice(b"xyz");
+        data.extend_from_slice(&zstd(b"world"));
+        let (c, mut r) = decompress(&data[..]).unwrap();
+        assert_eq!(c, Compression::Zstd);
+        let mut out = Vec::new();
+        r.read_to_end(&mut out).unwrap();
+        assert_eq!(out, b"hello world");
+        // Garbage after a frame is an error, not silently ignored.
+        let mut bad = zstd(b"hello");
+        bad.extend_from_slice(b"junk");
+        let (_, mut r) = decompress(&bad[..]).unwrap();
+        assert!(r.read_to_end(&mut Vec::new()).is_err());
+    }
 }
 
 /// A member of the outer tar.
