@@ -21,6 +21,12 @@ cache="$out/.cache"
 mkdir -p "$out" "$cache"
 quiet=${1:-}
 
+# Several test binaries run this at once; one runs, the others wait and then find the
+# corpus complete. Readers must never see a half-copied file, hence the lock and the
+# copy-then-rename in place().
+exec 9>"$out/.lock"
+flock 9
+
 say() { [ "$quiet" = "--quiet" ] || echo "corpus: $*" >&2; }
 need() { command -v "$1" >/dev/null 2>&1 || { echo "corpus: '$1' is required: $2" >&2; exit 2; }; }
 need go "install Go (https://go.dev/dl) and put it on PATH"
@@ -34,8 +40,11 @@ place() { # src name source-label
     gv=$(go version "$src" 2>/dev/null | awk '{print $2}')
     [ -n "$gv" ] || { echo "corpus: $src: go version cannot read it" >&2; return 1; }
     mkdir -p "$out/$gv"
-    cp -f "$src" "$out/$gv/$name"
-    chmod u+w "$out/$gv/$name"
+    if ! cmp -s "$src" "$out/$gv/$name"; then
+        cp -f "$src" "$out/$gv/$name.tmp"
+        chmod u+w "$out/$gv/$name.tmp"
+        mv -f "$out/$gv/$name.tmp" "$out/$gv/$name"
+    fi
     fmt=$(head -c 4 "$src" | od -An -tx1 | tr -d ' \n')
     case "$fmt" in
         7f454c46) fmt=elf ;;
@@ -117,6 +126,6 @@ for tc in "${toolchains[@]}"; do
     done
 done
 
-sort -u "$out/MANIFEST.tsv.new" >"$out/MANIFEST.tsv"
+sort -u "$out/MANIFEST.tsv.new" >"$out/MANIFEST.tsv.tmp" && mv -f "$out/MANIFEST.tsv.tmp" "$out/MANIFEST.tsv"
 rm -f "$out/MANIFEST.tsv.new"
 say "$(wc -l <"$out/MANIFEST.tsv") binaries in $out (MANIFEST.tsv)"
