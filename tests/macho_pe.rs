@@ -415,3 +415,108 @@ fn macho_and_pe_attribute_as_well_as_elf() {
         );
     }
 }
+
+/// Load commands of a thin 64-bit little-endian Mach-O: `(offset, cmd, cmdsize)`, read
+/// here independently of goaudit.
+fn load_commands(b: &[u8]) -> Vec<(usize, u32, usize)> {
+    let u32_at = |o: usize| u32::from_le_bytes(b[o..o + 4].try_into().unwrap());
+    assert_eq!(u32_at(0), 0xfeed_facf, "not a 64-bit little-endian Mach-O");
+    let mut out = Vec::new();
+    let mut at = 32;
+    for _ in 0..u32_at(16) {
+        let (cmd, size) = (u32_at(at), u32_at(at + 4) as usize);
+        out.push((at, cmd, size));
+        at += size;
+    }
+    out
+}
+
+fn by_name(list: &Value, name: &str) -> u64 {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["name"] == name)
+        .map(|x| x["bytes"].as_u64().unwrap())
+        .sum()
+}
+
+/// `__LINKEDIT` is a segment without sections: its bytes are reported as their own
+/// section, the code signature as its own owner, and the symbol table per package.
+#[test]
+fn macho_linkedit_is_attributed() {
+    let path = support::testbin("netuser-darwin-arm64");
+    let b = std::fs::read(&path).unwrap();
+    let u32_at = |o: usize| u32::from_le_bytes(b[o..o + 4].try_into().unwrap()) as u64;
+    let u64_at = |o: usize| u64::from_le_bytes(b[o..o + 8].try_into().unwrap());
+    let (mut linkedit, mut signature, mut nsyms) = (None, None, None);
+    for (at, cmd, _) in load_commands(&b) {
+        match cmd {
+            0x19 if b[at + 8..at + 24].starts_with(b"__LINKEDIT\0") => {
+                linkedit = Some(u64_at(at + 48))
+            }
+            0x1d => signature = Some(u32_at(at + 12)),
+            0x2 => nsyms = Some(u32_at(at + 12)),
+            _ => {}
+        }
+    }
+    let (linkedit, signature, nsyms) = (
+        linkedit.expect("__LINKEDIT segment"),
+        signature.expect("the Go linker signs darwin/arm64 binaries (LC_CODE_SIGNATURE)"),
+        nsyms.expect("LC_SYMTAB"),
+    );
+    let doc = goaudit_json(&["size", "--json"], &path);
+    let s = &doc["artifacts"][0]["size_attribution"];
+    assert_eq!(by_name(&s["by_section"], "__LINKEDIT"), linkedit);
+    assert_eq!(by_name(&s["by_package"], "[code signature]"), signature);
+    // Every nlist entry (16 bytes) is charged to a package or to [symtab]; most to
+    // packages, as on ELF.
+    let symtab = by_name(&s["by_package"], "[symtab]");
+    assert!(
+        symtab < nsyms * 16 / 10,
+        "[symtab] keeps {symtab} bytes of a {}-byte symbol table",
+        nsyms * 16
+    );
+}
+
+/// Load commands that point outside the file: no panic, and whatever is reported
+/// still adds up to the file size.
+#[test]
+fn lying_linkedit_commands_do_not_break_attribution() {
+    let good = std::fs::read(support::testbin("netuser-darwin-arm64")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for (name, cmd, field) in [
+        ("symoff", 0x2u32, 8usize),
+        ("nsyms", 0x2, 12),
+        ("stroff", 0x2, 16),
+        ("strsize", 0x2, 20),
+        ("sigoff", 0x1d, 8),
+        ("sigsize", 0x1d, 12),
+    ] {
+        let mut b = good.clone();
+        let (at, ..) = load_commands(&b)
+            .into_iter()
+            .find(|c| c.1 == cmd)
+            .expect("load command");
+        b[at + field..at + field + 4].copy_from_slice(&0xfff0_0000u32.to_le_bytes());
+        let path = dir.path().join(name);
+        std::fs::write(&path, &b).unwrap();
+        let out = run(support::goaudit().args(["size", "--json"]).arg(&path));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+        if out.status.success() {
+            let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+            let s = &doc["artifacts"][0]["size_attribution"];
+            for key in ["by_package", "by_section"] {
+                let sum: u64 = s[key]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x["bytes"].as_u64().unwrap())
+                    .sum();
+                assert_eq!(sum, b.len() as u64, "{name}: {key}");
+            }
+        } else {
+            assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
+        }
+    }
+}

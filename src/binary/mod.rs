@@ -430,8 +430,8 @@ impl<'data> Binary<'data> {
         out
     }
 
-    /// Every static-symbol-table entry with the file ranges it occupies (ELF only; empty
-    /// elsewhere or when stripped).
+    /// Every static-symbol-table entry with the file ranges it occupies (ELF `.symtab`,
+    /// Mach-O `nlist`, COFF records); empty when stripped.
     pub fn symtab_entries(&self) -> Vec<SymtabEntry> {
         use object::read::elf::Sym;
         let mut out = Vec::new();
@@ -475,8 +475,217 @@ impl<'data> Binary<'data> {
         match &self.file {
             object::File::Elf32(f) => elf!(f, object::elf::Sym32<object::Endianness>),
             object::File::Elf64(f) => elf!(f, object::elf::Sym64<object::Endianness>),
+            object::File::MachO32(_) | object::File::MachO64(_) => {
+                return self.macho_symtab_entries();
+            }
+            object::File::Pe32(f) => return self.coff_symtab_entries(&f.nt_headers().file_header),
+            object::File::Pe64(f) => return self.coff_symtab_entries(&f.nt_headers().file_header),
             _ => {}
         }
+        out
+    }
+
+    /// Mach-O `nlist` entries (`LC_SYMTAB`) and their names. Names lose the linker's
+    /// underscore as in [`Binary::symbols`].
+    fn macho_symtab_entries(&self) -> Vec<SymtabEntry> {
+        let mut out = Vec::new();
+        let Some((symoff, nsyms, stroff, strsize)) = self.macho_symtab_command() else {
+            return out;
+        };
+        let size: u64 = if self.ptr_size == 8 { 16 } else { 12 };
+        // The count is the file's word: never walk past what the file can hold.
+        let nsyms = nsyms.min(self.data.len() as u64 / size);
+        let strtab = self.bytes_at(stroff, strsize).unwrap_or(&[]);
+        let mut raw = Vec::with_capacity(nsyms as usize);
+        for i in 0..nsyms {
+            let entry = symoff + i * size;
+            let Some(strx) = self
+                .bytes_at(entry, size)
+                .map(|b| read_uint(b, 4, self.big_endian))
+            else {
+                break;
+            };
+            let name = strtab
+                .get(strx as usize..)
+                .map(|t| &t[..memchr::memchr(0, t).unwrap_or(t.len())])
+                .unwrap_or(&[]);
+            let name_len = if strx < strsize {
+                (name.len() as u64 + 1).min(strsize - strx)
+            } else {
+                0
+            };
+            raw.push((name, (entry, size), (stroff + strx, name_len)));
+        }
+        let all_prefixed = raw.iter().any(|(n, ..)| n.starts_with(b"_runtime."));
+        for (name, entry, name_range) in raw {
+            let name = match name.strip_prefix(b"_") {
+                Some(go) if all_prefixed || go.contains(&b'.') => go,
+                _ => name,
+            };
+            out.push(SymtabEntry {
+                name: String::from_utf8_lossy(name).into_owned(),
+                entry,
+                name_range,
+            });
+        }
+        out
+    }
+
+    /// COFF symbol records (18 bytes, auxiliary records charged to their symbol) and
+    /// their long names in the string table that follows them.
+    fn coff_symtab_entries(&self, h: &object::pe::ImageFileHeader) -> Vec<SymtabEntry> {
+        const REC: u64 = 18;
+        let le = object::LittleEndian;
+        let mut out = Vec::new();
+        let ptr = h.pointer_to_symbol_table.get(le) as u64;
+        let n = h.number_of_symbols.get(le) as u64;
+        if ptr == 0 || n == 0 {
+            return out;
+        }
+        let n = n.min(self.data.len() as u64 / REC);
+        let str_off = ptr + n * REC;
+        let str_len = self
+            .bytes_at(str_off, 4)
+            .map_or(0, |b| read_uint(b, 4, false))
+            .min((self.data.len() as u64).saturating_sub(str_off));
+        let strtab = self.bytes_at(str_off, str_len).unwrap_or(&[]);
+        let mut i = 0;
+        while i < n {
+            let Some(rec) = self.bytes_at(ptr + i * REC, REC) else {
+                break;
+            };
+            let aux = (rec[17] as u64).min(n - i - 1);
+            let (name, name_range) = if rec[..4] == [0, 0, 0, 0] {
+                let off = read_uint(&rec[4..8], 4, false);
+                let name = strtab
+                    .get(off as usize..)
+                    .map(|t| &t[..memchr::memchr(0, t).unwrap_or(t.len())])
+                    .unwrap_or(&[]);
+                let len = if off < str_len {
+                    (name.len() as u64 + 1).min(str_len - off)
+                } else {
+                    0
+                };
+                (name, (str_off + off, len))
+            } else {
+                let short = &rec[..8];
+                (&short[..memchr::memchr(0, short).unwrap_or(8)], (0, 0))
+            };
+            out.push(SymtabEntry {
+                name: String::from_utf8_lossy(name).into_owned(),
+                entry: (ptr + i * REC, REC * (1 + aux)),
+                name_range,
+            });
+            i += 1 + aux;
+        }
+        // The string table's size word belongs to the table, not to a name.
+        if str_len >= 4 {
+            out.push(SymtabEntry {
+                name: String::new(),
+                entry: (str_off, 4),
+                name_range: (str_off, 0),
+            });
+        }
+        out
+    }
+
+    /// `(symoff, nsyms, stroff, strsize)` of a Mach-O's `LC_SYMTAB`.
+    fn macho_symtab_command(&self) -> Option<(u64, u64, u64, u64)> {
+        let mut found = None;
+        self.for_each_macho_command(|cmd, b| {
+            if cmd == 0x2 {
+                let w = |k| word(b, k, self.big_endian);
+                found = Some((w(8)?, w(12)?, w(16)?, w(20)?));
+            }
+            Some(())
+        });
+        found
+    }
+
+    /// Call `f(cmd, raw command bytes)` for every Mach-O load command.
+    fn for_each_macho_command(&self, mut f: impl FnMut(u32, &[u8]) -> Option<()>) {
+        macro_rules! walk {
+            ($file:expr) => {{
+                if let Ok(mut cmds) = $file.macho_load_commands() {
+                    while let Ok(Some(c)) = cmds.next() {
+                        let _ = f(c.cmd().0, c.raw_data());
+                    }
+                }
+            }};
+        }
+        match &self.file {
+            object::File::MachO32(m) => walk!(m),
+            object::File::MachO64(m) => walk!(m),
+            _ => {}
+        }
+    }
+
+    /// What the Mach-O `__LINKEDIT` segment holds, `(what, offset, len)`: the symbol and
+    /// string tables, dyld's rebase/bind/export data, the code signature and the other
+    /// `linkedit_data_command` tables, then the whole segment as `__LINKEDIT` last.
+    /// Empty for other formats. Ranges are clamped to the file.
+    pub fn linkedit_ranges(&self) -> Vec<(&'static str, u64, u64)> {
+        let mut out: Vec<(&'static str, u64, u64)> = Vec::new();
+        let big = self.big_endian;
+        let wide = self.ptr_size == 8;
+        let mut segment = None;
+        self.for_each_macho_command(|cmd, b| {
+            let w = |k| word(b, k, big);
+            let mut push = |what, off: u64, len: u64| out.push((what, off, len));
+            match cmd {
+                // LC_SEGMENT / LC_SEGMENT_64 named __LINKEDIT.
+                0x1 | 0x19 if b.get(8..24)?.starts_with(b"__LINKEDIT\0") => {
+                    segment = Some(if cmd == 0x19 {
+                        let b8 = |k: usize| b.get(k..k + 8).map(|x| read_uint(x, 8, big));
+                        (b8(40)?, b8(48)?)
+                    } else {
+                        (w(32)?, w(36)?)
+                    });
+                }
+                0x2 => {
+                    let entry = if wide { 16 } else { 12 };
+                    push("symbol table", w(8)?, w(12)?.saturating_mul(entry));
+                    push("string table", w(16)?, w(20)?);
+                }
+                0xb => {
+                    push("indirect symbol table", w(56)?, w(60)?.saturating_mul(4));
+                    push("relocations", w(64)?, w(68)?.saturating_mul(8));
+                    push("relocations", w(72)?, w(76)?.saturating_mul(8));
+                }
+                // LC_DYLD_INFO, LC_DYLD_INFO_ONLY.
+                0x22 | 0x8000_0022 => {
+                    push("rebase info", w(8)?, w(12)?);
+                    push("bind info", w(16)?, w(20)?);
+                    push("weak bind info", w(24)?, w(28)?);
+                    push("lazy bind info", w(32)?, w(36)?);
+                    push("export info", w(40)?, w(44)?);
+                }
+                _ => {
+                    let what = match cmd {
+                        0x1d => "code signature",
+                        0x1e => "segment split info",
+                        0x26 => "function starts",
+                        0x29 => "data in code",
+                        0x2b => "code signing requirements",
+                        0x2e => "linker optimization hints",
+                        0x8000_0033 => "exports trie",
+                        0x8000_0034 => "chained fixups",
+                        _ => return Some(()),
+                    };
+                    push(what, w(8)?, w(12)?);
+                }
+            }
+            Some(())
+        });
+        if let Some((off, len)) = segment {
+            out.push(("__LINKEDIT", off, len));
+        }
+        let file_len = self.data.len();
+        out.retain(|&(_, _, len)| len > 0);
+        for r in &mut out {
+            r.2 = clamp_len(file_len, r.1, r.2);
+        }
+        out.retain(|&(_, _, len)| len > 0);
         out
     }
 }
@@ -597,6 +806,12 @@ pub fn read_uint(b: &[u8], size: usize, big_endian: bool) -> u64 {
         }
     }
     v
+}
+
+/// The 32-bit word at byte `at` of a load command, widened.
+fn word(b: &[u8], at: usize, big_endian: bool) -> Option<u64> {
+    b.get(at..at.checked_add(4)?)
+        .map(|x| read_uint(x, 4, big_endian))
 }
 
 fn in_bounds(len: usize, off: u64, size: u64) -> bool {

@@ -177,7 +177,7 @@ fn known_section_owner(name: &str) -> Option<(&'static str, Kind)> {
         "interp" | "dynamic" | "dynsym" | "dynstr" | "hash" | "gnu.hash" | "gnu.version"
         | "gnu.version_r" | "rela" | "rela.dyn" | "rela.plt" | "rel.dyn" | "rel.plt" | "plt"
         | "plt.got" | "got" | "got.plt" | "idata" | "la_symbol_ptr" | "nl_symbol_ptr" | "got_"
-        | "stubs" => ("[dynamic linking]", Kind::Other),
+        | "stubs" | "reloc" => ("[dynamic linking]", Kind::Other),
         _ => return None,
     })
 }
@@ -320,8 +320,31 @@ pub fn attribute(
         cs.claim(e.name_range.0, e.name_range.0 + e.name_range.1, id);
     }
 
-    cs.next_class();
+    // PE/COFF x64 `.pdata`: one 12-byte RUNTIME_FUNCTION (begin, end, unwind RVAs) per
+    // function, charged to the function it describes.
     funcs_by_addr.sort_by_key(|f| f.0);
+    if let (Some(pdata), true) = (
+        bin.section(".pdata"),
+        bin.format == crate::binary::Format::Pe && bin.arch == "amd64",
+    ) {
+        let base = object::Object::relative_address_base(bin.object());
+        let (off, len) = pdata.file_range.unwrap_or((0, 0));
+        let data = bin.bytes_at(off, len).unwrap_or(&[]);
+        for (i, rec) in data.chunks_exact(12).enumerate() {
+            let begin = base + crate::binary::read_uint(rec, 4, false);
+            let at = funcs_by_addr.partition_point(|f| f.0 <= begin);
+            let Some((_, end, pkg)) = at.checked_sub(1).map(|k| &funcs_by_addr[k]) else {
+                continue;
+            };
+            if begin < *end {
+                let id = ow.shared("unwind info", pkg, Kind::Other);
+                let start = off + 12 * i as u64;
+                cs.claim(start, start + 12, id);
+            }
+        }
+    }
+
+    cs.next_class();
     dwarf::claim_units(
         bin,
         &funcs_by_addr,
@@ -341,6 +364,29 @@ pub fn attribute(
             cs.claim(off, off + len, id);
         }
     }
+    // The pclntab's header and shared tables, where the pclntab is no section of its own
+    // (PE puts it inside .rdata).
+    if let Some((off, len)) = pclntab.and_then(|p| Some((p.file_offset?, p.len))) {
+        let id = ow.shared("pclntab", "go:pclntab", Kind::Pclntab);
+        cs.claim(off, off.saturating_add(len), id);
+    }
+    // Mach-O's __LINKEDIT is a segment without sections; its tables are named by the
+    // load commands that point into it.
+    let linkedit = bin.linkedit_ranges();
+    for &(what, off, len) in &linkedit {
+        let (pkg, kind) = match what {
+            "__LINKEDIT" => continue,
+            "symbol table" | "string table" => ("[symtab]", Kind::Symtab),
+            "code signature" | "code signing requirements" => ("[code signature]", Kind::Other),
+            "function starts"
+            | "data in code"
+            | "segment split info"
+            | "linker optimization hints" => ("[linkedit]", Kind::Other),
+            _ => ("[dynamic linking]", Kind::Other),
+        };
+        let id = ow.shared(what, pkg, kind);
+        cs.claim(off, off.saturating_add(len), id);
+    }
 
     cs.next_class();
     for s in &bin.sections {
@@ -350,6 +396,11 @@ pub fn attribute(
         let label = format!("[unattributed {}]", s.name);
         let id = ow.shared(&label, &label, Kind::Other);
         cs.claim(off, off + len, id);
+    }
+    for &(what, off, len) in linkedit.iter().filter(|r| r.0 == "__LINKEDIT") {
+        let label = format!("[unattributed {what}]");
+        let id = ow.shared(&label, &label, Kind::Other);
+        cs.claim(off, off.saturating_add(len), id);
     }
 
     let pieces = cs.resolve(file_len);
@@ -459,6 +510,13 @@ fn split_by_section(
                 .map(|(o, l)| (o, o + l, s.name.as_str()))
         })
         .collect();
+    let linkedit = bin.linkedit_ranges();
+    secs.extend(
+        linkedit
+            .iter()
+            .filter(|r| r.0 == "__LINKEDIT")
+            .map(|&(what, o, l)| (o, o + l, what)),
+    );
     secs.sort_by_key(|s| (s.0, s.1));
     let mut names: Vec<String> = vec!["[headers]".into(), "[padding]".into()];
     let mut name_idx: HashMap<&str, u32> = HashMap::new();
