@@ -185,8 +185,9 @@ pub fn run(args: &SizeArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io
 }
 
 /// Each PATH with its label, and a universal Mach-O once per architecture slice
-/// (`path[arm64]`, slice index). A fat file whose table does not parse is listed once,
-/// without a slice, so its error is reported when it is read.
+/// (`path[arm64]`, slice index). Each slice's figures add up to the slice's size; the
+/// fat table and the alignment between slices belong to no slice. A fat file whose table
+/// does not parse is listed once, without a slice, so its error is reported when read.
 fn with_fat_slices(paths: &[PathBuf]) -> Vec<(PathBuf, String, Option<usize>)> {
     let mut out = Vec::new();
     for path in paths {
