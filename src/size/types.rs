@@ -87,8 +87,8 @@ pub fn claims_from(bin: &Binary<'_>, md: &Moduledata) -> Vec<Claimed> {
     w.into_claims()
 }
 
-/// Locate `runtime.firstmoduledata`: by symbol when present, else as writable data whose
-/// first word points at the pclntab header and second at its function-name table.
+/// Locate `runtime.firstmoduledata`: writable data whose first word points at the pclntab
+/// header and second at its function-name table, else the symbol when there is one.
 pub fn find_moduledata(bin: &Binary<'_>, pclntab: &Pclntab) -> Option<Moduledata> {
     if pclntab.version < Version::V118 {
         return None;
@@ -98,20 +98,14 @@ pub fn find_moduledata(bin: &Binary<'_>, pclntab: &Pclntab) -> Option<Moduledata
     if p != 4 && p != 8 {
         return None;
     }
-    let mut candidates: Vec<u64> = Vec::new();
-    for name in ["runtime.firstmoduledata", "_runtime.firstmoduledata"] {
-        if name.starts_with('_') && bin.format != Format::Macho {
-            continue;
-        }
-        if let Some(s) = bin.symbol(name) {
-            candidates.push(s.addr);
-        }
-    }
     let enc: Vec<u8> = if bin.big_endian {
         pcln.to_be_bytes()[8 - p..].to_vec()
     } else {
         pcln.to_le_bytes()[..p].to_vec()
     };
+    // The scan is cheaper than a symbol lookup on a large symbol table, and works
+    // stripped; the symbol covers files whose data does not hold the pointer in place.
+    let mut candidates: Vec<u64> = Vec::new();
     for s in bin.sections.iter().filter(|s| s.writable && s.addr != 0) {
         let Some(data) = bin.section_data(s) else {
             continue;
@@ -123,10 +117,22 @@ pub fn find_moduledata(bin: &Binary<'_>, pclntab: &Pclntab) -> Option<Moduledata
         }
     }
     // Bounded: each candidate costs a few dozen reads.
-    candidates
+    candidates.truncate(256);
+    if let Some(md) = candidates
         .into_iter()
-        .take(256)
         .find_map(|a| parse_moduledata(bin, pclntab, a))
+    {
+        return Some(md);
+    }
+    let name = if bin.format == Format::Macho {
+        "_runtime.firstmoduledata"
+    } else {
+        "runtime.firstmoduledata"
+    };
+    let sym = bin
+        .symbol("runtime.firstmoduledata")
+        .or_else(|| bin.symbol(name))?;
+    parse_moduledata(bin, pclntab, sym.addr)
 }
 
 /// Parse and validate a moduledata at `addr` for the layouts of Go 1.18+.
@@ -313,6 +319,12 @@ impl<'a, 'd> Walker<'a, 'd> {
     /// The extent `[start, end)` and text of an `abi.Name` at `off`, plus the import-path
     /// name offset it carries (methods of another package's type).
     fn name(&self, off: u64) -> Option<(u64, String, Option<u64>)> {
+        let (end, bytes, pkg) = self.name_bytes(off)?;
+        Some((end, String::from_utf8_lossy(bytes).into_owned(), pkg))
+    }
+
+    /// [`Self::name`] without copying the text.
+    fn name_bytes(&self, off: u64) -> Option<(u64, &'d [u8], Option<u64>)> {
         let flags = self.uint(off, 1)? as u8;
         let mut at = off + 1;
         let len = self.uvarint(&mut at)?;
@@ -333,7 +345,7 @@ impl<'a, 'd> Walker<'a, 'd> {
         if at > self.reg.len() as u64 {
             return None;
         }
-        Some((at, String::from_utf8_lossy(bytes).into_owned(), pkg))
+        Some((at, bytes, pkg))
     }
 
     fn uvarint(&self, at: &mut u64) -> Option<u64> {
@@ -654,7 +666,7 @@ impl<'a, 'd> Walker<'a, 'd> {
                 if !named.insert(n) {
                     continue;
                 }
-                if let Some((end, _, _)) = self.name(n) {
+                if let Some((end, _, _)) = self.name_bytes(n) {
                     ranges.push((self.base + n, self.base + end));
                 }
             }
