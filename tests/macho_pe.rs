@@ -520,3 +520,62 @@ fn lying_linkedit_commands_do_not_break_attribution() {
         }
     }
 }
+
+/// Run scripts/corpus.sh (idempotent) and list its Mach-O and PE binaries.
+fn corpus_macho_pe() -> Vec<PathBuf> {
+    support::require_tool(
+        "npm",
+        "apt-get install -y npm (the corpus comes from npm packages)",
+    );
+    let root = support::repo_root();
+    let o = run(Command::new("bash")
+        .arg(root.join("scripts/corpus.sh"))
+        .arg("--quiet"));
+    assert!(
+        o.status.success(),
+        "scripts/corpus.sh failed (it needs go, npm and the package registries):\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let dir = root.join("target/corpus");
+    let manifest = std::fs::read_to_string(dir.join("MANIFEST.tsv")).expect("MANIFEST.tsv");
+    manifest
+        .lines()
+        .filter_map(|l| {
+            let c: Vec<&str> = l.split('\t').collect();
+            (c.len() == 5 && (c[1] == "macho" || c[1] == "pe")).then(|| dir.join(c[4]))
+        })
+        .collect()
+}
+
+/// Released Mach-O and PE programs of Go 1.14–1.22 (mostly stripped): every byte has
+/// one owner, and the bytes outside sections (Mach-O's __LINKEDIT, PE's symbol table)
+/// are attributed rather than left as padding.
+#[test]
+fn corpus_macho_and_pe_sum_rule_and_little_padding() {
+    let bins = corpus_macho_pe();
+    assert!(
+        bins.len() >= 4,
+        "corpus has too few Mach-O/PE binaries: {bins:?}"
+    );
+    for path in bins {
+        let doc = goaudit_json(&["size", "--json"], &path);
+        let s = &doc["artifacts"][0]["size_attribution"];
+        let len = std::fs::metadata(&path).unwrap().len();
+        assert_eq!(s["total"].as_u64(), Some(len), "{}", path.display());
+        for key in ["by_module", "by_package", "by_section"] {
+            let sum: u64 = s[key]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x["bytes"].as_u64().unwrap())
+                .sum();
+            assert_eq!(sum, len, "{}: {key}", path.display());
+        }
+        let padding = by_name(&s["by_package"], "[padding]");
+        assert!(
+            padding * 50 < len,
+            "{}: {padding} of {len} bytes are padding",
+            path.display()
+        );
+    }
+}
