@@ -30,6 +30,8 @@ struct Thin {
     /// Built with `-trimpath`, so its buildinfo differs from the amd64 slice's and
     /// `go version -m` shows which slice it read.
     arm64: PathBuf,
+    /// The amd64 build again with `-ldflags=-s -w`: no symbol table, no DWARF.
+    amd64_stripped: PathBuf,
     /// `amd64` then `arm64`.
     fat: PathBuf,
     /// `arm64` then `amd64`.
@@ -67,6 +69,8 @@ fn thin() -> &'static Thin {
         let arm64 = dir.path().join("netuser-darwin-arm64-trimpath");
         build("amd64", &[], &amd64);
         build("arm64", &["-trimpath"], &arm64);
+        let amd64_stripped = dir.path().join("netuser-darwin-amd64-stripped");
+        build("amd64", &["-ldflags=-s -w"], &amd64_stripped);
         let a = std::fs::read(&amd64).unwrap();
         let b = std::fs::read(&arm64).unwrap();
         let amd = (CPU_TYPE_X86_64, CPU_SUBTYPE_X86_64_ALL, a.as_slice());
@@ -79,6 +83,7 @@ fn thin() -> &'static Thin {
             _dir: dir,
             amd64,
             arm64,
+            amd64_stripped,
             fat,
             fat_reversed,
         }
@@ -368,6 +373,25 @@ fn assert_text_matches_nm(path: &Path) {
 fn darwin_package_text_bytes_match_go_tool_nm() {
     assert_text_matches_nm(&support::testbin("netuser-darwin-arm64"));
     assert_text_matches_nm(&thin().amd64);
+}
+
+/// Code does not move when symbols go, and without symbols goaudit still gives each
+/// function its whole span, as `go tool nm` does for Mach-O.
+///
+/// The one exception is the linker's last text symbol (`go:textfipsend`, a pseudo-
+/// package): the padding after it up to `runtime.etext` is known only from the symbol
+/// table, so `go:*` pseudo-packages are left out.
+#[test]
+fn stripping_a_darwin_build_does_not_move_code() {
+    let t = thin();
+    let go_packages = |path: &Path| {
+        let mut m = text_by_package(&goaudit_json(&["size", "--json"], path)["artifacts"][0]);
+        m.retain(|k, _| !k.starts_with("go:"));
+        m
+    };
+    let (full, stripped) = (go_packages(&t.amd64), go_packages(&t.amd64_stripped));
+    assert!(full.len() > 50, "too few packages with code: {full:?}");
+    assert_eq!(full, stripped);
 }
 
 #[test]

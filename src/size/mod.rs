@@ -436,6 +436,12 @@ pub fn attribute(
 /// makes stripped and unstripped binaries attribute `.text` identically.
 fn code_size(bin: &Binary<'_>, p: &Pclntab, f: &crate::go::pclntab::Func) -> u64 {
     let span = f.end.saturating_sub(f.entry);
+    // Mach-O and PE record no symbol sizes: there the toolchain's own view (`go tool nm
+    // -size`) is the distance to the next function, padding included. Taking the span
+    // keeps stripped and unstripped builds alike.
+    if bin.format != crate::binary::Format::Elf {
+        return span;
+    }
     let from_pcsp = p
         .file_offset
         .zip(f.meta.pcsp)
