@@ -83,8 +83,52 @@ pub fn claims_from(bin: &Binary<'_>, md: &Moduledata) -> Vec<Claimed> {
     let Some(mut w) = Walker::new(bin, md) else {
         return Vec::new();
     };
-    w.walk(md);
-    w.into_claims()
+    let (roots, itabs) = roots(bin, md);
+    w.itabs = itabs;
+    w.walk(roots);
+    let mut out = w.into_claims();
+    // An itab's method table must be in the file too.
+    out.retain(|c| {
+        c.ranges
+            .iter()
+            .all(|&(s, e)| bin.read_vaddr(s, e.saturating_sub(s)).is_some())
+    });
+    out
+}
+
+/// The walk's roots: the typelinks' descriptors and both types of every itab, as offsets
+/// from `types`; and the itabs as (address, interface, concrete type).
+#[allow(clippy::type_complexity)]
+fn roots(bin: &Binary<'_>, md: &Moduledata) -> (Vec<u64>, Vec<(u64, u64, u64)>) {
+    let (be, base) = (bin.big_endian, md.types.0);
+    let mut work: Vec<u64> = Vec::new();
+    let mut itabs = Vec::new();
+    if let Some(links) = bin.read_vaddr(md.typelinks.0, md.typelinks.1.saturating_mul(4)) {
+        for b in links.chunks_exact(4) {
+            work.push(read_uint(b, 4, be));
+        }
+    }
+    // Itabs: interface and concrete type pointers, then a method table. The fixed part is
+    // only the same across releases on 64-bit targets.
+    if bin.ptr_size == 8 {
+        if let Some(links) = bin.read_vaddr(md.itablinks.0, md.itablinks.1.saturating_mul(8)) {
+            for b in links.chunks_exact(8) {
+                let itab = read_uint(b, 8, be);
+                let inter = bin.read_ptr_vaddr(itab);
+                let typ = bin.read_ptr_vaddr(itab.wrapping_add(8));
+                let (Some(i), Some(t)) = (
+                    inter.and_then(|a| a.checked_sub(base)),
+                    typ.and_then(|a| a.checked_sub(base)),
+                ) else {
+                    continue;
+                };
+                work.push(i);
+                work.push(t);
+                itabs.push((itab, i, t));
+            }
+        }
+    }
+    (work, itabs)
 }
 
 /// Locate `runtime.firstmoduledata`: writable data whose first word points at the pclntab
@@ -267,8 +311,7 @@ struct Desc {
     imethods: u64,
 }
 
-struct Walker<'a, 'd> {
-    bin: &'a Binary<'d>,
+struct Walker<'d> {
     reg: &'d [u8],
     base: u64,
     p: u64,
@@ -277,19 +320,28 @@ struct Walker<'a, 'd> {
     itabs: Vec<(u64, u64, u64)>,
 }
 
-impl<'a, 'd> Walker<'a, 'd> {
-    fn new(bin: &'a Binary<'d>, md: &Moduledata) -> Option<Self> {
+impl<'d> Walker<'d> {
+    fn new(bin: &Binary<'d>, md: &Moduledata) -> Option<Self> {
         let (types, etypes) = md.types;
         let reg = bin.read_vaddr(types, etypes.checked_sub(types)?)?;
-        Some(Walker {
-            bin,
+        Some(Walker::over(
             reg,
-            base: types,
-            p: bin.ptr_size as u64,
-            be: bin.big_endian,
+            types,
+            bin.ptr_size as u64,
+            bin.big_endian,
+        ))
+    }
+
+    /// A walker over the types region `reg`, mapped at `base`.
+    fn over(reg: &'d [u8], base: u64, p: u64, be: bool) -> Self {
+        Walker {
+            reg,
+            base,
+            p,
+            be,
             descs: HashMap::new(),
             itabs: Vec::new(),
-        })
+        }
     }
 
     fn uint(&self, off: u64, size: u64) -> Option<u64> {
@@ -543,39 +595,7 @@ impl<'a, 'd> Walker<'a, 'd> {
         Some(d)
     }
 
-    fn walk(&mut self, md: &Moduledata) {
-        let mut work: Vec<u64> = Vec::new();
-        if let Some(links) = self
-            .bin
-            .read_vaddr(md.typelinks.0, md.typelinks.1.saturating_mul(4))
-        {
-            for b in links.chunks_exact(4) {
-                work.push(read_uint(b, 4, self.be));
-            }
-        }
-        // Itabs: interface and concrete type pointers, then a method table. The fixed
-        // part is only the same across releases on 64-bit targets.
-        if self.p == 8 {
-            if let Some(links) = self
-                .bin
-                .read_vaddr(md.itablinks.0, md.itablinks.1.saturating_mul(8))
-            {
-                for b in links.chunks_exact(8) {
-                    let itab = read_uint(b, 8, self.be);
-                    let inter = self.bin.read_ptr_vaddr(itab);
-                    let typ = self.bin.read_ptr_vaddr(itab.wrapping_add(8));
-                    let (Some(i), Some(t)) = (
-                        inter.and_then(|a| a.checked_sub(self.base)),
-                        typ.and_then(|a| a.checked_sub(self.base)),
-                    ) else {
-                        continue;
-                    };
-                    work.push(i);
-                    work.push(t);
-                    self.itabs.push((itab, i, t));
-                }
-            }
-        }
+    fn walk(&mut self, mut work: Vec<u64>) {
         let mut seen: HashSet<u64> = HashSet::new();
         while let Some(t) = work.pop() {
             if t >= self.reg.len() as u64 || !seen.insert(t) {
@@ -684,9 +704,6 @@ impl<'a, 'd> Walker<'a, 'd> {
                 continue;
             }
             let size = 24 + inter.imethods.max(1) * 8;
-            if self.bin.read_vaddr(itab, size).is_none() {
-                continue;
-            }
             out.push(Claimed {
                 item: format!("go:itab.{},{}", typ.string, inter.string),
                 package: self.package(t, &mut memo, 0),
@@ -694,5 +711,200 @@ impl<'a, 'd> Walker<'a, 'd> {
             });
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: u64 = 0x10000;
+
+    /// A little-endian 64-bit types region under construction.
+    struct Region(Vec<u8>);
+
+    impl Region {
+        fn at(&mut self, off: usize) -> &mut Self {
+            if self.0.len() < off {
+                self.0.resize(off, 0);
+            }
+            assert_eq!(self.0.len(), off, "layout bug in the test");
+            self
+        }
+        fn bytes(&mut self, b: &[u8]) -> &mut Self {
+            self.0.extend_from_slice(b);
+            self
+        }
+        fn u16(&mut self, v: u16) -> &mut Self {
+            self.bytes(&v.to_le_bytes())
+        }
+        fn u32(&mut self, v: u32) -> &mut Self {
+            self.bytes(&v.to_le_bytes())
+        }
+        fn u64(&mut self, v: u64) -> &mut Self {
+            self.bytes(&v.to_le_bytes())
+        }
+        fn name(&mut self, off: usize, s: &str) -> &mut Self {
+            self.at(off).bytes(&[1, s.len() as u8]).bytes(s.as_bytes())
+        }
+        /// abi.Type: size, ptrbytes, hash, tflag, align, fieldalign, kind, equal, gcdata,
+        /// str, ptrToThis.
+        fn header(&mut self, off: usize, tflag: u8, kind: u8, str_off: u32, ptt: u32) -> &mut Self {
+            self.at(off)
+                .u64(8)
+                .u64(0)
+                .u32(0)
+                .bytes(&[tflag, 8, 8, kind])
+                .u64(0)
+                .u64(0)
+                .u32(str_off)
+                .u32(ptt)
+        }
+    }
+
+    /// `type main.T struct{ X int }` with one method, `*main.T`, `int`, and their names.
+    fn sample() -> Region {
+        let mut r = Region(Vec::new());
+        r.name(8, "*main.T")
+            .name(17, "main")
+            .name(23, "X")
+            .name(26, "M");
+        // main.T at 32: struct, named, uncommon, string shared with *main.T.
+        r.header(
+            32,
+            TFLAG_UNCOMMON | TFLAG_EXTRA_STAR | TFLAG_NAMED,
+            STRUCT,
+            8,
+            232,
+        )
+        .u64(BASE + 17)
+        .u64(BASE + 32 + 96)
+        .u64(1)
+        .u64(1);
+        // Uncommon: pkgpath, mcount, xcount, moff (past the one field), unused.
+        r.u32(17).u16(1).u16(1).u32(16 + 24).u32(0);
+        r.u64(BASE + 23).u64(BASE + 168).u64(0);
+        r.u32(26).u32(u32::MAX).u32(0).u32(0);
+        // int at 168: named builtin with an empty package path.
+        r.header(168, TFLAG_UNCOMMON | TFLAG_NAMED, 2, 288, 0)
+            .u32(0)
+            .u16(0)
+            .u16(0)
+            .u32(16)
+            .u32(0);
+        // *main.T at 232.
+        r.header(232, 0, POINTER, 8, 0).u64(BASE + 32);
+        r.name(288, "int");
+        r
+    }
+
+    fn claims_for(reg: &[u8], roots: Vec<u64>) -> Vec<Claimed> {
+        let mut w = Walker::over(reg, BASE, 8, false);
+        w.walk(roots);
+        w.into_claims()
+    }
+
+    #[test]
+    fn descriptors_names_and_packages() {
+        let r = sample();
+        let mut got = claims_for(&r.0, vec![232]);
+        got.sort_by_key(|c| c.ranges[0]);
+        let want = vec![
+            Claimed {
+                item: "type:.importpath.main.".into(),
+                package: "main".into(),
+                ranges: vec![(BASE + 17, BASE + 23)],
+            },
+            Claimed {
+                item: "type:main.T".into(),
+                package: "main".into(),
+                // Descriptor (header, StructType, uncommon, field, method), then its
+                // string, method name and field name.
+                ranges: vec![
+                    (BASE + 32, BASE + 168),
+                    (BASE + 8, BASE + 17),
+                    (BASE + 26, BASE + 29),
+                    (BASE + 23, BASE + 26),
+                ],
+            },
+            Claimed {
+                item: "type:int".into(),
+                package: "go:types".into(),
+                ranges: vec![(BASE + 168, BASE + 232), (BASE + 288, BASE + 293)],
+            },
+            Claimed {
+                // Its string was charged to main.T, which comes first.
+                item: "type:*main.T".into(),
+                package: "main".into(),
+                ranges: vec![(BASE + 232, BASE + 288)],
+            },
+        ];
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn inconsistent_descriptors_are_not_claimed() {
+        // The uncommon method offset must be what the layout implies.
+        let mut r = sample();
+        r.0[32 + 80 + 8] = 48;
+        let got = claims_for(&r.0, vec![32]);
+        assert!(got.iter().all(|c| c.item != "type:main.T"), "{got:?}");
+
+        // The fields slice must point at the descriptor's own field array.
+        let mut r = sample();
+        r.0[32 + 56] ^= 8;
+        let got = claims_for(&r.0, vec![32]);
+        assert!(got.iter().all(|c| c.item != "type:main.T"), "{got:?}");
+
+        // A field count that cannot fit: no claim, no allocation from it.
+        let mut r = sample();
+        r.0[32 + 64..32 + 80].copy_from_slice(&[0xff; 16]);
+        assert!(
+            claims_for(&r.0, vec![32])
+                .iter()
+                .all(|c| c.item != "type:main.T")
+        );
+
+        // Truncated in the middle of the method table.
+        let r = sample();
+        assert!(claims_for(&r.0[..160], vec![32]).is_empty());
+    }
+
+    #[test]
+    fn cycles_terminate() {
+        // An unnamed pointer type whose element is itself.
+        let mut r = sample();
+        r.0[232 + 48..232 + 56].copy_from_slice(&(BASE + 232).to_le_bytes());
+        let got = claims_for(&r.0, vec![232]);
+        let p = got
+            .iter()
+            .find(|c| c.item == "type:*main.T")
+            .expect("claimed");
+        assert_eq!(p.package, "go:types");
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        // Every offset of pseudo-random bytes (and of the sample with bytes flipped) as a
+        // root: whatever validates is claimed, nothing panics or runs away.
+        let mut x: u64 = 0x9e3779b97f4a7c15;
+        let mut data = vec![0u8; 8192];
+        for b in &mut data {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            *b = x as u8;
+        }
+        claims_for(&data, (0..data.len() as u64).collect());
+        for i in 0..sample().0.len() {
+            let mut r = sample();
+            r.0[i] ^= 0xa5;
+            let got = claims_for(&r.0, (0..r.0.len() as u64).collect());
+            for c in got {
+                for (s, e) in c.ranges {
+                    assert!(s >= BASE && e <= BASE + r.0.len() as u64 && s < e);
+                }
+            }
+        }
     }
 }
