@@ -110,22 +110,22 @@ fn roots(bin: &Binary<'_>, md: &Moduledata) -> (Vec<u64>, Vec<(u64, u64, u64)>) 
     }
     // Itabs: interface and concrete type pointers, then a method table. The fixed part is
     // only the same across releases on 64-bit targets.
-    if bin.ptr_size == 8 {
-        if let Some(links) = bin.read_vaddr(md.itablinks.0, md.itablinks.1.saturating_mul(8)) {
-            for b in links.chunks_exact(8) {
-                let itab = read_uint(b, 8, be);
-                let inter = bin.read_ptr_vaddr(itab);
-                let typ = bin.read_ptr_vaddr(itab.wrapping_add(8));
-                let (Some(i), Some(t)) = (
-                    inter.and_then(|a| a.checked_sub(base)),
-                    typ.and_then(|a| a.checked_sub(base)),
-                ) else {
-                    continue;
-                };
-                work.push(i);
-                work.push(t);
-                itabs.push((itab, i, t));
-            }
+    if bin.ptr_size == 8
+        && let Some(links) = bin.read_vaddr(md.itablinks.0, md.itablinks.1.saturating_mul(8))
+    {
+        for b in links.chunks_exact(8) {
+            let itab = read_uint(b, 8, be);
+            let inter = bin.read_ptr_vaddr(itab);
+            let typ = bin.read_ptr_vaddr(itab.wrapping_add(8));
+            let (Some(i), Some(t)) = (
+                inter.and_then(|a| a.checked_sub(base)),
+                typ.and_then(|a| a.checked_sub(base)),
+            ) else {
+                continue;
+            };
+            work.push(i);
+            work.push(t);
+            itabs.push((itab, i, t));
         }
     }
     (work, itabs)
@@ -196,10 +196,10 @@ fn parse_moduledata(bin: &Binary<'_>, pclntab: &Pclntab, addr: u64) -> Option<Mo
     if word(0)? != pcln {
         return None;
     }
-    if let Some((off, _)) = pclntab.regions.funcnametab {
-        if word(1)? != pcln.checked_add(off)? {
-            return None;
-        }
+    if let Some((off, _)) = pclntab.regions.funcnametab
+        && word(1)? != pcln.checked_add(off)?
+    {
+        return None;
     }
     // Go 1.20 added covctrs/ecovctrs before `end`.
     let c = if pclntab.version >= Version::V120 {
@@ -416,7 +416,7 @@ impl<'d> Walker<'d> {
     /// Decode the descriptor at region offset `t`, or `None` when it does not validate.
     fn desc(&self, t: u64) -> Option<Desc> {
         let p = self.p;
-        if t % p != 0 {
+        if !t.is_multiple_of(p) {
             return None;
         }
         let h = 4 * p + 16;
@@ -474,11 +474,7 @@ impl<'d> Walker<'d> {
                 ((align(h + 4)), (inc + outc) * p, None)
             }
             INTERFACE => {
-                if let Some(n) = self.word(t + h).and_then(|a| a.checked_sub(self.base)) {
-                    if n > 0 && n < self.reg.len() as u64 {
-                        d.pkgpath_names.push(n);
-                    }
-                }
+                d.pkgpath_names.extend(self.ptr(t + h).filter(|&n| n > 0));
                 let (ptr, len) = (self.word(t + h + p)?, self.word(t + h + 2 * p)?);
                 if self.word(t + h + 3 * p)? != len {
                     return None;
@@ -511,11 +507,7 @@ impl<'d> Walker<'d> {
                 (h + p, 0, None)
             }
             STRUCT => {
-                if let Some(n) = self.word(t + h).and_then(|a| a.checked_sub(self.base)) {
-                    if n > 0 && n < self.reg.len() as u64 {
-                        d.pkgpath_names.push(n);
-                    }
-                }
+                d.pkgpath_names.extend(self.ptr(t + h).filter(|&n| n > 0));
                 let (ptr, len) = (self.word(t + h + p)?, self.word(t + h + 2 * p)?);
                 if self.word(t + h + 3 * p)? != len {
                     return None;
@@ -529,14 +521,15 @@ impl<'d> Walker<'d> {
         let uncommon = tflag & TFLAG_UNCOMMON != 0;
         let c = b + if uncommon { UNCOMMON_SIZE } else { 0 };
         let dend = c.checked_add(data_add)?;
-        if (t + dend) > self.reg.len() as u64 {
+        if t.checked_add(dend)? > self.reg.len() as u64 {
             return None;
         }
         // A slice in the descriptor must point at its own variable data.
-        if let Some((ptr, len)) = data_ptr {
-            if len > 0 && ptr != self.base + t + c {
-                return None;
-            }
+        if let Some((ptr, len)) = data_ptr
+            && len > 0
+            && ptr != self.base + t + c
+        {
+            return None;
         }
         let mut end = dend;
         if uncommon {
@@ -549,7 +542,7 @@ impl<'d> Walker<'d> {
                 return None;
             }
             end = dend.checked_add(mcount * METHOD_SIZE)?;
-            if t + end > self.reg.len() as u64 {
+            if t.checked_add(end)? > self.reg.len() as u64 {
                 return None;
             }
             if pkg > 0 {
