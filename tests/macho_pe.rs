@@ -603,3 +603,42 @@ fn corpus_macho_and_pe_sum_rule_and_little_padding() {
         );
     }
 }
+
+/// A universal file whose second slice is a Mach-O but not a Go program: the Go slice is
+/// reported, the other is one error naming the slice, and the exit status says so.
+#[test]
+fn fat_with_a_non_go_slice_reports_the_go_one() {
+    let t = thin();
+    let amd64 = std::fs::read(&t.amd64).unwrap();
+    // An empty arm64 MH_EXECUTE: header only, no load commands.
+    let mut empty = vec![0u8; 32];
+    empty[..4].copy_from_slice(&0xfeed_facfu32.to_le_bytes());
+    empty[4..8].copy_from_slice(&CPU_TYPE_ARM64.to_le_bytes());
+    empty[12..16].copy_from_slice(&2u32.to_le_bytes());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("half-go");
+    std::fs::write(
+        &path,
+        write_fat(&[
+            (CPU_TYPE_X86_64, CPU_SUBTYPE_X86_64_ALL, &amd64),
+            (CPU_TYPE_ARM64, CPU_SUBTYPE_ARM64_ALL, &empty),
+        ]),
+    )
+    .unwrap();
+    let label = path.display().to_string();
+    for args in [&["--json"][..], &["size", "--json"]] {
+        let out = run(support::goaudit().args(args).arg(&path));
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let arts = doc["artifacts"].as_array().unwrap();
+        assert_eq!(arts.len(), 1, "{args:?}: {doc:#}");
+        assert_eq!(arts[0]["path"], format!("{label}[amd64]"));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "{args:?}: {stderr}");
+        assert!(
+            lines[0].starts_with(&format!("goaudit: {label}[arm64]: not a Go binary")),
+            "{args:?}: {stderr}"
+        );
+    }
+}

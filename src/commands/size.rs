@@ -22,10 +22,11 @@ pub fn run(args: &SizeArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io
     for (path, label, slice) in with_fat_slices(&args.paths) {
         let path = &path;
         let result = FileBytes::open(path).and_then(|fb| {
+            // The label names the fat slice (`path[arm64]`) when there is one.
             let to_error = |e: AuditError| match e {
-                AuditError::Malformed(p) => p.at(path),
+                AuditError::Malformed(p) => p.at(&label),
                 other => Error::Unsupported {
-                    path: path.clone(),
+                    path: PathBuf::from(&label),
                     what: other.to_string(),
                 },
             };
