@@ -40,8 +40,12 @@ pub struct Artifact {
     pub go_version: Option<String>,
     /// Where `go_version` came from: `buildinfo`, or `inferred` (symbol or string scan).
     pub go_version_source: Option<&'static str>,
-    /// `"upx"` when the file is packed; the Go facts below are then absent.
+    /// `"upx"` when the file is packed. The Go facts below are then absent, unless
+    /// `unpacked` says they were read from the program `upx -d` restored.
     pub packed: Option<&'static str>,
+    /// The facts describe the unpacked program (`packed` and `size` still describe the
+    /// file on disk).
+    pub unpacked: bool,
     /// Static or dynamic, with the loader and libraries.
     pub linking: Linking,
     /// The CGO_ENABLED setting and whether runtime/cgo is really linked.
@@ -268,6 +272,7 @@ fn audit_inner(
         go_version,
         go_version_source,
         packed: None,
+        unpacked: false,
         linking,
         cgo,
         net,
@@ -340,6 +345,7 @@ fn packed_artifact(path: &str, bin: &Binary<'_>, elf: Option<&ElfLinking>) -> Ar
         go_version: None,
         go_version_source: None,
         packed: Some("upx"),
+        unpacked: false,
         linking: Linking::packed(elf),
         cgo: Cgo::unknown(),
         net: Net::unknown(),

@@ -88,7 +88,7 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
                                 if order.len() > 1 {
                                     writeln!(out)?;
                                 }
-                                crate::shrink::write_audit_text(out, &a, &style)?;
+                                render::text::write_artifact(out, &a, &style)?;
                             }
                             artifacts.push(a);
                         }
@@ -118,7 +118,7 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
                 }
             })
             .collect();
-        render::json::write_audit_mixed(out, &mixed, &errors)?;
+        render::json::write_audit(out, &mixed, &errors)?;
     } else if args.output.json {
         render::json::write_audit(out, &artifacts, &errors)?;
     } else if images.len() > 1 {

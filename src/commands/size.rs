@@ -43,6 +43,7 @@ pub fn run(args: &SizeArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io
                     })?;
                     let (mut a, attr) = audit::audit_detailed(&label, &bytes).map_err(to_error)?;
                     a.packed = Some("upx");
+                    a.unpacked = true;
                     return Ok((a, attr));
                 }
             }

@@ -47,10 +47,11 @@ pub struct InputError {
     pub error: String,
 }
 
-/// Write the audit document, pretty-printed, followed by a newline.
-pub fn write_audit(
+/// Write the audit document, pretty-printed, followed by a newline. `A` is
+/// [`Artifact`], or [`AnyArtifact`] when binaries and images are mixed.
+pub fn write_audit<A: Serialize>(
     w: &mut dyn Write,
-    artifacts: &[Artifact],
+    artifacts: &[A],
     errors: &[InputError],
 ) -> std::io::Result<()> {
     let doc = Document {
@@ -72,20 +73,4 @@ pub enum AnyArtifact<'a> {
     Binary(&'a Artifact),
     /// An image's report.
     Image(&'a crate::image::ImageReport),
-}
-
-/// Write the audit document with binaries and images in input order.
-pub fn write_audit_mixed(
-    w: &mut dyn Write,
-    artifacts: &[AnyArtifact<'_>],
-    errors: &[InputError],
-) -> std::io::Result<()> {
-    let doc = Document {
-        schema_version: SCHEMA_VERSION,
-        tool: Tool::this(),
-        artifacts,
-        errors,
-    };
-    serde_json::to_writer_pretty(&mut *w, &doc)?;
-    writeln!(w)
 }

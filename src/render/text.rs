@@ -22,15 +22,25 @@ pub fn write_artifact(w: &mut dyn Write, a: &Artifact, st: &Style) -> io::Result
         a.arch,
         human_bytes(a.size)
     )?;
-    if let Some(p) = a.packed {
-        writeln!(
-            w,
-            "  {:<10}{}",
-            "packed",
-            st.warn(&format!(
-                "{p}: Go metadata is compressed; run `upx -d` to audit the program"
-            ))
-        )?;
+    let upx_note = a
+        .findings
+        .iter()
+        .find(|f| f.id == crate::finding::Code::UpxPacked);
+    match (a.packed, upx_note) {
+        (Some(_), Some(f)) if a.unpacked => {
+            writeln!(w, "  {:<10}{}", "packed", st.warn(&f.message))?
+        }
+        (Some(p), note) => {
+            let msg = format!("{p}: Go metadata is compressed; run `upx -d` to audit the program");
+            writeln!(w, "  {:<10}{}", "packed", st.warn(&msg))?;
+            // Why goaudit could not unpack it itself, when it tried.
+            if let Some((_, why)) =
+                note.and_then(|f| f.message.split_once("goaudit could not unpack it: "))
+            {
+                writeln!(w, "  {:<10}{why}", "hint")?;
+            }
+        }
+        (None, _) => {}
     }
 
     let link = match a.linking.kind {
@@ -45,7 +55,7 @@ pub fn write_artifact(w: &mut dyn Write, a: &Artifact, st: &Style) -> io::Result
         row(w, "", "", &format!("search path {}", paths.join(":")), st)?;
     }
 
-    if a.packed.is_none() {
+    if a.packed.is_none() || a.unpacked {
         let setting = a
             .cgo
             .setting

@@ -399,6 +399,7 @@ pub fn audit_packed(path: &Path, label: &str, data: &[u8]) -> Option<Artifact> {
         Ok(mut a) => {
             let unpacked_size = a.size;
             a.packed = Some("upx");
+            a.unpacked = true;
             a.size = data.len() as u64;
             a.findings.retain(|f| f.id != Code::UpxPacked);
             a.findings.push(Finding::new(
@@ -417,43 +418,6 @@ pub fn audit_packed(path: &Path, label: &str, data: &[u8]) -> Option<Artifact> {
             }
             Some(a)
         }
-    }
-}
-
-/// The human audit report of one artifact, aware of UPX: a packed file that goaudit
-/// unpacked is shown with the unpacked program's facts and the note saying so; one it
-/// could not unpack gets a line saying why and how to fix it.
-pub fn write_audit_text(
-    w: &mut dyn Write,
-    a: &Artifact,
-    st: &crate::render::Style,
-) -> std::io::Result<()> {
-    use crate::finding::Code;
-    let note = a
-        .findings
-        .iter()
-        .find(|f| f.id == Code::UpxPacked)
-        .map(|f| f.message.as_str());
-    match note {
-        Some(msg) if a.packed.is_some() && msg.starts_with(UNPACKED_NOTE) => {
-            // The text renderer hides Go facts for packed files, which is right only
-            // when they could not be read.
-            let mut shown = a.clone();
-            shown.packed = None;
-            // The size narrative would suggest UPX for a file that is already packed;
-            // `goaudit size` gives the unpacked program's attribution in full.
-            shown.size_attribution = None;
-            crate::render::text::write_artifact(w, &shown, st)?;
-            writeln!(w, "  {:<10}{}", "packed", st.warn(msg))
-        }
-        Some(msg) => {
-            crate::render::text::write_artifact(w, a, st)?;
-            match msg.split_once("goaudit could not unpack it: ") {
-                Some((_, why)) => writeln!(w, "  {:<10}{why}", "hint"),
-                None => Ok(()),
-            }
-        }
-        None => crate::render::text::write_artifact(w, a, st),
     }
 }
 
