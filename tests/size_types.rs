@@ -145,8 +145,8 @@ fn build_program(toolchain: &str, env: &[(&str, &str)]) -> PathBuf {
     bin
 }
 
-/// Every claimed range is exactly one linker symbol; return (claimed bytes, type-symbol
-/// bytes in the types region).
+/// Every claimed range is exactly one linker symbol; return (claimed bytes in the types
+/// region, type-symbol bytes there).
 fn check_against_symbols(bin: &Path) -> (u64, u64) {
     let (claims, md) = claims_of(bin);
     let md = md.expect("moduledata found");
@@ -190,7 +190,9 @@ fn check_against_symbols(bin: &Path) -> (u64, u64) {
                 bin.display(),
                 c.item
             );
-            claimed += size;
+            if c.item.starts_with("type:") && start >= types_start && end <= types_end {
+                claimed += size;
+            }
             if i == 0 && c.item.starts_with("go:itab.") {
                 itabs += 1;
                 assert_eq!(c.package, package_of(name), "itab {name}");
@@ -229,10 +231,10 @@ fn check_against_symbols(bin: &Path) -> (u64, u64) {
 fn claims_are_linker_symbols_local_toolchain() {
     let bin = build_program("local", &[]);
     let (claimed, region) = check_against_symbols(&bin);
-    // Measured 97%: what is left is `type:.eqfunc*` closures, gc masks and descriptors
-    // nothing reachable from typelinks/itabs refers to.
+    // Measured 99.4% with Go 1.26: what is left is 16-byte `type:.eqfunc*` closures and
+    // small name blobs no descriptor references.
     assert!(
-        claimed * 100 >= region * 90,
+        claimed * 100 >= region * 97,
         "claimed {claimed} of {region}"
     );
 }
@@ -250,7 +252,7 @@ fn claims_are_linker_symbols_older_toolchains() {
         let bin = build_program(tc, env);
         let (claimed, region) = check_against_symbols(&bin);
         assert!(
-            claimed * 100 >= region * 90,
+            claimed * 100 >= region * 97,
             "{tc}: claimed {claimed} of {region}"
         );
     }

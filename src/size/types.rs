@@ -128,6 +128,32 @@ fn roots(bin: &Binary<'_>, md: &Moduledata) -> (Vec<u64>, Vec<(u64, u64, u64)>) 
             itabs.push((itab, i, t));
         }
     }
+    // Descriptors no typelink or itab reaches are still referenced from data: interface
+    // values in package variables, composite literals. Any aligned word of non-code data
+    // pointing into the types region is tried; only what validates is kept.
+    let (start, end) = md.types;
+    let p = bin.ptr_size as usize;
+    for s in bin
+        .sections
+        .iter()
+        .filter(|s| s.alloc && !s.executable && s.addr != 0)
+        .filter(|s| {
+            !["pclntab", "typelink", "itablink", "buildinfo", "note"]
+                .iter()
+                .any(|n| s.name.contains(n))
+        })
+    {
+        let Some(data) = bin.section_data(s) else {
+            continue;
+        };
+        let skew = (p - (s.addr as usize % p)) % p;
+        for w in data.get(skew..).unwrap_or(&[]).chunks_exact(p) {
+            let a = read_uint(w, p, be);
+            if a > start && a < end {
+                work.push(a - start);
+            }
+        }
+    }
     (work, itabs)
 }
 
@@ -433,6 +459,10 @@ impl<'d> Walker<'d> {
         }
         let str_off = self.off32(t + 4 * p + 8)?;
         let (_, mut string, _) = self.name(str_off)?;
+        // A type's string form is printable text.
+        if string.is_empty() || string.chars().any(|c| c.is_control() || c == '\u{fffd}') {
+            return None;
+        }
         if tflag & TFLAG_EXTRA_STAR != 0 {
             if !string.starts_with('*') {
                 return None;
