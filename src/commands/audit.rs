@@ -46,14 +46,7 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
             Entry::OciLayout(p) => match crate::image::read(&p, &image_opts) {
                 Ok(found) => {
                     for r in found {
-                        if !args.output.json {
-                            if !order.is_empty() {
-                                writeln!(out)?;
-                            }
-                            render::image::write_image(out, &r, &style)?;
-                        }
-                        order.push((true, images.len()));
-                        images.push(r);
+                        emit_image(r, args.output.json, &style, out, &mut order, &mut images)?;
                     }
                 }
                 Err(e) => fail(e, &mut errors, p.display().to_string()),
@@ -63,14 +56,7 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
                 match crate::image::read(&path, &image_opts) {
                     Ok(found) => {
                         for r in found {
-                            if !args.output.json {
-                                if !order.is_empty() {
-                                    writeln!(out)?;
-                                }
-                                render::image::write_image(out, &r, &style)?;
-                            }
-                            order.push((true, images.len()));
-                            images.push(r);
+                            emit_image(r, args.output.json, &style, out, &mut order, &mut images)?;
                         }
                     }
                     Err(Error::Unsupported { .. }) if !explicit => skipped += 1,
@@ -137,6 +123,26 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
     } else {
         Exit::Error
     })
+}
+
+/// Print an image report (human output) and remember it, in input order, for JSON.
+fn emit_image(
+    r: crate::image::ImageReport,
+    json: bool,
+    style: &Style,
+    out: &mut dyn Write,
+    order: &mut Vec<(bool, usize)>,
+    images: &mut Vec<crate::image::ImageReport>,
+) -> std::io::Result<()> {
+    if !json {
+        if !order.is_empty() {
+            writeln!(out)?;
+        }
+        render::image::write_image(out, &r, style)?;
+    }
+    order.push((true, images.len()));
+    images.push(r);
+    Ok(())
 }
 
 /// Why one file produced no report; shared with `check` and `baseline`.
