@@ -429,3 +429,41 @@ fn corpus_of_go_versions() {
         );
     }
 }
+
+#[test]
+fn every_format_and_link_mode() {
+    // The same program built every way (static, cgo, PIE internal and external, external
+    // static, race, Mach-O arm64, PE) has nearly the same types: each build's claims must
+    // be within 10% of the plain CGO_ENABLED=0 build's (measured: within 5.5%, the race
+    // runtime adding the most). UPX-packed files have no readable metadata and no claims.
+    let bytes_of = |n: &str| -> Option<u64> {
+        let data = read(&support::testbin(n));
+        let bin = Binary::parse(&data).expect("parses");
+        let p = goaudit::go::pclntab::find(&bin).ok().flatten()?;
+        let c = types::claims(&bin, &p);
+        Some(
+            c.iter()
+                .flat_map(|c| c.ranges.iter())
+                .map(|r| r.1 - r.0)
+                .sum(),
+        )
+    };
+    let reference = bytes_of("netuser-cgo0").expect("netuser-cgo0 has a pclntab");
+    let mut checked = 0;
+    for n in support::testbin_names() {
+        if !n.starts_with("netuser-") {
+            continue;
+        }
+        let got = bytes_of(&n).unwrap_or(0);
+        if n.ends_with("-upx") {
+            assert_eq!(got, 0, "{n}");
+            continue;
+        }
+        assert!(
+            got * 10 >= reference * 9 && got * 10 <= reference * 11,
+            "{n}: {got} bytes of type claims, netuser-cgo0 has {reference}"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 15, "only {checked} netuser builds");
+}
