@@ -282,75 +282,9 @@ fn lying_fat_header_is_one_error_line_and_exit_2() {
     }
 }
 
-/// Text bytes per package from `go tool nm -size`: for Mach-O and PE, `go tool nm`
-/// infers a symbol's size from the next symbol's address.
-///
-/// Two adjustments, both about `go tool nm` rather than the code:
-/// * `runtime.text` and `runtime.etext` are the linker's bounds of the text section
-///   (size 0 in ELF). Inferring their sizes counts the first function's bytes twice
-///   (`runtime.text` shares its address) and gives `runtime.etext` whatever follows the
-///   last function up to the next symbol, so they are left out.
-/// * The Go linker puts the C underscore in front of every Mach-O name and `debug/macho`
-///   removes it from dotted names only, so `go tool nm` prints `_go:buildid` for the
-///   function the pclntab calls `go:buildid`; the underscore is removed here too.
-fn nm_text_by_package(path: &Path) -> BTreeMap<String, u64> {
-    let macho = std::fs::read(path).unwrap().get(..4) == Some(&0xfeed_facfu32.to_le_bytes());
-    let out = run(Command::new(support::go_binary())
-        .args(["tool", "nm", "-size", "-type"])
-        .arg(path));
-    assert!(
-        out.status.success(),
-        "go tool nm {} failed: {}",
-        path.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut m = BTreeMap::new();
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        // "  100001000        123 T net/http.(*Client).Do"; names may contain spaces.
-        let mut rest = line.trim_start();
-        let mut cols = Vec::new();
-        for _ in 0..3 {
-            let Some((c, r)) = rest.split_once(char::is_whitespace) else {
-                break;
-            };
-            cols.push(c);
-            rest = r.trim_start();
-        }
-        if cols.len() != 3 || cols[2] != "T" {
-            continue;
-        }
-        if rest == "runtime.text" || rest == "runtime.etext" {
-            continue;
-        }
-        let name = match rest.strip_prefix('_') {
-            Some(n) if macho => n,
-            _ => rest,
-        };
-        let size: u64 = cols[1].parse().expect("size column");
-        *m.entry(goaudit::go::symname::package_of(name)).or_default() += size;
-    }
-    assert!(!m.is_empty(), "go tool nm listed no text symbols");
-    m
-}
-
-fn text_by_package(size_doc: &Value) -> BTreeMap<String, u64> {
-    size_doc["size_attribution"]["by_package"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|p| p["text_bytes"].as_u64().unwrap() > 0)
-        .map(|p| {
-            (
-                p["name"].as_str().unwrap().to_string(),
-                p["text_bytes"].as_u64().unwrap(),
-            )
-        })
-        .collect()
-}
-
 fn assert_text_matches_nm(path: &Path) {
-    let nm = nm_text_by_package(path);
-    let ours = text_by_package(&goaudit_json(&["size", "--json"], path)["artifacts"][0]);
+    let nm = support::nm_text_by_package(path);
+    let ours = support::text_by_package(&goaudit_json(&["size", "--json"], path)["artifacts"][0]);
     let mut diffs = Vec::new();
     for pkg in nm.keys().chain(ours.keys()).collect::<BTreeSet<_>>() {
         let (a, b) = (
@@ -385,7 +319,8 @@ fn darwin_package_text_bytes_match_go_tool_nm() {
 fn stripping_a_darwin_build_does_not_move_code() {
     let t = thin();
     let go_packages = |path: &Path| {
-        let mut m = text_by_package(&goaudit_json(&["size", "--json"], path)["artifacts"][0]);
+        let mut m =
+            support::text_by_package(&goaudit_json(&["size", "--json"], path)["artifacts"][0]);
         m.retain(|k, _| !k.starts_with("go:"));
         m
     };

@@ -106,56 +106,8 @@ fn sum_rule_holds_for_every_go_toolchain_binary() {
     }
 }
 
-/// Text bytes per package from `go tool nm -size -type`: the linker's own symbol sizes.
-fn nm_text_by_package(path: &Path) -> BTreeMap<String, u64> {
-    let go = support::go_binary();
-    let out = std::process::Command::new(go)
-        .args(["tool", "nm", "-size", "-type"])
-        .arg(path)
-        .output()
-        .expect("run go tool nm");
-    assert!(
-        out.status.success(),
-        "go tool nm failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut m = BTreeMap::new();
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        // "  4a1b20        123 T net/http.(*Client).Do"  (names may contain spaces)
-        let Some((_addr, rest)) = line.trim_start().split_once(char::is_whitespace) else {
-            continue;
-        };
-        let Some((size, rest)) = rest.trim_start().split_once(char::is_whitespace) else {
-            continue;
-        };
-        let Some((kind, name)) = rest.trim_start().split_once(' ') else {
-            continue;
-        };
-        // `runtime/cgo(.text)`-style names are host-object section symbols that span the
-        // C functions also listed one by one: counting both would count bytes twice.
-        if (kind != "T" && kind != "t") || name.contains("(.") {
-            continue;
-        }
-        let size: u64 = size.parse().unwrap_or(0);
-        *m.entry(goaudit::go::symname::package_of(name)).or_default() += size;
-    }
-    m
-}
-
 fn goaudit_text_by_package(path: &Path) -> BTreeMap<String, u64> {
-    let a = size_json(path);
-    a["size_attribution"]["by_package"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|p| p["text_bytes"].as_u64().unwrap() > 0)
-        .map(|p| {
-            (
-                p["name"].as_str().unwrap().to_string(),
-                p["text_bytes"].as_u64().unwrap(),
-            )
-        })
-        .collect()
+    support::text_by_package(&size_json(path))
 }
 
 /// Go functions must match exactly. C functions (cgo, internal linking) carry no pcsp
@@ -172,7 +124,7 @@ fn package_text_bytes_match_go_tool_nm() {
         "promserver-default",
     ] {
         let bin = support::testbin(name);
-        let nm = nm_text_by_package(&bin);
+        let nm = support::nm_text_by_package(&bin);
         let ours = goaudit_text_by_package(&bin);
         let mut diffs = Vec::new();
         for pkg in nm

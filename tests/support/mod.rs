@@ -225,3 +225,78 @@ pub fn go_toolchain_binaries() -> Vec<PathBuf> {
     );
     out
 }
+
+/// Machine-code bytes per package as the Go toolchain sees them: `go tool nm -size -type`,
+/// text symbols (`T`, `t`) summed by `goaudit::go::symname::package_of`. Used by the tests
+/// that hold goaudit's `text_bytes` to the toolchain's own view.
+///
+/// * `runtime/cgo(.text)`-style names are host-object section symbols spanning C functions
+///   that are also listed one by one; counting both would count bytes twice.
+/// * `runtime.text`/`runtime.etext` are boundary markers: size 0 on ELF, but on Mach-O and
+///   PE nm infers sizes for them from the next symbol, counting other functions' bytes.
+/// * The Go linker puts the C underscore in front of every Mach-O name and `debug/macho`
+///   removes it from dotted names only (`_go:buildid`); it is removed here too.
+#[allow(dead_code)]
+pub fn nm_text_by_package(path: &Path) -> std::collections::BTreeMap<String, u64> {
+    let macho = std::fs::read(path).unwrap().get(..4) == Some(&0xfeed_facfu32.to_le_bytes());
+    let out = Command::new(go_binary())
+        .args(["tool", "nm", "-size", "-type"])
+        .arg(path)
+        .output()
+        .expect("run go tool nm");
+    assert!(
+        out.status.success(),
+        "go tool nm {} failed: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut m = std::collections::BTreeMap::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        // "  4a1b20        123 T net/http.(*Client).Do"; names may contain spaces.
+        let Some((_addr, rest)) = line.trim_start().split_once(char::is_whitespace) else {
+            continue;
+        };
+        let Some((size, rest)) = rest.trim_start().split_once(char::is_whitespace) else {
+            continue;
+        };
+        let Some((kind, name)) = rest.trim_start().split_once(' ') else {
+            continue;
+        };
+        if (kind != "T" && kind != "t")
+            || name.contains("(.")
+            || name == "runtime.text"
+            || name == "runtime.etext"
+        {
+            continue;
+        }
+        let name = match name.strip_prefix('_') {
+            Some(n) if macho => n,
+            _ => name,
+        };
+        let size: u64 = size.parse().unwrap_or(0);
+        *m.entry(goaudit::go::symname::package_of(name)).or_default() += size;
+    }
+    assert!(
+        !m.is_empty(),
+        "go tool nm listed no text symbols in {}",
+        path.display()
+    );
+    m
+}
+
+/// `text_bytes` per package from one artifact of `goaudit size --json`.
+#[allow(dead_code)]
+pub fn text_by_package(artifact: &serde_json::Value) -> std::collections::BTreeMap<String, u64> {
+    artifact["size_attribution"]["by_package"]
+        .as_array()
+        .expect("by_package")
+        .iter()
+        .filter(|p| p["text_bytes"].as_u64().unwrap_or(0) > 0)
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap().to_string(),
+                p["text_bytes"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
