@@ -70,20 +70,19 @@ pub fn scan_regions(
         }
     }
     for f in files {
-        if let Some(i) = f.find("/nix/store/") {
-            if let Some(path) = store_path_at(&f.as_bytes()[i..]) {
-                add(path);
-            }
+        if let Some(i) = f.find("/nix/store/")
+            && let Some(path) = store_path_at(&f.as_bytes()[i..])
+        {
+            add(path);
         }
     }
     if let Some(e) = elf {
         let mut tag = |s: &str, what: &'static str| {
-            if let Some(p) = store_path_at(s.as_bytes()) {
-                if let Some(r) = refs.iter_mut().find(|r| r.path == p) {
-                    if !r.seen_in.contains(&what) {
-                        r.seen_in.insert(0, what);
-                    }
-                }
+            if let Some(p) = store_path_at(s.as_bytes())
+                && let Some(r) = refs.iter_mut().find(|r| r.path == p)
+                && !r.seen_in.contains(&what)
+            {
+                r.seen_in.insert(0, what);
             }
         };
         if let Some(i) = &e.interpreter {

@@ -230,10 +230,12 @@ impl<'data> Binary<'data> {
         // sections as segments already; Mach-O sections sit inside segments) still have
         // section addresses, so fall back to them.
         for s in &self.sections {
-            if let Some((off, flen)) = s.file_range {
-                if s.addr != 0 && addr >= s.addr && addr - s.addr < flen {
-                    return Some(off + (addr - s.addr));
-                }
+            if let Some((off, flen)) = s.file_range
+                && s.addr != 0
+                && addr >= s.addr
+                && addr - s.addr < flen
+            {
+                return Some(off + (addr - s.addr));
             }
         }
         None

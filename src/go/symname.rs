@@ -52,10 +52,10 @@ pub fn package_of(name: &str) -> String {
         return "go:consts".into();
     }
     // Host-object section symbols: `runtime/cgo(.text)`.
-    if let Some(i) = name.find("(.") {
-        if !name[..i].contains('.') {
-            return name[..i].to_string();
-        }
+    if let Some(i) = name.find("(.")
+        && !name[..i].contains('.')
+    {
+        return name[..i].to_string();
     }
     // gcc splits C functions into `f.cold`, `f.part.0`, `f.isra.0`, `f.constprop.0`: the
     // dot is not a package boundary.

@@ -174,13 +174,7 @@ pub fn write_artifact(w: &mut dyn Write, a: &Artifact, st: &Style) -> io::Result
     if a.packed.is_none() {
         let mut lines = crate::size::why::narrative(a, a.size_attribution.as_ref()).into_iter();
         if let Some(first) = lines.next() {
-            row(
-                w,
-                "size",
-                "",
-                &first.trim_start_matches("biggest: ").to_string(),
-                st,
-            )?;
+            row(w, "size", "", first.trim_start_matches("biggest: "), st)?;
         }
         for l in lines {
             row(w, "", "", &l, st)?;

@@ -145,10 +145,10 @@ fn unit_package<R: gimli::Reader>(
 ) -> (String, &'static str) {
     let mut lang = None;
     let mut entries = unit.entries();
-    if let Ok(Some(root)) = entries.next_dfs() {
-        if let Some(gimli::AttributeValue::Language(l)) = root.attr_value(gimli::DW_AT_language) {
-            lang = Some(l);
-        }
+    if let Ok(Some(root)) = entries.next_dfs()
+        && let Some(gimli::AttributeValue::Language(l)) = root.attr_value(gimli::DW_AT_language)
+    {
+        lang = Some(l);
     }
     let name = unit
         .name

@@ -285,12 +285,11 @@ pub fn attribute(
                 off.saturating_add(code_size(bin, p, f)),
                 off.saturating_add(f.end.saturating_sub(f.entry)),
             );
-            if let Some(gap) = bin.bytes_at(start, end.saturating_sub(start)) {
-                if !gap.is_empty()
-                    && (gap.iter().all(|&b| b == 0xcc) || gap.iter().all(|&b| b == 0))
-                {
-                    cs.claim(start, end, pad);
-                }
+            if let Some(gap) = bin.bytes_at(start, end.saturating_sub(start))
+                && !gap.is_empty()
+                && (gap.iter().all(|&b| b == 0xcc) || gap.iter().all(|&b| b == 0))
+            {
+                cs.claim(start, end, pad);
             }
         }
     }

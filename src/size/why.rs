@@ -85,7 +85,7 @@ pub fn narrative(a: &Artifact, rep: Option<&SizeReport>) -> Vec<String> {
             ))
         })
         .collect();
-    removable.sort_by(|x, y| y.0.cmp(&x.0));
+    removable.sort_by_key(|r| std::cmp::Reverse(r.0));
     let removable_bytes: u64 = removable.iter().map(|r| r.0).sum();
     out.extend(removable.into_iter().map(|r| r.1));
     if a.packed.is_none() && a.format == crate::binary::Format::Elf && !a.linking_is_pie() {
