@@ -467,3 +467,43 @@ fn every_format_and_link_mode() {
     }
     assert!(checked >= 15, "only {checked} netuser builds");
 }
+
+#[test]
+fn other_architectures_find_the_same_types() {
+    // Without cgo the linker hides the type symbols, so cross-compiled builds are checked
+    // against the amd64 build of the same program: 32-bit and big-endian targets must
+    // find (nearly) the same descriptors; a few differ by architecture (cpu feature and
+    // syscall types). Itabs are claimed on 64-bit targets only.
+    let count = |arch: &str| {
+        let bin = build_program("local", &[("GOARCH", arch), ("CGO_ENABLED", "0")]);
+        let (claims, md) = claims_of(&bin);
+        assert!(md.is_some(), "{arch}: no moduledata");
+        let descriptors = claims
+            .iter()
+            .filter(|c| c.item.starts_with("type:") && !c.item.starts_with("type:.importpath"))
+            .count();
+        let itabs = claims
+            .iter()
+            .filter(|c| c.item.starts_with("go:itab."))
+            .count();
+        (descriptors, itabs)
+    };
+    let (d64, i64_) = count("amd64");
+    assert!(
+        d64 > 1000 && i64_ > 50,
+        "amd64: {d64} descriptors, {i64_} itabs"
+    );
+    for arch in ["386", "arm", "mips", "arm64", "s390x", "ppc64le"] {
+        let (d, i) = count(arch);
+        assert!(
+            d * 100 >= d64 * 98 && d * 100 <= d64 * 102,
+            "{arch}: {d} descriptors, amd64 {d64}"
+        );
+        let bits64 = matches!(arch, "arm64" | "s390x" | "ppc64le");
+        if bits64 {
+            assert_eq!(i, i64_, "{arch} itabs");
+        } else {
+            assert_eq!(i, 0, "{arch} itabs");
+        }
+    }
+}
