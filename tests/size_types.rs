@@ -555,3 +555,47 @@ fn cli_report_charges_types_to_packages() {
         "net/http: {bytes} bytes, {text} of code, {types_http} of types"
     );
 }
+
+#[test]
+fn corrupted_type_data_never_panics() {
+    // Random bytes flipped across the types region, the typelinks and the moduledata of a
+    // real binary: whatever still validates is claimed inside the file, nothing panics.
+    let path = support::testbin("netuser-cgo0-stripped");
+    let clean = read(&path);
+    let bin = Binary::parse(&clean).expect("parses");
+    let p = goaudit::go::pclntab::find(&bin).unwrap().unwrap();
+    let md = types::find_moduledata(&bin, &p).expect("moduledata");
+    let off = |a: u64| bin.vaddr_to_offset(a).expect("mapped") as usize;
+    let spans = [
+        (off(md.types.0), off(md.types.1 - 1)),
+        (
+            off(md.typelinks.0),
+            off(md.typelinks.0) + md.typelinks.1 as usize * 4,
+        ),
+        (off(md.addr), off(md.addr) + 400),
+    ];
+    let mut x: u64 = 0x2545f4914f6cdd1d;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for round in 0..12 {
+        let mut data = clean.clone();
+        let (lo, hi) = spans[round % spans.len()];
+        for _ in 0..2000 {
+            let i = lo + (next() as usize) % (hi - lo);
+            data[i] = next() as u8;
+        }
+        let bin = Binary::parse(&data).expect("headers untouched");
+        let Ok(Some(p)) = goaudit::go::pclntab::find(&bin) else {
+            continue;
+        };
+        for c in types::claims(&bin, &p) {
+            for &(s, e) in &c.ranges {
+                assert!(s < e && bin.read_vaddr(s, e - s).is_some(), "{c:?}");
+            }
+        }
+    }
+}
