@@ -5,7 +5,8 @@
 //! of `.rodata` has no symbol to name it. The runtime still needs it, and finds it the
 //! same way this module does: `runtime.firstmoduledata` holds the `[types, etypes)` region,
 //! the typelinks (int32 offsets from `types` of the descriptors `reflect` may look up) and
-//! the itablinks (pointers to itabs). From those roots the descriptors are walked as a
+//! the itablinks (pointers to itabs). From those roots, and from data words that point
+//! into the region (interface values in variables), the descriptors are walked as a
 //! graph (element, key, field, parameter, method and pointer-to-this types), and each
 //! descriptor's extent is computed exactly from its layout, as the compiler writes it
 //! (`cmd/compile/internal/reflectdata.writeType`):
