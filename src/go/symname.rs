@@ -80,8 +80,14 @@ pub fn package_of(name: &str) -> String {
 
 /// The package part of `pkg.Name...`, or `None` when there is no dot at all (C symbols).
 fn plain_package(name: &str) -> Option<String> {
-    let stripped = strip_brackets(name);
-    let s = stripped.as_str();
+    // Most names have no instantiation: borrow instead of copying them.
+    let stripped;
+    let s = if name.contains('[') {
+        stripped = strip_brackets(name);
+        stripped.as_str()
+    } else {
+        name
+    };
     let path_end = s.rfind('/').map_or(0, |i| i + 1);
     let dot = s[path_end..].find('.')?;
     let pkg = &s[..path_end + dot];

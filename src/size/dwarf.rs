@@ -19,6 +19,8 @@ pub type Sink<'a> = dyn FnMut(u64, u64, &str, &str) + 'a;
 /// A DWARF section's uncompressed bytes and how they map back onto the file.
 struct Loaded<'a> {
     data: Cow<'a, [u8]>,
+    /// Uncompressed length (known from the header even when `data` was not inflated).
+    ulen: u64,
     /// File offset where the (compressed) payload starts, after any compression header.
     payload_off: u64,
     /// On-disk payload length.
@@ -28,7 +30,7 @@ struct Loaded<'a> {
 impl Loaded<'_> {
     /// The file range of uncompressed bytes `[u0, u1)`.
     fn file_range(&self, u0: u64, u1: u64) -> (u64, u64) {
-        let ulen = self.data.len() as u64;
+        let ulen = self.ulen;
         if ulen == 0 || self.payload_len == ulen {
             return (self.payload_off + u0, u1.saturating_sub(u0));
         }
@@ -55,6 +57,12 @@ fn find<'b>(bin: &'b Binary<'_>, base: &str) -> Option<&'b Section> {
 const MAX_UNCOMPRESSED: u64 = 2 << 30;
 
 fn load<'a>(bin: &Binary<'a>, base: &str) -> Option<Loaded<'a>> {
+    locate(bin, base, true)
+}
+
+/// Find a section's payload; inflate it only when `inflate` (inflating is most of the cost
+/// of attributing DWARF, so sections whose layout is known without it are not).
+fn locate<'a>(bin: &Binary<'a>, base: &str, inflate: bool) -> Option<Loaded<'a>> {
     let s = find(bin, base)?;
     let (off, len) = s.file_range?;
     let sec = bin
@@ -65,7 +73,7 @@ fn load<'a>(bin: &Binary<'a>, base: &str) -> Option<Loaded<'a>> {
     if compressed.uncompressed_size > MAX_UNCOMPRESSED {
         return None;
     }
-    let data = compressed.decompress().ok()?;
+    let ulen = compressed.uncompressed_size;
     // The compressed payload follows a header (ELF Chdr, or "ZLIB" + 8-byte size for
     // legacy .zdebug); object tells us where the payload starts.
     let payload = compressed.data;
@@ -74,8 +82,17 @@ fn load<'a>(bin: &Binary<'a>, base: &str) -> Option<Loaded<'a>> {
     if payload_off < off || payload_off + payload_len > off + len {
         return None;
     }
+    let data = if inflate {
+        compressed.decompress().ok()?
+    } else {
+        Cow::Borrowed(&[][..])
+    };
+    if inflate && data.len() as u64 != ulen {
+        return None;
+    }
     Some(Loaded {
         data,
+        ulen,
         payload_off,
         payload_len,
     })
@@ -86,31 +103,26 @@ pub fn claim_units(bin: &Binary<'_>, funcs: &[(u64, u64, String)], sink: &mut Si
     let Some(info) = load(bin, "info") else {
         return;
     };
-    let line = load(bin, "line");
     let abbrev = load(bin, "abbrev");
     let str_ = load(bin, "str");
-    let line_str = load(bin, "line_str");
     let endian = if bin.big_endian {
         gimli::RunTimeEndian::Big
     } else {
         gimli::RunTimeEndian::Little
     };
-    let slice = |l: &Option<Loaded<'_>>| -> Vec<u8> {
+    let bytes = |l: &Option<Loaded<'_>>| -> Vec<u8> {
         l.as_ref().map(|l| l.data.to_vec()).unwrap_or_default()
     };
-    // gimli borrows; keep the owned copies of the small sections alive here.
-    let (abbrev_v, str_v, line_str_v) = (slice(&abbrev), slice(&str_), slice(&line_str));
-    let line_data: &[u8] = line.as_ref().map_or(&[], |l| &l.data);
-    let dwarf = gimli::Dwarf {
-        debug_info: gimli::DebugInfo::new(&info.data, endian),
-        debug_abbrev: gimli::DebugAbbrev::new(&abbrev_v, endian),
-        debug_line: gimli::DebugLine::new(line_data, endian),
-        debug_str: gimli::DebugStr::new(&str_v, endian),
-        debug_line_str: gimli::DebugLineStr::new(&line_str_v, endian),
-        ..Default::default()
-    };
+    let (abbrev_v, str_v) = (bytes(&abbrev), bytes(&str_));
+    let debug_info = gimli::DebugInfo::new(&info.data, endian);
+    let debug_abbrev = gimli::DebugAbbrev::new(&abbrev_v, endian);
+    let debug_str = gimli::DebugStr::new(&str_v, endian);
 
-    let mut headers = dwarf.units();
+    // Go's units share one abbreviation table; parse each distinct table once.
+    let mut abbrev_cache: std::collections::HashMap<u64, std::sync::Arc<gimli::Abbreviations>> =
+        std::collections::HashMap::new();
+    let mut line_starts: Vec<(u64, String)> = Vec::new();
+    let mut headers = debug_info.units();
     // A corrupt unit ends the walk; what was claimed so far stands and the rest of the
     // section stays unattributed.
     while let Ok(Some(header)) = headers.next() {
@@ -118,18 +130,41 @@ pub fn claim_units(bin: &Binary<'_>, funcs: &[(u64, u64, String)], sink: &mut Si
             continue;
         };
         let len = header.length_including_self() as u64;
-        let Ok(unit) = dwarf.unit(header) else {
-            continue;
+        let key = header.debug_abbrev_offset().0 as u64;
+        let abbrevs = match abbrev_cache.get(&key) {
+            Some(a) => a.clone(),
+            None => {
+                let Ok(a) = header.abbreviations(&debug_abbrev) else {
+                    continue;
+                };
+                let a = std::sync::Arc::new(a);
+                abbrev_cache.insert(key, a.clone());
+                a
+            }
         };
-        let (pkg, label) = unit_package(&dwarf, &unit);
+        let root = root_facts(&header, &abbrevs, &debug_str);
+        let (pkg, label) = unit_package(root.name.as_deref(), root.language);
         let (off, flen) = info.file_range(start, start + len);
         sink(off, flen, &pkg, label);
-        if let (Some(lp), Some(line)) = (&unit.line_program, &line) {
-            let h = lp.header();
-            let l0 = h.offset().0 as u64;
-            let l1 = l0 + h.unit_length() as u64 + h.format().initial_length_size() as u64;
-            let (off, flen) = line.file_range(l0, l1);
-            sink(off, flen, &pkg, "DWARF line table");
+        if let Some(l) = root.stmt_list {
+            line_starts.push((l, pkg));
+        }
+    }
+
+    // Line programs are laid out back to back, one per unit: each runs to the next one's
+    // start, the last to the section end. That needs no inflating of `.debug_line`.
+    if let Some(line) = locate(bin, "line", false) {
+        line_starts.sort_by_key(|l| l.0);
+        line_starts.dedup_by_key(|l| l.0);
+        for (i, (l0, pkg)) in line_starts.iter().enumerate() {
+            let l1 = line_starts
+                .get(i + 1)
+                .map_or(line.ulen, |n| n.0)
+                .min(line.ulen);
+            if *l0 < l1 {
+                let (off, flen) = line.file_range(*l0, l1);
+                sink(off, flen, pkg, "DWARF line table");
+            }
         }
     }
 
@@ -138,27 +173,49 @@ pub fn claim_units(bin: &Binary<'_>, funcs: &[(u64, u64, String)], sink: &mut Si
     }
 }
 
-/// The package of a unit: its name for Go units, `C` for C units (cgo).
-fn unit_package<R: gimli::Reader>(
-    dwarf: &gimli::Dwarf<R>,
-    unit: &gimli::Unit<R>,
-) -> (String, &'static str) {
-    let mut lang = None;
-    let mut entries = unit.entries();
-    if let Ok(Some(root)) = entries.next_dfs()
-        && let Some(gimli::AttributeValue::Language(l)) = root.attr_value(gimli::DW_AT_language)
-    {
-        lang = Some(l);
+/// What the root DIE of a unit says about it.
+struct RootFacts {
+    name: Option<String>,
+    language: Option<gimli::DwLang>,
+    stmt_list: Option<u64>,
+}
+
+fn root_facts<R: gimli::Reader>(
+    header: &gimli::UnitHeader<R>,
+    abbrevs: &gimli::Abbreviations,
+    debug_str: &gimli::DebugStr<R>,
+) -> RootFacts {
+    let mut facts = RootFacts {
+        name: None,
+        language: None,
+        stmt_list: None,
+    };
+    let mut entries = header.entries(abbrevs);
+    let Ok(Some(root)) = entries.next_dfs() else {
+        return facts;
+    };
+    facts.name = match root.attr_value(gimli::DW_AT_name) {
+        Some(gimli::AttributeValue::String(s)) => s.to_string_lossy().ok().map(|s| s.into_owned()),
+        Some(gimli::AttributeValue::DebugStrRef(o)) => debug_str
+            .get_str(o)
+            .ok()
+            .and_then(|s| s.to_string_lossy().ok().map(|s| s.into_owned())),
+        _ => None,
+    };
+    if let Some(gimli::AttributeValue::Language(l)) = root.attr_value(gimli::DW_AT_language) {
+        facts.language = Some(l);
     }
-    let name = unit
-        .name
-        .as_ref()
-        .and_then(|n| n.to_string_lossy().ok().map(|s| s.into_owned()))
-        .unwrap_or_default();
-    let _ = dwarf;
-    match lang {
-        Some(gimli::DW_LANG_Go) | None if !name.is_empty() && !name.contains(".c") => {
-            (name, "DWARF unit")
+    if let Some(gimli::AttributeValue::DebugLineRef(o)) = root.attr_value(gimli::DW_AT_stmt_list) {
+        facts.stmt_list = Some(gimli::ReaderOffset::into_u64(o.0));
+    }
+    facts
+}
+
+/// The package of a unit: its name for Go units, `C` for C units (cgo).
+fn unit_package(name: Option<&str>, lang: Option<gimli::DwLang>) -> (String, &'static str) {
+    match (lang, name) {
+        (Some(gimli::DW_LANG_Go) | None, Some(n)) if !n.is_empty() && !n.contains(".c") => {
+            (n.to_string(), "DWARF unit")
         }
         _ => ("C".to_string(), "DWARF unit (C)"),
     }

@@ -123,7 +123,9 @@ struct Owners {
     packages: Vec<String>,
     package_index: HashMap<String, u32>,
     owners: Vec<Owner>,
-    fixed: HashMap<(u32, Kind, String), OwnerId>,
+    /// Shared owners by (package, kind), then label; looked up by `&str` without
+    /// allocating, since symbol-table entries ask once per symbol.
+    fixed: HashMap<(u32, Kind), HashMap<Box<str>, OwnerId>>,
 }
 
 impl Owners {
@@ -151,11 +153,19 @@ impl Owners {
     /// A shared owner (one per package/kind/label), for pseudo-items.
     fn shared(&mut self, item: &str, package: &str, kind: Kind) -> OwnerId {
         let p = self.package(package);
-        if let Some(&id) = self.fixed.get(&(p, kind, item.to_string())) {
+        if let Some(&id) = self.fixed.get(&(p, kind)).and_then(|m| m.get(item)) {
             return id;
         }
-        let id = self.item(item, package, kind);
-        self.fixed.insert((p, kind, item.to_string()), id);
+        self.owners.push(Owner {
+            item: item.into(),
+            package: p,
+            kind,
+        });
+        let id = (self.owners.len() - 1) as OwnerId;
+        self.fixed
+            .entry((p, kind))
+            .or_default()
+            .insert(item.into(), id);
         id
     }
 }
@@ -202,13 +212,17 @@ pub fn attribute(
     // closures share a package, and parsing names is the hot loop on big binaries.
     cs.next_class();
     let mut funcs_by_addr: Vec<(u64, u64, String)> = Vec::new();
+    // Each function's package, parsed once and reused by every class below.
+    let func_pkgs: Vec<String> = pclntab
+        .map(|p| p.funcs.iter().map(|f| package_of(&f.name)).collect())
+        .unwrap_or_default();
     if let Some(p) = pclntab {
-        for f in &p.funcs {
+        for (f, pkg) in p.funcs.iter().zip(&func_pkgs) {
             let Some(off) = bin.vaddr_to_offset(f.entry) else {
                 continue;
             };
             let size = code_size(bin, p, f);
-            let pkg = package_of(&f.name);
+            let pkg = pkg.clone();
             let id = ow.item(&f.name, &pkg, Kind::Text);
             cs.claim(off, off.saturating_add(size), id);
             funcs_by_addr.push((f.entry, f.entry.saturating_add(size), pkg));
@@ -297,9 +311,8 @@ pub fn attribute(
     // Each function's own pclntab records.
     cs.next_class();
     if let (Some(p), Some(base)) = (pclntab, pclntab.and_then(pclntab_file_offset)) {
-        for f in &p.funcs {
-            let pkg = package_of(&f.name);
-            let id = ow.item(&f.name, &pkg, Kind::Pclntab);
+        for (f, pkg) in p.funcs.iter().zip(&func_pkgs) {
+            let id = ow.item(&f.name, pkg, Kind::Pclntab);
             for (off, len) in meta_ranges(f) {
                 cs.claim(base + off, base + off + len, id);
             }
