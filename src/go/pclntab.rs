@@ -805,7 +805,7 @@ fn parse_with_header(
 
     let mut extent = functab_off + functab_len;
     let fixed = h.version.func_fixed_size(ptr);
-    let mut table_len: HashMap<u64, u64> = HashMap::new();
+    let mut table_len: HashMap<u64, u64, OffsetHash> = HashMap::default();
     // A hostile nfunc passed the size check above, so this capacity is bounded by len.
     let mut funcs = Vec::with_capacity(h.nfunc.min(1 << 20) as usize);
     let mut prev_entry = 0;
@@ -996,6 +996,28 @@ fn parse_with_header(
         location: Location::Scan,
         regions,
     })
+}
+
+/// Hashing for table offsets: a multiplicative hash is plenty for distinct integers and
+/// several times cheaper than the default SipHash on the per-table lookup, which runs for
+/// every function's four-plus tables.
+type OffsetHash = std::hash::BuildHasherDefault<OffsetHasher>;
+
+#[derive(Default)]
+struct OffsetHasher(u64);
+
+impl std::hash::Hasher for OffsetHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.0 = x.wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(29);
+    }
 }
 
 /// Length in bytes of the pc-value table at `at`: (value delta, pc delta) varint pairs,

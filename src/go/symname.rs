@@ -12,14 +12,22 @@
 //!   which keeps "the first dot after the last slash" a valid package boundary;
 //! - C symbols from cgo have no package at all (`getaddrinfo`, `fputc`).
 
+use std::borrow::Cow;
+
 /// The package a symbol belongs to. Pseudo-packages for compiler-generated data start
 /// with `go:` (`go:string`, `go:types`, `go:consts`, ...); C code is `C`.
 pub fn package_of(name: &str) -> String {
+    package_cow(name).into_owned()
+}
+
+/// [`package_of`] without allocating in the common case: the package is usually a prefix
+/// of the name. Size attribution calls this once per function and symbol.
+pub fn package_cow(name: &str) -> Cow<'_, str> {
     if let Some(rest) = name
         .strip_prefix("type:")
         .or_else(|| name.strip_prefix("type."))
     {
-        return type_package(rest);
+        return Cow::Owned(type_package(rest));
     }
     if let Some(rest) = name
         .strip_prefix("go:itab.")
@@ -27,7 +35,7 @@ pub fn package_of(name: &str) -> String {
     {
         // go:itab.<concrete type>,<interface>: the concrete type's package made the itab.
         let concrete = split_top_level_comma(rest);
-        return type_package(concrete);
+        return Cow::Owned(type_package(concrete));
     }
     if let Some(rest) = name
         .strip_prefix("go:")
@@ -39,9 +47,9 @@ pub fn package_of(name: &str) -> String {
             .take_while(|c| c.is_ascii_alphanumeric())
             .collect();
         return if word.is_empty() {
-            "go:other".into()
+            Cow::Borrowed("go:other")
         } else {
-            format!("go:{word}")
+            Cow::Owned(format!("go:{word}"))
         };
     }
     if name.starts_with("$f64.")
@@ -49,13 +57,13 @@ pub fn package_of(name: &str) -> String {
         || name.starts_with("$i64.")
         || name.starts_with("$i128.")
     {
-        return "go:consts".into();
+        return Cow::Borrowed("go:consts");
     }
     // Host-object section symbols: `runtime/cgo(.text)`.
     if let Some(i) = name.find("(.")
         && !name[..i].contains('.')
     {
-        return name[..i].to_string();
+        return Cow::Borrowed(&name[..i]);
     }
     // gcc splits C functions into `f.cold`, `f.part.0`, `f.isra.0`, `f.constprop.0`: the
     // dot is not a package boundary.
@@ -69,44 +77,45 @@ pub fn package_of(name: &str) -> String {
             "localalias",
         ];
         if !base.contains('/') && GCC.iter().any(|g| suffix.starts_with(g)) {
-            return c_symbol_package(base);
+            return Cow::Borrowed(c_symbol_package(base));
         }
     }
     match plain_package(name) {
         Some(p) => p,
-        None => c_symbol_package(name),
+        None => Cow::Borrowed(c_symbol_package(name)),
     }
 }
 
 /// The package part of `pkg.Name...`, or `None` when there is no dot at all (C symbols).
-fn plain_package(name: &str) -> Option<String> {
-    // Most names have no instantiation: borrow instead of copying them.
-    let stripped;
-    let s = if name.contains('[') {
-        stripped = strip_brackets(name);
-        stripped.as_str()
-    } else {
-        name
-    };
-    let path_end = s.rfind('/').map_or(0, |i| i + 1);
-    let dot = s[path_end..].find('.')?;
-    let pkg = &s[..path_end + dot];
-    if pkg.is_empty() {
-        return None;
+fn plain_package(name: &str) -> Option<Cow<'_, str>> {
+    fn split(s: &str) -> Option<&str> {
+        let path_end = s.rfind('/').map_or(0, |i| i + 1);
+        let dot = s[path_end..].find('.')?;
+        Some(&s[..path_end + dot]).filter(|p| !p.is_empty())
     }
-    Some(unescape(pkg))
+    if name.contains('[') {
+        let stripped = strip_brackets(name);
+        return split(&stripped).map(|p| Cow::Owned(unescape(p)));
+    }
+    // Most names have no instantiation and no escape: borrow, don't copy.
+    let pkg = split(name)?;
+    Some(if pkg.contains('%') {
+        Cow::Owned(unescape(pkg))
+    } else {
+        Cow::Borrowed(pkg)
+    })
 }
 
 /// Assembly and C entry points without a package.
-fn c_symbol_package(name: &str) -> String {
+fn c_symbol_package(name: &str) -> &'static str {
     const RUNTIME: &[&str] = &["_rt0_", "rt0_go", "runtime", "_main", "main"];
     const CGO: &[&str] = &["crosscall", "_cgo_", "x_cgo_", "cgo_", "_cgo", "__cgo"];
     if CGO.iter().any(|p| name.starts_with(p)) {
-        "runtime/cgo".into()
+        "runtime/cgo"
     } else if RUNTIME.iter().any(|p| name.starts_with(p)) {
-        "runtime".into()
+        "runtime"
     } else {
-        "C".into()
+        "C"
     }
 }
 
@@ -162,7 +171,7 @@ fn type_package(t: &str) -> String {
         return "go:types".into();
     }
     match plain_package(s) {
-        Some(p) if !s.starts_with("go.shape") => p,
+        Some(p) if !s.starts_with("go.shape") => p.into_owned(),
         _ => "go:types".into(),
     }
 }

@@ -25,7 +25,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::binary::Binary;
-use crate::go::symname::package_of;
+use crate::go::symname::{package_cow, package_of};
 use crate::go::{BuildInfo, Pclntab};
 use ranges::{ClaimSet, OwnerId, Piece};
 
@@ -216,155 +216,170 @@ pub fn attribute(
     let func_pkgs: Vec<String> = pclntab
         .map(|p| p.funcs.iter().map(|f| package_of(&f.name)).collect())
         .unwrap_or_default();
+    // Code sizes decode each function's pcsp table; the padding class reuses them.
+    let code_sizes: Vec<u64> = pclntab
+        .map(|p| p.funcs.iter().map(|f| code_size(bin, p, f)).collect())
+        .unwrap_or_default();
     if let Some(p) = pclntab {
-        for (f, pkg) in p.funcs.iter().zip(&func_pkgs) {
+        for ((f, pkg), &size) in p.funcs.iter().zip(&func_pkgs).zip(&code_sizes) {
             let Some(off) = bin.vaddr_to_offset(f.entry) else {
                 continue;
             };
-            let size = code_size(bin, p, f);
             let pkg = pkg.clone();
             let id = ow.item(&f.name, &pkg, Kind::Text);
             cs.claim(off, off.saturating_add(size), id);
             funcs_by_addr.push((f.entry, f.entry.saturating_add(size), pkg));
         }
     }
+    funcs_by_addr.sort_by_key(|f| f.0);
 
-    // Sized symbols: data everywhere, and code the pclntab does not cover (C via cgo).
-    cs.next_class();
-    let alloc_sections: HashMap<usize, bool> =
-        bin.sections.iter().map(|s| (s.index, s.alloc)).collect();
-    let mut symbols: Vec<crate::binary::Symbol> = bin
-        .symbols()
-        .into_iter()
-        .filter(|s| {
-            s.section
-                .is_some_and(|i| alloc_sections.get(&i) == Some(&true))
-        })
-        .collect();
-    symbols.sort_by_key(|s| s.addr);
-    for (i, s) in symbols.iter().enumerate() {
-        // `go:string.*` and `go:func.*` are recorded with size 0 although they span all
-        // string data and all funcdata; they run to the next symbol in their section.
-        let size = if s.size == 0 && (s.name == "go:string.*" || s.name == "go:func.*") {
-            let section_end = bin
-                .sections
-                .iter()
-                .find(|x| Some(x.index) == s.section)
-                .map(|x| x.addr + x.size);
-            let next = symbols[i + 1..]
-                .iter()
-                .find(|n| n.addr > s.addr && n.section == s.section)
-                .map(|n| n.addr);
-            next.or(section_end).map_or(0, |e| e.saturating_sub(s.addr))
-        } else {
-            s.size
-        };
-        if size == 0 {
-            continue;
+    // Type metadata and DWARF are the two costly sources and need nothing from the
+    // claims below: work them out on other threads meanwhile.
+    let funcs_sorted = &funcs_by_addr;
+    std::thread::scope(|sc| {
+        let types_job =
+            sc.spawn(move || pclntab.map(|p| types::claims(bin, p)).unwrap_or_default());
+        let dwarf_job = sc.spawn(move || {
+            let mut units = Vec::new();
+            dwarf::claim_units(bin, funcs_sorted, &mut |off, len, pkg: &str, what: &str| {
+                units.push((off, len, pkg.to_string(), what.to_string()))
+            });
+            units
+        });
+
+        // Sized symbols: data everywhere, and code the pclntab does not cover (C via cgo).
+        cs.next_class();
+        let alloc_sections: HashMap<usize, bool> =
+            bin.sections.iter().map(|s| (s.index, s.alloc)).collect();
+        let mut symbols: Vec<crate::binary::Symbol> = bin
+            .symbols()
+            .into_iter()
+            .filter(|s| {
+                s.section
+                    .is_some_and(|i| alloc_sections.get(&i) == Some(&true))
+            })
+            .collect();
+        symbols.sort_by_key(|s| s.addr);
+        for (i, s) in symbols.iter().enumerate() {
+            // `go:string.*` and `go:func.*` are recorded with size 0 although they span all
+            // string data and all funcdata; they run to the next symbol in their section.
+            let size = if s.size == 0 && (s.name == "go:string.*" || s.name == "go:func.*") {
+                let section_end = bin
+                    .sections
+                    .iter()
+                    .find(|x| Some(x.index) == s.section)
+                    .map(|x| x.addr + x.size);
+                let next = symbols[i + 1..]
+                    .iter()
+                    .find(|n| n.addr > s.addr && n.section == s.section)
+                    .map(|n| n.addr);
+                next.or(section_end).map_or(0, |e| e.saturating_sub(s.addr))
+            } else {
+                s.size
+            };
+            if size == 0 {
+                continue;
+            }
+            let Some(off) = bin.vaddr_to_offset(s.addr) else {
+                continue;
+            };
+            let kind = if s.is_text { Kind::Text } else { Kind::Data };
+            let id = ow.item(&s.name, &package_cow(&s.name), kind);
+            cs.claim(off, off.saturating_add(size), id);
         }
-        let Some(off) = bin.vaddr_to_offset(s.addr) else {
-            continue;
-        };
-        let kind = if s.is_text { Kind::Text } else { Kind::Data };
-        let id = ow.item(&s.name, &package_of(&s.name), kind);
-        cs.claim(off, off.saturating_add(size), id);
-    }
 
-    // Type descriptors, their names and itabs through Go's own metadata (moduledata,
-    // typelinks, itablinks): what a stripped binary still says about its data. The linker
-    // hides `type:*` symbols even when it keeps the rest, so this matters unstripped too.
-    cs.next_class();
-    if let Some(p) = pclntab {
-        for c in types::claims(bin, p) {
-            let id = ow.item(&c.item, &c.package, Kind::Data);
-            for (start, end) in c.ranges {
-                if let Some(off) = bin.vaddr_to_offset(start) {
-                    cs.claim(off, off.saturating_add(end.saturating_sub(start)), id);
+        // Type descriptors, their names and itabs through Go's own metadata (moduledata,
+        // typelinks, itablinks): what a stripped binary still says about its data. The linker
+        // hides `type:*` symbols even when it keeps the rest, so this matters unstripped too.
+        cs.next_class();
+        {
+            // A panic there would be a bug; the claims are then just missing.
+            for c in types_job.join().unwrap_or_default() {
+                let id = ow.item(&c.item, &c.package, Kind::Data);
+                for (start, end) in c.ranges {
+                    if let Some(off) = bin.vaddr_to_offset(start) {
+                        cs.claim(off, off.saturating_add(end.saturating_sub(start)), id);
+                    }
                 }
             }
         }
-    }
 
-    // Between one function's last instruction and the next entry the linker pads for
-    // alignment (INT3 on x86, zeros elsewhere). Bytes that look like that are padding;
-    // anything else stays unattributed.
-    cs.next_class();
-    if let Some(p) = pclntab {
-        let pad = ow.shared("alignment padding", "[padding]", Kind::Other);
-        for f in &p.funcs {
-            let Some(off) = bin.vaddr_to_offset(f.entry) else {
-                continue;
+        // Between one function's last instruction and the next entry the linker pads for
+        // alignment (INT3 on x86, zeros elsewhere). Bytes that look like that are padding;
+        // anything else stays unattributed.
+        cs.next_class();
+        if let Some(p) = pclntab {
+            let pad = ow.shared("alignment padding", "[padding]", Kind::Other);
+            for (f, &size) in p.funcs.iter().zip(&code_sizes) {
+                let Some(off) = bin.vaddr_to_offset(f.entry) else {
+                    continue;
+                };
+                let (start, end) = (
+                    off.saturating_add(size),
+                    off.saturating_add(f.end.saturating_sub(f.entry)),
+                );
+                if let Some(gap) = bin.bytes_at(start, end.saturating_sub(start))
+                    && !gap.is_empty()
+                    && (gap.iter().all(|&b| b == 0xcc) || gap.iter().all(|&b| b == 0))
+                {
+                    cs.claim(start, end, pad);
+                }
+            }
+        }
+
+        // Each function's own pclntab records.
+        cs.next_class();
+        if let (Some(p), Some(base)) = (pclntab, pclntab.and_then(pclntab_file_offset)) {
+            for (f, pkg) in p.funcs.iter().zip(&func_pkgs) {
+                let id = ow.item(&f.name, pkg, Kind::Pclntab);
+                for (off, len) in meta_ranges(f) {
+                    cs.claim(base + off, base + off + len, id);
+                }
+            }
+        }
+
+        // Symbol-table entries and names, charged to the symbol's package.
+        cs.next_class();
+        for e in bin.symtab_entries() {
+            let pkg = if e.name.is_empty() {
+                std::borrow::Cow::Borrowed("[symtab]")
+            } else {
+                package_cow(&e.name)
             };
-            let (start, end) = (
-                off.saturating_add(code_size(bin, p, f)),
-                off.saturating_add(f.end.saturating_sub(f.entry)),
-            );
-            if let Some(gap) = bin.bytes_at(start, end.saturating_sub(start))
-                && !gap.is_empty()
-                && (gap.iter().all(|&b| b == 0xcc) || gap.iter().all(|&b| b == 0))
-            {
-                cs.claim(start, end, pad);
+            let id = ow.shared("symbol table", &pkg, Kind::Symtab);
+            cs.claim(e.entry.0, e.entry.0 + e.entry.1, id);
+            cs.claim(e.name_range.0, e.name_range.0 + e.name_range.1, id);
+        }
+
+        // PE/COFF x64 `.pdata`: one 12-byte RUNTIME_FUNCTION (begin, end, unwind RVAs) per
+        // function, charged to the function it describes.
+        if let (Some(pdata), true) = (
+            bin.section(".pdata"),
+            bin.format == crate::binary::Format::Pe && bin.arch == "amd64",
+        ) {
+            let base = object::Object::relative_address_base(bin.object());
+            let (off, len) = pdata.file_range.unwrap_or((0, 0));
+            let data = bin.bytes_at(off, len).unwrap_or(&[]);
+            for (i, rec) in data.chunks_exact(12).enumerate() {
+                let begin = base + crate::binary::read_uint(rec, 4, false);
+                let at = funcs_by_addr.partition_point(|f| f.0 <= begin);
+                let Some((_, end, pkg)) = at.checked_sub(1).map(|k| &funcs_by_addr[k]) else {
+                    continue;
+                };
+                if begin < *end {
+                    let id = ow.shared("unwind info", pkg, Kind::Other);
+                    let start = off + 12 * i as u64;
+                    cs.claim(start, start + 12, id);
+                }
             }
         }
-    }
 
-    // Each function's own pclntab records.
-    cs.next_class();
-    if let (Some(p), Some(base)) = (pclntab, pclntab.and_then(pclntab_file_offset)) {
-        for (f, pkg) in p.funcs.iter().zip(&func_pkgs) {
-            let id = ow.item(&f.name, pkg, Kind::Pclntab);
-            for (off, len) in meta_ranges(f) {
-                cs.claim(base + off, base + off + len, id);
-            }
-        }
-    }
-
-    // Symbol-table entries and names, charged to the symbol's package.
-    cs.next_class();
-    for e in bin.symtab_entries() {
-        let pkg = if e.name.is_empty() {
-            "[symtab]".to_string()
-        } else {
-            package_of(&e.name)
-        };
-        let id = ow.shared("symbol table", &pkg, Kind::Symtab);
-        cs.claim(e.entry.0, e.entry.0 + e.entry.1, id);
-        cs.claim(e.name_range.0, e.name_range.0 + e.name_range.1, id);
-    }
-
-    // PE/COFF x64 `.pdata`: one 12-byte RUNTIME_FUNCTION (begin, end, unwind RVAs) per
-    // function, charged to the function it describes.
-    funcs_by_addr.sort_by_key(|f| f.0);
-    if let (Some(pdata), true) = (
-        bin.section(".pdata"),
-        bin.format == crate::binary::Format::Pe && bin.arch == "amd64",
-    ) {
-        let base = object::Object::relative_address_base(bin.object());
-        let (off, len) = pdata.file_range.unwrap_or((0, 0));
-        let data = bin.bytes_at(off, len).unwrap_or(&[]);
-        for (i, rec) in data.chunks_exact(12).enumerate() {
-            let begin = base + crate::binary::read_uint(rec, 4, false);
-            let at = funcs_by_addr.partition_point(|f| f.0 <= begin);
-            let Some((_, end, pkg)) = at.checked_sub(1).map(|k| &funcs_by_addr[k]) else {
-                continue;
-            };
-            if begin < *end {
-                let id = ow.shared("unwind info", pkg, Kind::Other);
-                let start = off + 12 * i as u64;
-                cs.claim(start, start + 12, id);
-            }
-        }
-    }
-
-    cs.next_class();
-    dwarf::claim_units(
-        bin,
-        &funcs_by_addr,
-        &mut |off, len, pkg: &str, what: &str| {
-            let id = ow.shared(what, pkg, Kind::Dwarf);
+        cs.next_class();
+        for (off, len, pkg, what) in dwarf_job.join().unwrap_or_default() {
+            let id = ow.shared(&what, &pkg, Kind::Dwarf);
             cs.claim(off, off + len, id);
-        },
-    );
+        }
+    });
 
     cs.next_class();
     for s in &bin.sections {
