@@ -410,6 +410,11 @@ fn mangled_binary_never_panics() {
         let out = goaudit_json(&paths);
         let names: Vec<&str> = batch.iter().map(|(n, _)| n.as_str()).collect();
         assert_no_panic(&out, &format!("mangled copies {names:?}"));
+        // The human report takes the fast path (names visited, no size attribution).
+        let mut text = support::goaudit();
+        text.arg("--color=never").args(&paths);
+        let text = run_with_timeout(text, Duration::from_secs(120));
+        assert_no_panic(&text, &format!("mangled copies, text report {names:?}"));
         let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
             panic!(
                 "stdout is not JSON ({e}) for {names:?}: {}",
