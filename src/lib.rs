@@ -4,9 +4,12 @@
 //! Data flows one way:
 //!
 //! ```text
-//! input (detect, walk) → binary (object/goblin view) → go (buildinfo, pclntab)
-//!   → audit (evidence → verdicts → findings) → render (text, JSON) → exit code
+//! input (detect, walk) → binary (object/goblin view) or image (layers, files)
+//!   → go (buildinfo, pclntab) → size (owned byte ranges)
+//!   → audit / check / shrink (verdicts, findings, rules) → render → exit code
 //! ```
+//!
+//! docs/architecture.md maps each concern to its module.
 //!
 //! `main.rs` only parses arguments and calls [`run`]; everything else is here so that
 //! tests can drive it in process.
