@@ -70,6 +70,17 @@ impl Code {
         Code::SymbolsNotStripped,
     ];
 
+    /// Whether the finding describes a container image rather than one binary.
+    pub fn is_image_only(self) -> bool {
+        matches!(
+            self,
+            Code::CgoLibcClosure
+                | Code::ConfigReferencesExtraClosure
+                | Code::DuplicateGoMainModule
+                | Code::SymbolsNotStripped
+        )
+    }
+
     /// The kebab-case id.
     pub fn id(self) -> &'static str {
         match self {

@@ -27,24 +27,6 @@ pub fn default_level(code: Code) -> Level {
     }
 }
 
-/// The rules that apply to a single binary. Other finding ids describe container images,
-/// which `check` does not read yet; on a binary they are skipped, not reported as passed.
-pub const BINARY_RULES: &[Code] = &[
-    Code::DynamicLink,
-    Code::CgoLinked,
-    Code::CgoResolver,
-    Code::CgoOsUser,
-    Code::SymtabPresent,
-    Code::DwarfPresent,
-    Code::NoTrimpath,
-    Code::VcsDirty,
-    Code::UpxPacked,
-    Code::NixStoreRef,
-    Code::SizeBudget,
-    Code::SizeGrowth,
-    Code::ModuleBudget,
-];
-
 /// One rule's level and where it was set.
 #[derive(Debug, Clone)]
 pub struct Setting {
@@ -186,7 +168,7 @@ pub fn evaluate(
                 }
             }
         }
-        if r.violations.is_empty() && !BINARY_RULES.contains(&code) {
+        if r.violations.is_empty() && code.is_image_only() {
             r.status = Status::Skip;
             r.note = Some("applies to container images, not to a single binary".into());
         }
