@@ -268,7 +268,8 @@ pub fn attribute(
                     .sections
                     .iter()
                     .find(|x| Some(x.index) == s.section)
-                    .map(|x| x.addr + x.size);
+                    // Section headers are the file's word: a size near 2^64 must not overflow.
+                    .map(|x| x.addr.saturating_add(x.size));
                 let next = symbols[i + 1..]
                     .iter()
                     .find(|n| n.addr > s.addr && n.section == s.section)
