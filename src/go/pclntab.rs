@@ -328,17 +328,34 @@ fn find_by_symbols(bin: &Binary<'_>, mode: &mut Mode<'_>) -> Result<Option<Pclnt
 /// code) before it is believed; its `len` is the extent of what its tables reference.
 pub fn find_by_scan(bin: &Binary<'_>) -> Option<Pclntab> {
     let mut hits = Vec::new();
+    // Only bytes a segment or section describes hold a table the program can use (the
+    // runtime reads it from memory); a huge sparse tail behind a valid header is not
+    // worth a linear scan that takes minutes.
+    let extent = bin
+        .segments
+        .iter()
+        .map(|s| s.file_range.0.saturating_add(s.file_range.1))
+        .chain(
+            bin.sections
+                .iter()
+                .filter_map(|s| s.file_range)
+                .map(|(o, l)| o.saturating_add(l)),
+        )
+        .max()
+        .unwrap_or(0)
+        .min(bin.data.len() as u64) as usize;
+    let described = &bin.data[..extent];
     if bin.big_endian {
         for v in [Version::V120, Version::V118, Version::V116, Version::V12] {
             let m = v.magic().to_be_bytes();
             let pat = [m[0], m[1], m[2], m[3], 0, 0];
-            hits.extend(memchr::memmem::find_iter(bin.data, &pat));
+            hits.extend(memchr::memmem::find_iter(described, &pat));
         }
     } else {
         // Little-endian magics share `ff ff ff` after their first byte, so one pass finds
         // all four generations.
-        for i in memchr::memmem::find_iter(bin.data, &[0xff, 0xff, 0xff, 0, 0]) {
-            if i > 0 && matches!(bin.data[i - 1], 0xf0 | 0xf1 | 0xfa | 0xfb) {
+        for i in memchr::memmem::find_iter(described, &[0xff, 0xff, 0xff, 0, 0]) {
+            if i > 0 && matches!(described[i - 1], 0xf0 | 0xf1 | 0xfa | 0xfb) {
                 hits.push(i - 1);
             }
         }
