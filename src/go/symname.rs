@@ -76,7 +76,12 @@ pub fn package_cow(name: &str) -> Cow<'_, str> {
             "lto_priv",
             "localalias",
         ];
-        if !base.contains('/') && GCC.iter().any(|g| suffix.starts_with(g)) {
+        // Every part of the suffix must be one of gcc's words or a number: Go names such
+        // as `slices.partitionCmpFunc` and `sort.partialInsertionSort` merely start alike.
+        let gcc_suffix = suffix
+            .split('.')
+            .all(|w| GCC.contains(&w) || (!w.is_empty() && w.bytes().all(|b| b.is_ascii_digit())));
+        if !base.contains('/') && gcc_suffix {
             return Cow::Borrowed(c_symbol_package(base));
         }
     }
@@ -328,6 +333,13 @@ mod tests {
             ("fputc", "C"),
             ("x_cgo_munmap.cold", "runtime/cgo"),
             ("__libc_start_main.part.0", "C"),
+            ("memcpy.constprop.0.isra.0", "C"),
+            ("slices.partitionCmpFunc[go.shape.string]", "slices"),
+            ("sort.partialInsertionSort", "sort"),
+            (
+                "slices.partialInsertionSortOrdered[go.shape.string]",
+                "slices",
+            ),
             ("getaddrinfo", "C"),
         ];
         for (name, want) in cases {

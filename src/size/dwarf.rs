@@ -99,9 +99,14 @@ fn locate<'a>(bin: &Binary<'a>, base: &str, inflate: bool) -> Option<Loaded<'a>>
 }
 
 /// Claim DWARF bytes per unit and per FDE. `funcs` is sorted by entry: `(entry, end, package)`.
-pub fn claim_units(bin: &Binary<'_>, funcs: &[(u64, u64, String)], sink: &mut Sink<'_>) {
+/// Returns the owners of C code that the non-Go units name (see [`super::cnames`]).
+pub fn claim_units(
+    bin: &Binary<'_>,
+    funcs: &[(u64, u64, String)],
+    sink: &mut Sink<'_>,
+) -> super::cnames::CCode {
     let Some(info) = load(bin, "info") else {
-        return;
+        return Default::default();
     };
     let abbrev = load(bin, "abbrev");
     let str_ = load(bin, "str");
@@ -122,6 +127,8 @@ pub fn claim_units(bin: &Binary<'_>, funcs: &[(u64, u64, String)], sink: &mut Si
     let mut abbrev_cache: std::collections::HashMap<u64, std::sync::Arc<gimli::Abbreviations>> =
         std::collections::HashMap::new();
     let mut line_starts: Vec<(u64, String)> = Vec::new();
+    // C units: (.debug_info offset, file offset, file length, index in line_starts).
+    let mut c_pending: Vec<(u64, u64, u64, Option<usize>)> = Vec::new();
     let mut headers = debug_info.units();
     // A corrupt unit ends the walk; what was claimed so far stands and the rest of the
     // section stays unattributed.
@@ -145,11 +152,18 @@ pub fn claim_units(bin: &Binary<'_>, funcs: &[(u64, u64, String)], sink: &mut Si
         let root = root_facts(&header, &abbrevs, &debug_str);
         let (pkg, label) = unit_package(root.name.as_deref(), root.language);
         let (off, flen) = info.file_range(start, start + len);
-        sink(off, flen, &pkg, label);
+        // C units are named once all are seen: a unit's neighbours can tell its package.
+        if pkg == "C" {
+            let line = root.stmt_list.map(|_| line_starts.len());
+            c_pending.push((start, off, flen, line));
+        } else {
+            sink(off, flen, &pkg, label);
+        }
         if let Some(l) = root.stmt_list {
             line_starts.push((l, pkg));
         }
     }
+    let c_code = name_c_units(bin, &info, endian, &c_pending, &mut line_starts, sink);
 
     // Line programs are laid out back to back, one per unit: each runs to the next one's
     // start, the last to the section end. That needs no inflating of `.debug_line`.
@@ -171,6 +185,97 @@ pub fn claim_units(bin: &Binary<'_>, funcs: &[(u64, u64, String)], sink: &mut Si
     if let Some(frame) = load(bin, "frame") {
         claim_frames(&frame, bin.ptr_size as usize, bin.big_endian, funcs, sink);
     }
+    c_code
+}
+
+/// Name the C units (`c_pending`, from the walk above), claim their `.debug_info` bytes,
+/// and give their line programs the same owner.
+fn name_c_units(
+    bin: &Binary<'_>,
+    info: &Loaded<'_>,
+    endian: gimli::RunTimeEndian,
+    c_pending: &[(u64, u64, u64, Option<usize>)],
+    line_starts: &mut [(u64, String)],
+    sink: &mut Sink<'_>,
+) -> super::cnames::CCode {
+    use super::cnames;
+    if c_pending.is_empty() {
+        return Default::default();
+    }
+    // DWARF 5 units from gcc keep names in .debug_line_str and addresses in .debug_addr;
+    // only binaries with C units pay for loading these.
+    let sec = |base: &str| {
+        load(bin, base)
+            .map(|l| l.data.into_owned())
+            .unwrap_or_default()
+    };
+    let owned: Vec<(gimli::SectionId, Vec<u8>)> = [
+        (gimli::SectionId::DebugAbbrev, "abbrev"),
+        (gimli::SectionId::DebugAddr, "addr"),
+        (gimli::SectionId::DebugStr, "str"),
+        (gimli::SectionId::DebugLineStr, "line_str"),
+        // gimli reads each unit's line program header when it opens the unit.
+        (gimli::SectionId::DebugLine, "line"),
+        (gimli::SectionId::DebugStrOffsets, "str_offsets"),
+        (gimli::SectionId::DebugRanges, "ranges"),
+        (gimli::SectionId::DebugRngLists, "rnglists"),
+    ]
+    .into_iter()
+    .map(|(id, base)| (id, sec(base)))
+    .collect();
+    let dwarf = gimli::Dwarf::load(|id| -> Result<_, ()> {
+        let data: &[u8] = if id == gimli::SectionId::DebugInfo {
+            &info.data
+        } else {
+            owned.iter().find(|o| o.0 == id).map_or(&[][..], |o| &o.1)
+        };
+        Ok(gimli::EndianSlice::new(data, endian))
+    })
+    .unwrap_or_default();
+    let units: Vec<cnames::CUnit> = c_pending
+        .iter()
+        .map(|&(start, ..)| read_c_unit(&dwarf, start).unwrap_or_default())
+        .collect();
+    let names = cnames::name_units(&units, &bin.symbols());
+    for (&(_, off, flen, line), name) in c_pending.iter().zip(&names) {
+        sink(off, flen, name, "DWARF unit (C)");
+        if let Some(slot) = line.and_then(|i| line_starts.get_mut(i)) {
+            slot.1 = name.clone();
+        }
+    }
+    cnames::CCode::new(&units, &names)
+}
+
+/// Name, directory and code ranges of the unit at `.debug_info` offset `start`.
+fn read_c_unit<R: gimli::Reader<Offset = usize>>(
+    dwarf: &gimli::Dwarf<R>,
+    start: u64,
+) -> Option<super::cnames::CUnit> {
+    let header = dwarf
+        .debug_info
+        .header_from_offset(gimli::DebugInfoOffset(usize::try_from(start).ok()?))
+        .ok()?;
+    let unit = dwarf.unit(header).ok()?;
+    let text = |r: &Option<R>| {
+        r.as_ref()
+            .and_then(|r| r.to_string_lossy().ok().map(|s| s.into_owned()))
+            .unwrap_or_default()
+    };
+    let mut ranges = Vec::new();
+    if let Ok(mut it) = dwarf.unit_ranges(&unit) {
+        // A hostile range list could be endless: a unit is a handful of functions.
+        while let Ok(Some(r)) = it.next() {
+            if ranges.len() >= 1 << 16 {
+                break;
+            }
+            ranges.push((r.begin, r.end));
+        }
+    }
+    Some(super::cnames::CUnit {
+        name: text(&unit.name),
+        comp_dir: text(&unit.comp_dir),
+        ranges,
+    })
 }
 
 /// What the root DIE of a unit says about it.
@@ -213,10 +318,16 @@ fn root_facts<R: gimli::Reader>(
 
 /// The package of a unit: its name for Go units, `C` for C units (cgo).
 fn unit_package(name: Option<&str>, lang: Option<gimli::DwLang>) -> (String, &'static str) {
+    // Without a language attribute only a source-file suffix tells C apart: import paths
+    // such as `github.com/x` contain ".c" too.
+    let c_file = |n: &str| {
+        [".c", ".h", ".s", ".S", ".cc", ".cpp", ".cxx", ".m"]
+            .iter()
+            .any(|e| n.ends_with(e))
+    };
     match (lang, name) {
-        (Some(gimli::DW_LANG_Go) | None, Some(n)) if !n.is_empty() && !n.contains(".c") => {
-            (n.to_string(), "DWARF unit")
-        }
+        (Some(gimli::DW_LANG_Go), Some(n)) if !n.is_empty() => (n.to_string(), "DWARF unit"),
+        (None, Some(n)) if !n.is_empty() && !c_file(n) => (n.to_string(), "DWARF unit"),
         _ => ("C".to_string(), "DWARF unit (C)"),
     }
 }

@@ -15,6 +15,7 @@
 //! 8. any other section byte: `unattributed <section>`;
 //! 9. bytes between sections: padding.
 
+pub mod cnames;
 pub mod dwarf;
 pub mod ranges;
 pub mod types;
@@ -212,6 +213,8 @@ pub fn attribute(
     // closures share a package, and parsing names is the hot loop on big binaries.
     cs.next_class();
     let mut funcs_by_addr: Vec<(u64, u64, String)> = Vec::new();
+    // Owners of C code and their address, renamed once DWARF and glibc evidence is in.
+    let mut c_owners: Vec<(OwnerId, u64)> = Vec::new();
     // Each function's package, parsed once and reused by every class below.
     let func_pkgs: Vec<String> = pclntab
         .map(|p| p.funcs.iter().map(|f| package_of(&f.name)).collect())
@@ -228,6 +231,10 @@ pub fn attribute(
             let pkg = pkg.clone();
             let id = ow.item(&f.name, &pkg, Kind::Text);
             cs.claim(off, off.saturating_add(size), id);
+            // C under internal linking: no pcsp table (Go assembly has one).
+            if is_c_code(&pkg) && f.meta.pcsp.is_none() {
+                c_owners.push((id, f.entry));
+            }
             funcs_by_addr.push((f.entry, f.entry.saturating_add(size), pkg));
         }
     }
@@ -241,10 +248,11 @@ pub fn attribute(
             sc.spawn(move || pclntab.map(|p| types::claims(bin, p)).unwrap_or_default());
         let dwarf_job = sc.spawn(move || {
             let mut units = Vec::new();
-            dwarf::claim_units(bin, funcs_sorted, &mut |off, len, pkg: &str, what: &str| {
-                units.push((off, len, pkg.to_string(), what.to_string()))
-            });
-            units
+            let c_code =
+                dwarf::claim_units(bin, funcs_sorted, &mut |off, len, pkg: &str, what: &str| {
+                    units.push((off, len, pkg.to_string(), what.to_string()))
+                });
+            (units, c_code)
         });
 
         // Sized symbols: data everywhere, and code the pclntab does not cover (C via cgo).
@@ -285,8 +293,12 @@ pub fn attribute(
                 continue;
             };
             let kind = if s.is_text { Kind::Text } else { Kind::Data };
-            let id = ow.item(&s.name, &package_cow(&s.name), kind);
+            let pkg = package_cow(&s.name);
+            let id = ow.item(&s.name, &pkg, kind);
             cs.claim(off, off.saturating_add(size), id);
+            if is_c_code(&pkg) {
+                c_owners.push((id, s.addr));
+            }
         }
 
         // Type descriptors, their names and itabs through Go's own metadata (moduledata,
@@ -339,6 +351,11 @@ pub fn attribute(
             }
         }
 
+        // C code is renamed after its origin before the symbol table is charged, so a C
+        // symbol's entry follows its code (this waits for the DWARF walk's C units).
+        let (dwarf_units, c_code) = dwarf_job.join().unwrap_or_default();
+        let renamed = rename_c_owners(bin, &mut ow, &c_owners, &c_code, &symbols);
+
         // Symbol-table entries and names, charged to the symbol's package.
         cs.next_class();
         for e in bin.symtab_entries() {
@@ -346,6 +363,12 @@ pub fn attribute(
                 std::borrow::Cow::Borrowed("[symtab]")
             } else {
                 package_cow(&e.name)
+            };
+            let pkg = match renamed.get(e.name.as_str()) {
+                Some(&p) if is_c_code(&pkg) => {
+                    std::borrow::Cow::Owned(ow.packages[p as usize].clone())
+                }
+                _ => pkg,
             };
             let id = ow.shared("symbol table", &pkg, Kind::Symtab);
             cs.claim(e.entry.0, e.entry.0 + e.entry.1, id);
@@ -376,7 +399,7 @@ pub fn attribute(
         }
 
         cs.next_class();
-        for (off, len, pkg, what) in dwarf_job.join().unwrap_or_default() {
+        for (off, len, pkg, what) in dwarf_units {
             let id = ow.shared(&what, &pkg, Kind::Dwarf);
             cs.claim(off, off + len, id);
         }
@@ -456,6 +479,51 @@ pub fn attribute(
         section_names,
         package_modules,
     }
+}
+
+/// Packages that hold C code before [`cnames`] names its origin.
+fn is_c_code(pkg: &str) -> bool {
+    pkg == "C" || pkg == "runtime/cgo"
+}
+
+/// Give C code the owner its DWARF unit names, or static glibc when the binary carries
+/// glibc and no unit claims the code (see [`cnames`]). Returns the new package of each
+/// renamed item, by name.
+fn rename_c_owners(
+    bin: &Binary<'_>,
+    ow: &mut Owners,
+    c_owners: &[(OwnerId, u64)],
+    c_code: &cnames::CCode,
+    symbols: &[crate::binary::Symbol],
+) -> HashMap<Box<str>, u32> {
+    let mut renamed = HashMap::new();
+    if c_owners.is_empty() {
+        return renamed;
+    }
+    let glibc = cnames::is_static_glibc(bin, symbols);
+    let go = if glibc {
+        cnames::go_ranges(symbols)
+    } else {
+        Vec::new()
+    };
+    if c_code.is_empty() && !glibc {
+        return renamed;
+    }
+    let c = ow.package("C");
+    for &(id, addr) in c_owners {
+        let current = ow.owners[id as usize].package;
+        let name = match c_code.at(addr) {
+            Some(n) => n,
+            None if glibc && current == c && !go.iter().any(|r| r.0 <= addr && addr < r.1) => {
+                cnames::GLIBC_STATIC
+            }
+            None => continue,
+        };
+        let p = ow.package(name);
+        ow.owners[id as usize].package = p;
+        renamed.insert(ow.owners[id as usize].item.clone(), p);
+    }
+    renamed
 }
 
 /// A function's code size. The pclntab's `end` is the next function's entry, so it
@@ -610,6 +678,9 @@ pub fn module_of(pkg: &str, bi: Option<&BuildInfo>) -> String {
     }
     if pkg == "C" {
         return "C (cgo)".into();
+    }
+    if let Some(name) = pkg.strip_prefix("C: ") {
+        return cnames::module_of(name, bi);
     }
     if pkg == "main" {
         return bi

@@ -15,7 +15,13 @@ use crate::render::human_bytes;
 pub fn cgo_saving(rep: &SizeReport) -> u64 {
     rep.by_package
         .iter()
-        .filter(|p| p.name == "runtime/cgo" || p.name == "C" || p.name == "[dynamic linking]")
+        .filter(|p| {
+            // `C: <origin>` is C code named after its library (see `cnames`).
+            p.name == "runtime/cgo"
+                || p.name == "C"
+                || p.name.starts_with("C: ")
+                || p.name == "[dynamic linking]"
+        })
         .map(|p| p.bytes)
         .sum()
 }

@@ -1,0 +1,313 @@
+//! C code named after its origin (`src/size/cnames.rs`): a C library compiled through cgo,
+//! the cgo glue of `net`, static glibc, and nothing renamed in a pure-Go build.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn size_json(path: &Path) -> Value {
+    let out = support::goaudit()
+        .args(["size", "--json"])
+        .arg(path)
+        .output()
+        .expect("run goaudit");
+    assert!(
+        out.status.success(),
+        "goaudit size --json {} failed: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    doc["artifacts"][0]["size_attribution"].clone()
+}
+
+/// Package name → (module, bytes, text bytes).
+fn packages(s: &Value) -> BTreeMap<String, (String, u64, u64)> {
+    s["by_package"]
+        .as_array()
+        .expect("by_package")
+        .iter()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap().to_string(),
+                (
+                    p["module"].as_str().unwrap().to_string(),
+                    p["bytes"].as_u64().unwrap(),
+                    p["text_bytes"].as_u64().unwrap(),
+                ),
+            )
+        })
+        .collect()
+}
+
+/// Defined symbols as binutils `nm -S` lists them: `(address, size, type, name)`.
+fn nm_symbols(path: &Path) -> Vec<(u64, u64, char, String)> {
+    let nm = support::require_tool("nm", "install binutils (apt-get install binutils)");
+    let out = Command::new(nm)
+        .args(["-S", "--defined-only"])
+        .arg(path)
+        .output()
+        .expect("run nm");
+    assert!(out.status.success(), "nm {} failed", path.display());
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            if f.len() != 4 {
+                return None;
+            }
+            Some((
+                u64::from_str_radix(f[0], 16).ok()?,
+                u64::from_str_radix(f[1], 16).ok()?,
+                f[2].chars().next()?,
+                f[3].to_string(),
+            ))
+        })
+        .collect()
+}
+
+const C_SOURCE: &str = r#"#include "wsum.h"
+
+long cfix_weighted_sum(const long *v, int n) {
+    long s = 0;
+    for (int i = 0; i < n; i++) {
+        s += v[i] * (i + 1) + (s >> 3);
+    }
+    return s;
+}
+
+long cfix_checksum(const char *p, int n) {
+    unsigned long h = 1469598103934665603UL;
+    for (int i = 0; i < n; i++) {
+        h = (h ^ (unsigned char)p[i]) * 1099511628211UL;
+    }
+    return (long)h;
+}
+"#;
+
+/// Build a program whose package `<module>/wsumlib` compiles a C file through cgo, with
+/// external linking (so gcc's DWARF for it is kept). Returns the binary and the import
+/// path of the package holding the C file.
+fn build_cgo_fixture(name: &str, extra_flags: &[&str]) -> (PathBuf, String) {
+    support::require_tool("gcc", "install gcc (apt-get install gcc): cgo needs it");
+    let module = "example.com/cnamesfix";
+    let dir = support::repo_root()
+        .join("target")
+        .join("cnames-fixture")
+        .join(name);
+    let lib = dir.join("wsumlib");
+    std::fs::create_dir_all(&lib).unwrap();
+    std::fs::write(dir.join("go.mod"), format!("module {module}\n\ngo 1.21\n")).unwrap();
+    std::fs::write(lib.join("wsum.c"), C_SOURCE).unwrap();
+    std::fs::write(
+        lib.join("wsum.h"),
+        "long cfix_weighted_sum(const long *v, int n);\nlong cfix_checksum(const char *p, int n);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        lib.join("wsumlib.go"),
+        r#"package wsumlib
+
+// #include "wsum.h"
+import "C"
+
+import "unsafe"
+
+func Sum(v []int64) int64 {
+	if len(v) == 0 {
+		return 0
+	}
+	return int64(C.cfix_weighted_sum((*C.long)(unsafe.Pointer(&v[0])), C.int(len(v))))
+}
+
+func Checksum(b []byte) int64 {
+	if len(b) == 0 {
+		return 0
+	}
+	return int64(C.cfix_checksum((*C.char)(unsafe.Pointer(&b[0])), C.int(len(b))))
+}
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("main.go"),
+        format!(
+            "package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n\n\t\"{module}/wsumlib\"\n)\n\nfunc main() {{\n\tfmt.Println(wsumlib.Sum([]int64{{1, 2, 3}}), wsumlib.Checksum([]byte(os.Args[0])))\n}}\n"
+        ),
+    )
+    .unwrap();
+    let out_bin = dir.join(name);
+    let out = Command::new(support::go_binary())
+        .current_dir(&dir)
+        .env("CGO_ENABLED", "1")
+        .env("GOFLAGS", "-mod=mod")
+        .args(["build", "-ldflags=-linkmode=external"])
+        .args(extra_flags)
+        .arg("-o")
+        .arg(&out_bin)
+        .arg(".")
+        .output()
+        .expect("run go build");
+    assert!(
+        out.status.success(),
+        "go build of the cgo fixture failed (needs gcc): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out_bin, format!("{module}/wsumlib"))
+}
+
+/// The C library's functions (from the fixture's own source) are charged to
+/// `C: <import path of their package>`, with the main module as module, whether or not
+/// the build trims paths.
+#[test]
+fn cgo_c_library_is_named_after_its_package() {
+    for (name, flags) in [("cfix", &[][..]), ("cfix-trimpath", &["-trimpath"][..])] {
+        let (bin, import_path) = build_cgo_fixture(name, flags);
+        let expected = format!("C: {import_path}");
+        let syms = nm_symbols(&bin);
+        // The C functions the fixture defines, as the linker sized them.
+        let c_text: u64 = syms
+            .iter()
+            .filter(|s| matches!(s.2, 'T' | 't') && s.3.starts_with("cfix_"))
+            .map(|s| s.1)
+            .sum();
+        assert_eq!(
+            syms.iter().filter(|s| s.3.starts_with("cfix_")).count(),
+            2,
+            "{name}: both C functions of wsum.c are linked"
+        );
+        let s = size_json(&bin);
+        let pkgs = packages(&s);
+        let Some((module, _, text)) = pkgs.get(&expected) else {
+            panic!("{name}: no package {expected}; packages: {:?}", pkgs.keys());
+        };
+        assert_eq!(
+            module, "example.com/cnamesfix",
+            "{name}: module of {expected}"
+        );
+        // Code runs to the next function under its DWARF unit's ranges: gcc's sizes
+        // exactly, no padding (the unit's ranges end where its last function ends).
+        assert_eq!(
+            *text, c_text,
+            "{name}: text of {expected} vs nm sizes of cfix_* functions"
+        );
+        // The cgo glue of that package (`_cgo_<hash>_Cfunc_*`) belongs to the Go package:
+        // its text is the Go functions (as `go tool nm` sizes them) plus the glue.
+        let glue = cgo_glue_text(&syms, &import_path);
+        assert!(glue > 0, "{name}: no cgo wrappers of {import_path} in nm");
+        let go_only = support::nm_text_by_package(&bin)
+            .get(&import_path)
+            .copied()
+            .unwrap_or(0);
+        let ours = pkgs.get(&import_path).map_or(0, |p| p.2);
+        assert_eq!(
+            ours,
+            go_only + glue,
+            "{name}: text of {import_path}: Go functions {go_only} + cgo glue {glue}"
+        );
+    }
+}
+
+/// Text bytes of the C wrappers cgo generated for `pkg`: `_cgo_<hash>_*`, where the Go
+/// side names the hash as `<pkg>._cgo_<hash>_...`.
+fn cgo_glue_text(syms: &[(u64, u64, char, String)], pkg: &str) -> u64 {
+    let prefix = format!("{pkg}._cgo_");
+    let hash = syms
+        .iter()
+        .find_map(|s| s.3.strip_prefix(&prefix).and_then(|r| r.get(..12)))
+        .unwrap_or_else(|| panic!("no {prefix}<hash>_ symbol in nm"))
+        .to_string();
+    let c_prefix = format!("_cgo_{hash}_");
+    syms.iter()
+        .filter(|s| matches!(s.2, 'T' | 't') && s.3.starts_with(&c_prefix))
+        .map(|s| s.1)
+        .sum()
+}
+
+/// On a static glibc build, libc's code is recognised, the cgo glue of `net` and
+/// `os/user` is theirs, and little C is left unnamed.
+#[test]
+fn static_glibc_is_recognised() {
+    let bin = support::testbin("netuser-extstatic");
+    let syms = nm_symbols(&bin);
+    // Evidence the test checks independently: glibc's own start routine is defined.
+    assert!(
+        syms.iter().any(|s| s.3 == "__libc_start_main"),
+        "netuser-extstatic has no __libc_start_main: not a static glibc build?"
+    );
+    let s = size_json(&bin);
+    let pkgs = packages(&s);
+    let glibc = pkgs
+        .get("C: libc (glibc, static)")
+        .unwrap_or_else(|| panic!("no glibc package; packages: {:?}", pkgs.keys()));
+    assert_eq!(glibc.0, "C (cgo)");
+    // Well-known libc functions, sized by the linker, are all inside that package.
+    let known: u64 = syms
+        .iter()
+        .filter(|s| {
+            matches!(s.2, 'T' | 't')
+                && [
+                    "malloc",
+                    "free",
+                    "getaddrinfo",
+                    "__libc_start_main",
+                    "pthread_create",
+                ]
+                .contains(&s.3.as_str())
+        })
+        .map(|s| s.1)
+        .sum();
+    assert!(known > 0, "nm sizes none of the well-known libc functions");
+    assert!(
+        glibc.2 >= known,
+        "glibc text {} is smaller than a few libc functions ({known})",
+        glibc.2
+    );
+    // What is left as plain `C` is a small remainder (Go assembly without a package).
+    let c_text = pkgs.get("C").map_or(0, |p| p.2);
+    assert!(
+        c_text * 20 < glibc.2,
+        "C still holds {c_text} text bytes next to glibc's {}",
+        glibc.2
+    );
+    // The cgo wrappers of net and os/user (`_cgo_<hash>_Cfunc_getaddrinfo`) are theirs,
+    // from their DWARF units, not runtime/cgo's as the bare symbol name suggests.
+    let nm_go = support::nm_text_by_package(&bin);
+    for pkg in ["net", "os/user"] {
+        let glue = cgo_glue_text(&syms, pkg);
+        let go_only = nm_go.get(pkg).copied().unwrap_or(0);
+        let ours = pkgs.get(pkg).map_or(0, |p| p.2);
+        assert!(glue > 0, "no cgo glue of {pkg} in nm");
+        assert_eq!(
+            ours,
+            go_only + glue,
+            "text of {pkg}: Go functions {go_only} + cgo glue {glue}"
+        );
+    }
+}
+
+/// Pure-Go and dynamically linked builds get no `C: ...` packages.
+#[test]
+fn nothing_renamed_without_evidence() {
+    for name in ["netuser-cgo0", "hello-cgo0", "netuser-default"] {
+        let s = size_json(&support::testbin(name));
+        let renamed: Vec<String> = packages(&s)
+            .into_keys()
+            .filter(|p| p.starts_with("C: "))
+            .collect();
+        assert!(renamed.is_empty(), "{name}: renamed C packages {renamed:?}");
+    }
+    // In a pure-Go build the `C` pseudo-package only holds Go assembly without a package
+    // path (`aeshashbody`); it keeps exactly what the symbol names say.
+    let bin = support::testbin("netuser-cgo0");
+    let ours = packages(&size_json(&bin)).get("C").map_or(0, |p| p.2);
+    let nm = support::nm_text_by_package(&bin)
+        .get("C")
+        .copied()
+        .unwrap_or(0);
+    assert_eq!(ours, nm, "netuser-cgo0: text of C");
+}
