@@ -658,7 +658,7 @@ pub fn plan(src: &Source) -> Result<Vec<Plan>> {
         };
         let index = src.read_json("index.json")?;
         let mut out = Vec::new();
-        oci_walk(src, &index, None, 0, fmt, &mut out)?;
+        oci_walk(src, &index, None, 0, fmt, &mut out, &mut HashSet::new())?;
         if out.is_empty() {
             return Err(src.malformed("index.json names no image whose blobs are present"));
         }
@@ -795,6 +795,7 @@ fn oci_walk(
     depth: usize,
     fmt: &str,
     out: &mut Vec<Plan>,
+    walked: &mut HashSet<String>,
 ) -> Result<()> {
     if depth > MAX_INDEX_DEPTH {
         return Err(src.malformed("image indexes nested too deeply"));
@@ -823,7 +824,11 @@ fn oci_walk(
         let v: Value = serde_json::from_slice(&b)
             .map_err(|e| src.malformed(format!("manifest {}: {e}", desc["digest"])))?;
         if v.get("manifests").is_some() {
-            oci_walk(src, &v, nm, depth + 1, fmt, out)?;
+            // The depth cap alone still lets an index name the next one hundreds of
+            // times at every level (width^depth walks); each nested index is walked once.
+            if walked.insert(desc["digest"].as_str().unwrap_or("").to_string()) {
+                oci_walk(src, &v, nm, depth + 1, fmt, out, walked)?;
+            }
             continue;
         }
         let cdesc = &v["config"];
