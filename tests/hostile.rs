@@ -540,44 +540,35 @@ fn oci_index_referring_to_itself() {
     every_image_command(&root, "an OCI index referring to itself");
 
     // The same loop through sha256 is impossible (a blob cannot contain its own
-    // digest), but index.json may name one index blob that names another many times.
-    let leaf = br#"{"schemaVersion":2,"manifests":[]}"#;
-    let leaf_d = sha256_hex(leaf);
-    let mid_entries: Vec<String> = (0..300)
-        .map(|_| {
-            format!(
-                r#"{{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"sha256:{leaf_d}","size":{}}}"#,
-                leaf.len()
-            )
-        })
-        .collect();
-    let mid = format!(
-        r#"{{"schemaVersion":2,"manifests":[{}]}}"#,
-        mid_entries.join(",")
-    );
-    let mid_d = sha256_hex(mid.as_bytes());
-    let top_entries: Vec<String> = (0..300)
-        .map(|_| {
-            format!(
-                r#"{{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"sha256:{mid_d}","size":{}}}"#,
-                mid.len()
-            )
-        })
-        .collect();
-    let top = format!(
-        r#"{{"schemaVersion":2,"manifests":[{}]}}"#,
-        top_entries.join(",")
-    );
+    // digest), but each level may name the next index blob hundreds of times: within
+    // the depth cap, 300 entries at each of four levels are 300^4 visits unless a
+    // blob already walked is walked once.
+    let mut blobs: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut below = br#"{"schemaVersion":2,"manifests":[]}"#.to_vec();
+    for _ in 0..4 {
+        let d = sha256_hex(&below);
+        let entries: Vec<String> = (0..300)
+            .map(|_| {
+                format!(
+                    r#"{{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"sha256:{d}","size":{}}}"#,
+                    below.len()
+                )
+            })
+            .collect();
+        blobs.push((format!("sha256/{d}"), below));
+        below = format!(
+            r#"{{"schemaVersion":2,"manifests":[{}]}}"#,
+            entries.join(",")
+        )
+        .into_bytes();
+    }
     let dir2 = scratch();
-    let root = oci_layout(
-        dir2.path(),
-        &top,
-        &[
-            (&format!("sha256/{leaf_d}"), leaf),
-            (&format!("sha256/{mid_d}"), mid.as_bytes()),
-        ],
-    );
-    every_image_command(&root, "an OCI index fanning out 300x300");
+    let refs: Vec<(&str, &[u8])> = blobs
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    let root = oci_layout(dir2.path(), &String::from_utf8_lossy(&below), &refs);
+    every_image_command(&root, "an OCI index fanning out 300 wide at four levels");
 }
 
 /// A ustar header for `name` (regular file of `size` bytes, or a link).
