@@ -479,6 +479,11 @@ fn every_image_command(path: &Path, what: &str) {
         let mut cmd = support::goaudit();
         cmd.current_dir(dir.path()).args(args).arg(path);
         let out = run(cmd);
+        // Shown with --nocapture: which error each input met.
+        eprintln!(
+            "{what} {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr).trim_end()
+        );
         assert_sane(
             &out,
             &[path.to_path_buf()],
@@ -779,4 +784,150 @@ fn huge_sparse_files() {
         paths.push(p);
     }
     every_binary_command(&paths, "64 GiB sparse files");
+}
+
+/// A tar of `(header, data)` members, padded and terminated.
+fn tar_of(members: &[([u8; 512], &[u8])]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (h, data) in members {
+        out.extend_from_slice(h);
+        out.extend_from_slice(data);
+        out.resize(out.len().next_multiple_of(512), 0);
+    }
+    out.extend_from_slice(&[0u8; 1024]);
+    out
+}
+
+#[test]
+fn layer_blobs_with_lying_lengths() {
+    let mut blobs: Vec<(&str, Vec<u8>)> = Vec::new();
+    // zstd: the largest window descriptor, then a single-segment frame whose content
+    // size field says 2^63, each followed by junk.
+    blobs.push((
+        "zstd-window",
+        [&[0x28, 0xb5, 0x2f, 0xfd, 0x00, 0xf8][..], &[0u8; 64]].concat(),
+    ));
+    blobs.push((
+        "zstd-fcs",
+        [
+            &[0x28, 0xb5, 0x2f, 0xfd, 0xe0][..],
+            &(1u64 << 63).to_le_bytes(),
+            &[0x01, 0x00, 0x00],
+        ]
+        .concat(),
+    ));
+    // A skippable frame claiming 4 GiB, then nothing.
+    blobs.push((
+        "zstd-skippable",
+        [&[0x50, 0x2a, 0x4d, 0x18][..], &[0xff, 0xff, 0xff, 0xff]].concat(),
+    ));
+    // gzip with an FEXTRA field claiming 64 KiB and holding nothing.
+    blobs.push((
+        "gzip-fextra",
+        vec![0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 3, 0xff, 0xff],
+    ));
+    // An ELF member claiming 1 GiB (the default in-memory cap) with 4 bytes present.
+    let mut h = tar_header("app", b'0', 0, "");
+    h[124..135].copy_from_slice(format!("{:011o}", 1u64 << 30).as_bytes());
+    fix_checksum(&mut h);
+    let mut elf = tar_of(&[(h, b"\x7fELF")]);
+    elf.truncate(512 + 512);
+    blobs.push(("elf-1gib", elf));
+    // GNU base-256 size of 2^62 on a regular file, and on a pax header.
+    for (tag, flag) in [("base256", b'0'), ("pax-huge", b'x')] {
+        let mut h = tar_header("big", flag, 0, "");
+        h[124..136].fill(0);
+        h[124] = 0x80;
+        h[128..136].copy_from_slice(&(1u64 << 62).to_be_bytes());
+        fix_checksum(&mut h);
+        blobs.push((tag, tar_of(&[(h, b"")])));
+    }
+    // A long-name header claiming 8 GiB (the largest octal size field).
+    let mut h = tar_header("././@LongLink", b'L', 0, "");
+    h[124..135].copy_from_slice(format!("{:011o}", (1u64 << 33) - 1).as_bytes());
+    fix_checksum(&mut h);
+    blobs.push(("longname-huge", tar_of(&[(h, b"")])));
+    for (tag, blob) in blobs {
+        let dir = scratch();
+        let layer = dir.path().join("layer");
+        std::fs::write(&layer, &blob).unwrap();
+        let root = oci_image(dir.path(), &layer);
+        every_image_command(&root, &format!("layer blob {tag}"));
+    }
+}
+
+fn fix_checksum(h: &mut [u8; 512]) {
+    h[148..156].fill(b' ');
+    let sum: u32 = h.iter().map(|&b| b as u32).sum();
+    h[148..155].copy_from_slice(format!("{sum:06o}\0").as_bytes());
+}
+
+#[test]
+fn docker_archive_with_link_loops_and_repeated_layers() {
+    let layer = tar_of(&[(tar_header("etc/x", b'0', 2, ""), b"x\n")]);
+    let ld = sha256_hex(&layer);
+    let config = format!(
+        r#"{{"architecture":"amd64","os":"linux","rootfs":{{"type":"layers","diff_ids":[{}]}}}}"#,
+        vec![format!(r#""sha256:{ld}""#); 2000].join(",")
+    );
+    let manifest = format!(
+        r#"[{{"Config":"config.json","RepoTags":["x:y"],"Layers":[{}]}}]"#,
+        vec![r#""l/layer.tar""#; 2000].join(",")
+    );
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        (
+            // The layer member is a hard link to itself.
+            "self-link",
+            tar_of(&[
+                (
+                    tar_header("manifest.json", b'0', manifest.len() as u64, ""),
+                    manifest.as_bytes(),
+                ),
+                (
+                    tar_header("config.json", b'0', config.len() as u64, ""),
+                    config.as_bytes(),
+                ),
+                (tar_header("l/layer.tar", b'1', 0, "l/layer.tar"), b""),
+            ]),
+        ),
+        (
+            // Symlinks to each other.
+            "symlink-loop",
+            tar_of(&[
+                (
+                    tar_header("manifest.json", b'0', manifest.len() as u64, ""),
+                    manifest.as_bytes(),
+                ),
+                (
+                    tar_header("config.json", b'0', config.len() as u64, ""),
+                    config.as_bytes(),
+                ),
+                (tar_header("l/layer.tar", b'2', 0, "other.tar"), b""),
+                (tar_header("l/other.tar", b'2', 0, "layer.tar"), b""),
+            ]),
+        ),
+        (
+            // One real layer named 2000 times.
+            "repeated",
+            tar_of(&[
+                (
+                    tar_header("manifest.json", b'0', manifest.len() as u64, ""),
+                    manifest.as_bytes(),
+                ),
+                (
+                    tar_header("config.json", b'0', config.len() as u64, ""),
+                    config.as_bytes(),
+                ),
+                (
+                    tar_header("l/layer.tar", b'0', layer.len() as u64, ""),
+                    &layer,
+                ),
+            ]),
+        ),
+    ];
+    for (tag, archive) in cases {
+        let dir = scratch();
+        let p = write(dir.path(), &format!("{tag}.tar"), &archive);
+        every_image_command(&p, &format!("docker archive {tag}"));
+    }
 }
