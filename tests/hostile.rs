@@ -931,3 +931,45 @@ fn docker_archive_with_link_loops_and_repeated_layers() {
         every_image_command(&p, &format!("docker archive {tag}"));
     }
 }
+
+/// `runtime.firstmoduledata` begins with a pointer to the pclntab header; every word
+/// after it (slices of functab, files, types, typelinks, itabs, text and data bounds)
+/// is read by the size and type passes.
+#[test]
+fn moduledata_words_with_extreme_values() {
+    let src = support::testbin("netuser-cgo0");
+    let orig = std::fs::read(&src).expect("read test binary");
+    let secs = elf_sections(&orig);
+    let pcln_addr = le64(&orig, section(&secs, ".gopclntab").at + 16);
+    // Go 1.26 gives it a section of its own; earlier releases put it in .noptrdata.
+    let data = secs
+        .iter()
+        .find(|s| s.name == ".go.module")
+        .unwrap_or_else(|| section(&secs, ".noptrdata"));
+    let data_end = data.offset as usize + le64(&orig, data.at + 32) as usize;
+    let at = data.offset as usize
+        + find(
+            &orig[data.offset as usize..data_end],
+            &pcln_addr.to_le_bytes(),
+        );
+    let dir = scratch();
+    let mut paths = Vec::new();
+    for word in 1..64 {
+        let o = at + 8 * word;
+        let cur = le64(&orig, o);
+        for (tag, v) in [
+            ("max", u64::MAX),
+            ("2p31", 1 << 31),
+            ("far", cur.wrapping_add(1 << 40)),
+            ("minus", cur.wrapping_sub(1)),
+        ] {
+            let mut b = orig.clone();
+            put64(&mut b, o, v);
+            paths.push(write(dir.path(), &format!("md-w{word}-{tag}"), &b));
+        }
+    }
+    // Batches keep each run's argument list and memory modest.
+    for chunk in paths.chunks(40) {
+        every_binary_command(chunk, "moduledata words with extreme values");
+    }
+}
