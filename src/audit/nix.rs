@@ -30,10 +30,24 @@ const MAX_REFS: usize = 4096;
 /// Go keeps paths in its read-only data, the pclntab file table and the loader strings;
 /// code, symbol tables and DWARF are skipped because reading them would fault in the
 /// whole file, which is most of an audit's cost on a large binary. A file without section
-/// headers is scanned whole.
+/// headers is scanned over the span its loadable segments describe (whole without them).
 pub fn scan(bin: &Binary<'_>, files: &[String], elf: Option<&ElfLinking>) -> Vec<StoreRef> {
     let regions: Vec<&[u8]> = if bin.sections.is_empty() {
-        vec![bin.data]
+        // Only the span the loadable segments describe, not the whole file: a huge
+        // sparse tail behind valid program headers would otherwise take minutes.
+        let start = bin.segments.iter().map(|s| s.file_range.0).min();
+        let end = bin
+            .segments
+            .iter()
+            .map(|s| s.file_range.0.saturating_add(s.file_range.1))
+            .max();
+        match (start, end) {
+            (Some(s), Some(e)) => {
+                let e = e.min(bin.data.len() as u64) as usize;
+                vec![bin.data.get(s as usize..e).unwrap_or(&[])]
+            }
+            _ => vec![bin.data],
+        }
     } else {
         bin.sections
             .iter()
