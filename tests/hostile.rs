@@ -987,3 +987,73 @@ fn moduledata_words_with_extreme_values() {
         every_binary_command(chunk, "moduledata words with extreme values");
     }
 }
+
+/// Baselines whose numbers sit at the edges: a recorded size of 0 and of 2^64-1, module
+/// bytes of 2^64-1 (sums must saturate), a hundred thousand modules, duplicate paths.
+#[test]
+fn baseline_with_extreme_numbers() {
+    let dir = scratch();
+    let proj = dir.path();
+    std::fs::create_dir_all(proj.join("dist")).unwrap();
+    std::fs::copy(support::testbin("netuser-cgo0"), proj.join("dist/app")).unwrap();
+    std::fs::write(
+        proj.join("goaudit.toml"),
+        "version = 1\n\n[[budget]]\npath = \"dist/app\"\nmax_growth_percent = 5\nmax_growth_bytes = \"1KiB\"\n[budget.modules]\nstd = \"1KiB\"\n",
+    )
+    .unwrap();
+    let many: Vec<String> = (0..100_000)
+        .map(|i| format!(r#"{{"name":"m{i}","bytes":{}}}"#, u64::MAX - i))
+        .collect();
+    let max = u64::MAX;
+    let baselines = [
+        (
+            "zero",
+            format!(
+                r#"{{"schema_version":1,"artifacts":[{{"path":"dist/app","size":0,"by_module":[{{"name":"std","bytes":0}}]}}]}}"#
+            ),
+        ),
+        (
+            "max",
+            format!(
+                r#"{{"schema_version":1,"artifacts":[{{"path":"dist/app","size":{max},"by_module":[{{"name":"std","bytes":{max}}},{{"name":"std","bytes":{max}}}]}}]}}"#
+            ),
+        ),
+        (
+            "many",
+            format!(
+                r#"{{"schema_version":1,"artifacts":[{{"path":"dist/app","size":1,"by_module":[{}]}}]}}"#,
+                many.join(",")
+            ),
+        ),
+        (
+            "dup",
+            format!(
+                r#"{{"schema_version":1,"artifacts":[{{"path":"dist/app","size":1}},{{"path":"dist/app","size":{max}}}]}}"#
+            ),
+        ),
+        (
+            "version",
+            r#"{"schema_version":4294967295,"artifacts":[]}"#.to_string(),
+        ),
+    ];
+    for (tag, text) in baselines {
+        let bl = write(proj, &format!("{tag}.json"), text.as_bytes());
+        for format in ["human", "json", "sarif", "junit", "github"] {
+            let mut cmd = support::goaudit();
+            cmd.current_dir(proj)
+                .args(["check", "--format", format, "--baseline"])
+                .arg(&bl);
+            let out = run(cmd);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                !stderr.contains("panicked"),
+                "panic on baseline {tag} ({format}):\n{stderr}"
+            );
+            assert!(
+                matches!(out.status.code(), Some(0..=2)),
+                "baseline {tag} ({format}): exit {:?}\n{stderr}",
+                out.status.code()
+            );
+        }
+    }
+}
