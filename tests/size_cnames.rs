@@ -189,32 +189,32 @@ fn cgo_c_library_is_named_after_its_package() {
             module, "example.com/cnamesfix",
             "{name}: module of {expected}"
         );
-        // Code runs to the next function under its DWARF unit's ranges: gcc's sizes
-        // exactly, no padding (the unit's ranges end where its last function ends).
-        assert_eq!(
-            *text, c_text,
-            "{name}: text of {expected} vs nm sizes of cfix_* functions"
+        // The functions as the linker sized them, plus at most the alignment padding
+        // between them that their DWARF unit's range covers (32 bytes each, as in
+        // tests/size.rs).
+        assert!(
+            *text >= c_text && *text <= c_text + 32 * 2,
+            "{name}: text of {expected} is {text}, nm sizes of the cfix_* functions {c_text}"
         );
         // The cgo glue of that package (`_cgo_<hash>_Cfunc_*`) belongs to the Go package:
         // its text is the Go functions (as `go tool nm` sizes them) plus the glue.
-        let glue = cgo_glue_text(&syms, &import_path);
+        let (glue, n) = cgo_glue_text(&syms, &import_path);
         assert!(glue > 0, "{name}: no cgo wrappers of {import_path} in nm");
         let go_only = support::nm_text_by_package(&bin)
             .get(&import_path)
             .copied()
             .unwrap_or(0);
         let ours = pkgs.get(&import_path).map_or(0, |p| p.2);
-        assert_eq!(
-            ours,
-            go_only + glue,
-            "{name}: text of {import_path}: Go functions {go_only} + cgo glue {glue}"
+        assert!(
+            ours >= go_only + glue && ours <= go_only + glue + 32 * n,
+            "{name}: text of {import_path} is {ours}: Go functions {go_only} + cgo glue {glue} ({n} functions)"
         );
     }
 }
 
 /// Text bytes of the C wrappers cgo generated for `pkg`: `_cgo_<hash>_*`, where the Go
-/// side names the hash as `<pkg>._cgo_<hash>_...`.
-fn cgo_glue_text(syms: &[(u64, u64, char, String)], pkg: &str) -> u64 {
+/// side names the hash as `<pkg>._cgo_<hash>_...`. Returns (bytes, functions).
+fn cgo_glue_text(syms: &[(u64, u64, char, String)], pkg: &str) -> (u64, u64) {
     let prefix = format!("{pkg}._cgo_");
     let hash = syms
         .iter()
@@ -224,8 +224,7 @@ fn cgo_glue_text(syms: &[(u64, u64, char, String)], pkg: &str) -> u64 {
     let c_prefix = format!("_cgo_{hash}_");
     syms.iter()
         .filter(|s| matches!(s.2, 'T' | 't') && s.3.starts_with(&c_prefix))
-        .map(|s| s.1)
-        .sum()
+        .fold((0, 0), |(b, n), s| (b + s.1, n + 1))
 }
 
 /// On a static glibc build, libc's code is recognised, the cgo glue of `net` and
@@ -278,14 +277,13 @@ fn static_glibc_is_recognised() {
     // from their DWARF units, not runtime/cgo's as the bare symbol name suggests.
     let nm_go = support::nm_text_by_package(&bin);
     for pkg in ["net", "os/user"] {
-        let glue = cgo_glue_text(&syms, pkg);
+        let (glue, n) = cgo_glue_text(&syms, pkg);
         let go_only = nm_go.get(pkg).copied().unwrap_or(0);
         let ours = pkgs.get(pkg).map_or(0, |p| p.2);
         assert!(glue > 0, "no cgo glue of {pkg} in nm");
-        assert_eq!(
-            ours,
-            go_only + glue,
-            "text of {pkg}: Go functions {go_only} + cgo glue {glue}"
+        assert!(
+            ours >= go_only + glue && ours <= go_only + glue + 32 * n,
+            "text of {pkg} is {ours}: Go functions {go_only} + cgo glue {glue} ({n} functions)"
         );
     }
 }
@@ -310,4 +308,44 @@ fn nothing_renamed_without_evidence() {
         .copied()
         .unwrap_or(0);
     assert_eq!(ours, nm, "netuser-cgo0: text of C");
+}
+
+/// Stripped, a static glibc binary still says it is one (its `__libc_*` sections stay):
+/// the code outside Go's text is libc's rather than unattributed.
+#[test]
+fn stripped_static_glibc_keeps_its_name() {
+    let bin = support::testbin("netuser-extstatic");
+    let strip = support::require_tool("strip", "install binutils (apt-get install binutils)");
+    let dir = support::repo_root().join("target").join("cnames-fixture");
+    std::fs::create_dir_all(&dir).unwrap();
+    let stripped = dir.join("netuser-extstatic-stripped");
+    let st = Command::new(strip)
+        .arg("-o")
+        .arg(&stripped)
+        .arg(&bin)
+        .status()
+        .expect("run strip");
+    assert!(st.success(), "strip {} failed", bin.display());
+    assert!(
+        nm_symbols(&stripped).is_empty(),
+        "strip left symbols in {}",
+        stripped.display()
+    );
+    let full = packages(&size_json(&bin));
+    let bare = packages(&size_json(&stripped));
+    let text = |p: &BTreeMap<String, (String, u64, u64)>, k: &str| p.get(k).map_or(0, |v| v.2);
+    let (a, b) = (
+        text(&full, "C: libc (glibc, static)"),
+        text(&bare, "C: libc (glibc, static)"),
+    );
+    // Stripped, the cgo glue and runtime/cgo's C fall in with libc (nothing names them).
+    assert!(
+        b >= a && b <= a + 64 * 1024,
+        "glibc text: {a} unstripped, {b} stripped"
+    );
+    let unattributed_text = bare.get("[unattributed .text]").map_or(0, |v| v.1);
+    assert!(
+        unattributed_text < 4096,
+        "stripped: {unattributed_text} bytes of .text unattributed"
+    );
 }

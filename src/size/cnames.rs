@@ -75,6 +75,11 @@ impl CCode {
         (addr < r.1).then_some(r.2.as_str())
     }
 
+    /// The named code ranges `(lo, hi, owner)`, sorted.
+    pub fn ranges(&self) -> &[(u64, u64, String)] {
+        &self.ranges
+    }
+
     /// No unit gave a name.
     pub fn is_empty(&self) -> bool {
         self.ranges.is_empty()
@@ -288,20 +293,21 @@ pub fn module_of(name: &str, bi: Option<&crate::go::BuildInfo>) -> String {
         .map_or("C (cgo)".into(), |m| m.path.clone())
 }
 
+/// Section names only glibc's own objects create (libc.a's freeres and stdio tables).
+pub const GLIBC_SECTIONS: &[&str] = &[
+    "__libc_freeres_fn",
+    "__libc_subfreeres",
+    "__libc_IO_vtables",
+    "__libc_atexit",
+    "__libc_freeres_ptrs",
+];
+
 /// Whether `bin` is statically linked with glibc, from glibc's own sections or its ABI
 /// note plus start routine; `symbols` may be empty (stripped), the sections still tell.
 pub fn is_static_glibc(bin: &Binary<'_>, symbols: &[Symbol]) -> bool {
     if bin.format != crate::binary::Format::Elf || bin.section(".interp").is_some() {
         return false;
     }
-    // Section names only glibc's own objects create (libc.a's freeres and stdio tables).
-    const GLIBC_SECTIONS: &[&str] = &[
-        "__libc_freeres_fn",
-        "__libc_subfreeres",
-        "__libc_IO_vtables",
-        "__libc_atexit",
-        "__libc_freeres_ptrs",
-    ];
     if bin
         .sections
         .iter()

@@ -356,6 +356,19 @@ pub fn attribute(
         let (dwarf_units, c_code) = dwarf_job.join().unwrap_or_default();
         let renamed = rename_c_owners(bin, &mut ow, &c_owners, &c_code, &symbols);
 
+        // C code no symbol claimed (stripped files, gaps between symbols): first the C
+        // units' code ranges, then, in a static glibc binary, the rest of the code outside
+        // Go's text and glibc's own sections.
+        cs.next_class();
+        for (lo, hi, name) in c_code.ranges() {
+            let id = ow.shared("C code (DWARF unit)", name, Kind::Text);
+            claim_vrange(bin, &mut cs, *lo, *hi, id);
+        }
+        cs.next_class();
+        if cnames::is_static_glibc(bin, &symbols) {
+            claim_glibc_rest(bin, pclntab, &mut ow, &mut cs);
+        }
+
         // Symbol-table entries and names, charged to the symbol's package.
         cs.next_class();
         for e in bin.symtab_entries() {
@@ -478,6 +491,55 @@ pub fn attribute(
         piece_sections,
         section_names,
         package_modules,
+    }
+}
+
+/// Claim the file bytes of virtual range `[lo, hi)`, kept inside the one section that
+/// holds `lo` (DWARF ranges are untrusted input).
+fn claim_vrange(bin: &Binary<'_>, cs: &mut ClaimSet, lo: u64, hi: u64, id: OwnerId) {
+    let Some(s) = bin.sections.iter().find(|s| {
+        s.alloc && s.file_range.is_some() && s.addr <= lo && lo < s.addr.saturating_add(s.size)
+    }) else {
+        return;
+    };
+    let Some((off, len)) = s.file_range else {
+        return;
+    };
+    let end = hi.min(s.addr.saturating_add(s.size.min(len)));
+    let start = off.saturating_add(lo - s.addr);
+    cs.claim(start, start.saturating_add(end.saturating_sub(lo)), id);
+}
+
+/// Static glibc without symbols to name its pieces: executable sections outside Go's
+/// text (the pclntab's first entry to its last function's end) and glibc's own sections.
+fn claim_glibc_rest(
+    bin: &Binary<'_>,
+    pclntab: Option<&Pclntab>,
+    ow: &mut Owners,
+    cs: &mut ClaimSet,
+) {
+    let go_text = pclntab.and_then(|p| {
+        let lo = p.funcs.iter().map(|f| f.entry).min()?;
+        let hi = p.funcs.iter().map(|f| f.end).max()?;
+        Some((lo, hi))
+    });
+    let code = ow.shared("C code (no symbol)", cnames::GLIBC_STATIC, Kind::Text);
+    let data = ow.shared("glibc section", cnames::GLIBC_STATIC, Kind::Data);
+    for s in &bin.sections {
+        if s.file_range.is_none() || known_section_owner(&s.name).is_some() {
+            continue;
+        }
+        let end = s.addr.saturating_add(s.size);
+        if cnames::GLIBC_SECTIONS.contains(&s.name.as_str()) && !s.executable {
+            claim_vrange(bin, cs, s.addr, end, data);
+        } else if s.executable {
+            // Without a pclntab Go's text is unknown: nothing is claimed.
+            let Some((go_lo, go_hi)) = go_text else {
+                continue;
+            };
+            claim_vrange(bin, cs, s.addr, end.min(go_lo), code);
+            claim_vrange(bin, cs, s.addr.max(go_hi), end, code);
+        }
     }
 }
 
