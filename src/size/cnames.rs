@@ -24,6 +24,9 @@
 //!    and that lies outside the Go runtime's text and data ranges is `C: libc (glibc,
 //!    static)`. Individual symbol names are never used to guess a library.
 //!
+//! Without symbols (stripped), the units' code ranges and, for static glibc, the code
+//! outside Go's text and glibc's own sections are still claimed (`super::attribute`).
+//!
 //! Anything else stays `C`.
 
 use std::collections::HashMap;
