@@ -183,7 +183,8 @@ pub fn claim_units(
     }
 
     if let Some(frame) = load(bin, "frame") {
-        claim_frames(&frame, bin.ptr_size as usize, bin.big_endian, funcs, sink);
+        let (ptr, be) = (bin.ptr_size as usize, bin.big_endian);
+        claim_frames(&frame, ptr, be, funcs, &c_code, sink);
     }
     c_code
 }
@@ -339,6 +340,7 @@ fn claim_frames(
     ptr: usize,
     be: bool,
     funcs: &[(u64, u64, String)],
+    c_code: &super::cnames::CCode,
     sink: &mut Sink<'_>,
 ) {
     let d: &[u8] = &frame.data;
@@ -375,7 +377,10 @@ fn claim_frames(
         } else {
             let at = pos + hdr + id_size;
             match d.get(at..at + ptr).map(|b| read_uint(b, ptr, be)) {
-                Some(addr) => func_package(funcs, addr).unwrap_or_else(|| "C".to_string()),
+                // C functions are not in the pclntab: their unit may name them.
+                Some(addr) => func_package(funcs, addr)
+                    .or_else(|| c_code.at(addr).map(str::to_string))
+                    .unwrap_or_else(|| "C".to_string()),
                 None => "[dwarf]".to_string(),
             }
         };
