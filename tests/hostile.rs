@@ -1057,3 +1057,55 @@ fn baseline_with_extreme_numbers() {
         }
     }
 }
+
+/// Program headers and the dynamic section of a dynamically linked binary: the linking
+/// verdicts read PT_INTERP, PT_DYNAMIC and the DT_NEEDED strings through them.
+#[test]
+fn program_headers_and_dynamic_entries_with_extreme_values() {
+    let src = support::testbin("netuser-default");
+    let orig = std::fs::read(&src).expect("read test binary");
+    let phoff = le64(&orig, 0x20) as usize;
+    let phentsize = le16(&orig, 0x36) as usize;
+    let phnum = le16(&orig, 0x38) as usize;
+    let dir = scratch();
+    let mut paths = Vec::new();
+    let mut dynamic = None;
+    for i in 0..phnum {
+        let at = phoff + i * phentsize;
+        if le32(&orig, at) == 2 {
+            dynamic = Some((le64(&orig, at + 8) as usize, le64(&orig, at + 32) as usize));
+        }
+        // p_offset, p_vaddr, p_filesz, p_memsz.
+        for field in [8, 16, 32, 40] {
+            for (tag, v) in [("max", u64::MAX), ("2p63", 1 << 63)] {
+                let mut b = orig.clone();
+                put64(&mut b, at + field, v);
+                paths.push(write(dir.path(), &format!("ph{i}-f{field}-{tag}"), &b));
+            }
+        }
+    }
+    let (doff, dsize) = dynamic.expect("netuser-default has a PT_DYNAMIC");
+    for k in 0..dsize / 16 {
+        let at = doff + 16 * k;
+        if le64(&orig, at) == 0 {
+            break;
+        }
+        for (tag, v) in [("max", u64::MAX), ("2p31", 1 << 31)] {
+            let mut b = orig.clone();
+            put64(&mut b, at + 8, v);
+            paths.push(write(dir.path(), &format!("dyn{k}-{tag}"), &b));
+        }
+    }
+    // The dynamic section with its terminator removed: entries run to the section end.
+    let mut b = orig.clone();
+    for k in 0..dsize / 16 {
+        if le64(&b, doff + 16 * k) == 0 {
+            put64(&mut b, doff + 16 * k, 1);
+            put64(&mut b, doff + 16 * k + 8, 1 << 40);
+        }
+    }
+    paths.push(write(dir.path(), "dyn-unterminated", &b));
+    for chunk in paths.chunks(40) {
+        every_binary_command(chunk, "program headers and dynamic entries");
+    }
+}
