@@ -349,3 +349,86 @@ fn stripped_static_glibc_keeps_its_name() {
         "stripped: {unattributed_text} bytes of .text unattributed"
     );
 }
+
+/// Build a program that uses `example.com/zsum`, a dependency module with a C file,
+/// replaced by a checkout whose directory name differs from the import path.
+fn build_dependency_fixture(name: &str, extra_flags: &[&str]) -> PathBuf {
+    support::require_tool("gcc", "install gcc (apt-get install gcc): cgo needs it");
+    let dir = support::repo_root()
+        .join("target")
+        .join("cnames-fixture")
+        .join(name);
+    let dep = dir.join("zsum-checkout");
+    std::fs::create_dir_all(&dep).unwrap();
+    std::fs::write(
+        dir.join("go.mod"),
+        "module example.com/cnamesapp\n\ngo 1.21\n\nrequire example.com/zsum v1.0.0\n\nreplace example.com/zsum => ./zsum-checkout\n",
+    )
+    .unwrap();
+    std::fs::write(dep.join("go.mod"), "module example.com/zsum\n\ngo 1.21\n").unwrap();
+    std::fs::write(dep.join("wsum.c"), C_SOURCE).unwrap();
+    std::fs::write(
+        dep.join("wsum.h"),
+        "long cfix_weighted_sum(const long *v, int n);\nlong cfix_checksum(const char *p, int n);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dep.join("zsum.go"),
+        "package zsum\n\n// #include \"wsum.h\"\nimport \"C\"\n\nimport \"unsafe\"\n\nfunc Checksum(b []byte) int64 {\n\tif len(b) == 0 {\n\t\treturn 0\n\t}\n\treturn int64(C.cfix_checksum((*C.char)(unsafe.Pointer(&b[0])), C.int(len(b))))\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("main.go"),
+        "package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n\n\t\"example.com/zsum\"\n)\n\nfunc main() {\n\tfmt.Println(zsum.Checksum([]byte(os.Args[0])))\n}\n",
+    )
+    .unwrap();
+    let out_bin = dir.join(name);
+    let out = Command::new(support::go_binary())
+        .current_dir(&dir)
+        .env("CGO_ENABLED", "1")
+        .env("GOFLAGS", "-mod=mod")
+        .args(["build", "-ldflags=-linkmode=external"])
+        .args(extra_flags)
+        .arg("-o")
+        .arg(&out_bin)
+        .arg(".")
+        .output()
+        .expect("run go build");
+    assert!(
+        out.status.success(),
+        "go build of the dependency fixture failed (needs gcc): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out_bin
+}
+
+/// C in a dependency module is `C: <its import path>` in that module, however the
+/// checkout directory is named and whether or not paths are trimmed.
+#[test]
+fn dependency_c_is_named_after_its_module() {
+    for (name, flags) in [("zsum", &[][..]), ("zsum-trimpath", &["-trimpath"][..])] {
+        let bin = build_dependency_fixture(name, flags);
+        let syms = nm_symbols(&bin);
+        // The linker keeps only the C function the Go code calls, or both: either way
+        // they are the fixture's own.
+        let c_text: u64 = syms
+            .iter()
+            .filter(|s| matches!(s.2, 'T' | 't') && s.3.starts_with("cfix_"))
+            .map(|s| s.1)
+            .sum();
+        let n = syms.iter().filter(|s| s.3.starts_with("cfix_")).count() as u64;
+        assert!(c_text > 0, "{name}: no cfix_* function in nm");
+        let pkgs = packages(&size_json(&bin));
+        let Some((module, _, text)) = pkgs.get("C: example.com/zsum") else {
+            panic!(
+                "{name}: no package `C: example.com/zsum`; packages: {:?}",
+                pkgs.keys()
+            );
+        };
+        assert_eq!(module, "example.com/zsum", "{name}: module");
+        assert!(
+            *text >= c_text && *text <= c_text + 32 * n,
+            "{name}: text {text}, nm sizes of the cfix_* functions {c_text}"
+        );
+    }
+}

@@ -16,8 +16,8 @@
 //!    * hand-written C of a Go package: `/_/<import path>` (`-trimpath`),
 //!      `.../pkg/mod/<module>@<version>/<dir>` (module cache), `/_/<module>@<version>/<dir>`,
 //!      `/_/vendor/<path>`, `/_/GOPATH/src/<path>`: `C: <import path>`; an absolute
-//!      directory: `C: <package>` when the neighbouring cgo files name a package whose
-//!      last element is that directory's name, else `C: <directory name>`.
+//!      directory: `C: <package>` when the neighbouring cgo files name the package, else
+//!      `C: <directory name>`.
 //! 2. Static glibc: a binary without `.interp` that carries glibc's own sections
 //!    (`__libc_freeres_fn`, `__libc_IO_vtables`, `__libc_atexit`, ...) or the GNU
 //!    `.note.ABI-tag` with a defined `__libc_start_main`. Then C code that no unit claims
@@ -255,16 +255,16 @@ pub fn name_units(units: &[CUnit], symbols: &[Symbol]) -> Vec<String> {
                 Origin::Package(p) => p.clone(),
                 Origin::Generated => own_package(u).or(group).unwrap_or("C").to_string(),
                 Origin::CPackage(p) => format!("C: {p}"),
-                Origin::Dir(d) => {
-                    let base = d.rsplit('/').next().unwrap_or("");
-                    match group {
-                        Some(p) if p == "main" || p.rsplit('/').next() == Some(base) => {
-                            format!("C: {p}")
-                        }
-                        _ if !base.is_empty() => format!("C: {base}"),
+                // cmd/go archives a package's cgo output and its own C files together
+                // (`_cgo_export.c` first), so the group's package compiled this file,
+                // whatever its directory is called (a `replace` target, a checkout).
+                Origin::Dir(d) => match group {
+                    Some(p) => format!("C: {p}"),
+                    None => match d.rsplit('/').next() {
+                        Some(base) if !base.is_empty() => format!("C: {base}"),
                         _ => "C".to_string(),
-                    }
-                }
+                    },
+                },
                 Origin::Unknown => "C".to_string(),
             }
         })
@@ -406,15 +406,15 @@ mod tests {
     #[test]
     fn units_named_by_hash_group_and_directory() {
         let units = [
+            unit("other.c", "/opt/zlib", &[(0x400, 0x440)]),
             unit("_cgo_export.c", "/tmp/go-build", &[(0x100, 0x110)]),
             unit("cgo_linux.cgo2.c", "/tmp/go-build", &[]),
             unit("_cgo_export.c", "/tmp/go-build", &[]),
             unit("lib.cgo2.c", "/tmp/go-build", &[(0x200, 0x240)]),
-            unit("sum.c", "/src/app/lib", &[(0x240, 0x280)]),
+            unit("sum.c", "/src/checkout-v2", &[(0x240, 0x280)]),
             unit("_cgo_export.c", "/tmp/go-build", &[]),
             unit("cgo.cgo2.c", "/tmp/go-build", &[]),
             unit("gcc_util.c", "/_/GOROOT/src/runtime/cgo", &[(0x300, 0x340)]),
-            unit("other.c", "/opt/zlib", &[(0x400, 0x440)]),
         ];
         let syms = [
             sym("net._cgo_77133bf98b3a_Cfunc__Cmalloc", 0x9000),
@@ -426,6 +426,7 @@ mod tests {
         assert_eq!(
             names,
             [
+                "C: zlib",
                 "net",
                 "net",
                 "example.com/app/lib",
@@ -434,7 +435,6 @@ mod tests {
                 "runtime/cgo",
                 "runtime/cgo",
                 "runtime/cgo",
-                "C: zlib",
             ]
         );
         let code = CCode::new(&units, &names);
