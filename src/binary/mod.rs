@@ -363,6 +363,9 @@ pub struct SymtabEntry {
     pub entry: (u64, u64),
     /// File range of its NUL-terminated name in the string table (len includes the NUL).
     pub name_range: (u64, u64),
+    /// An ELF `STT_FILE` entry: its name is a source or object file (`vfprintf-internal.o`,
+    /// `_cgo_export.c`), not a symbol of any package.
+    pub is_file: bool,
 }
 
 impl<'data> Binary<'data> {
@@ -470,6 +473,7 @@ impl<'data> Binary<'data> {
                         name: String::from_utf8_lossy(name).into_owned(),
                         entry: (sym_off + i as u64 * size, size),
                         name_range: (str_off + name_off, name_len),
+                        is_file: sym.st_type() == object::elf::STT_FILE,
                     });
                 }
             }};
@@ -528,6 +532,7 @@ impl<'data> Binary<'data> {
                 name: String::from_utf8_lossy(name).into_owned(),
                 entry,
                 name_range,
+                is_file: false,
             });
         }
         out
@@ -577,6 +582,7 @@ impl<'data> Binary<'data> {
                 name: String::from_utf8_lossy(name).into_owned(),
                 entry: (ptr + i * REC, REC * (1 + aux)),
                 name_range,
+                is_file: false,
             });
             i += 1 + aux;
         }
@@ -586,6 +592,7 @@ impl<'data> Binary<'data> {
                 name: String::new(),
                 entry: (str_off, 4),
                 name_range: (str_off, 0),
+                is_file: false,
             });
         }
         out

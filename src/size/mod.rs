@@ -372,7 +372,7 @@ pub fn attribute(
         // Symbol-table entries and names, charged to the symbol's package.
         cs.next_class();
         for e in bin.symtab_entries() {
-            let pkg = if e.name.is_empty() {
+            let pkg = if e.name.is_empty() || e.is_file {
                 std::borrow::Cow::Borrowed("[symtab]")
             } else {
                 package_cow(&e.name)
