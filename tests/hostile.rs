@@ -494,6 +494,19 @@ fn pe_section_table_past_the_end() {
         }
         paths.push(write(dir.path(), name, &b));
     }
+    // Each data directory's address and size (PE32+: they start 112 bytes into the
+    // optional header), and the directory count itself.
+    let opt = coff + 20;
+    for k in 0..(le32(&orig, opt + 108) as usize).min(16) {
+        for field in [0, 4] {
+            let mut b = orig.clone();
+            put32(&mut b, opt + 112 + 8 * k + field, 0xffff_fff0);
+            paths.push(write(dir.path(), &format!("dd{k}-f{field}"), &b));
+        }
+    }
+    let mut b = orig.clone();
+    put32(&mut b, opt + 108, 0xffff_ffff);
+    paths.push(write(dir.path(), "dd-count-max", &b));
     // Each section's virtual size, address, raw size and raw pointer made huge.
     for i in 0..nsec {
         for field in [8, 12, 16, 20] {
