@@ -433,7 +433,10 @@ fn scan_tar(r: &mut dyn Read, opts: &Options) -> io::Result<LayerScan> {
                 let is_elf = n == 4 && head == *b"\x7fELF";
                 if is_elf && size <= opts.max_file {
                     // Only ELF files are held in memory, and only up to the cap.
-                    let mut bytes = Vec::with_capacity(size.min(opts.max_file) as usize);
+                    // The header's size is unchecked until the bytes arrive: reserve at
+                    // most 64 MiB up front and let a real large binary grow the buffer.
+                    let mut bytes =
+                        Vec::with_capacity(size.min(opts.max_file).min(64 << 20) as usize);
                     bytes.extend_from_slice(&head);
                     (&mut e).take(opts.max_file).read_to_end(&mut bytes)?;
                     scanner.feed(&bytes[4..]);
