@@ -1157,3 +1157,33 @@ fn program_headers_and_dynamic_entries_with_extreme_values() {
     every_binary_command(&paths, "program headers and dynamic entries");
     shrink_each(&paths, "program headers and dynamic entries");
 }
+
+/// A layer member that starts like an ELF file and claims 1 GiB: goaudit must not
+/// reserve the claimed size before the bytes arrive. Run under a 600 MB address-space
+/// limit, where an up-front 1 GiB reservation aborts the process.
+#[test]
+fn tar_size_claims_do_not_reserve_memory() {
+    let sh = support::require_tool("sh", "install a POSIX shell (`apt-get install dash`)");
+    let dir = scratch();
+    let mut h = tar_header("app", b'0', 0, "");
+    h[124..135].copy_from_slice(format!("{:011o}", 1u64 << 30).as_bytes());
+    fix_checksum(&mut h);
+    let mut blob = tar_of(&[(h, b"\x7fELF")]);
+    blob.truncate(1024);
+    let layer = dir.path().join("layer");
+    std::fs::write(&layer, &blob).unwrap();
+    let root = oci_image(dir.path(), &layer);
+    let mut cmd = Command::new(sh);
+    cmd.arg("-c")
+        .arg(r#"ulimit -v 600000 && exec "$0" "$@""#)
+        .arg(env!("CARGO_BIN_EXE_goaudit"))
+        .arg("--json")
+        .arg(&root);
+    let out = run(cmd);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("memory allocation"),
+        "goaudit reserved the claimed size:\n{stderr}"
+    );
+    assert_sane(&out, &[root], "a 1 GiB ELF claim in a layer", false);
+}
