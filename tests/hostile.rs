@@ -882,13 +882,12 @@ fn tar_of(members: &[([u8; 512], &[u8])]) -> Vec<u8> {
 
 #[test]
 fn layer_blobs_with_lying_lengths() {
-    let mut blobs: Vec<(&str, Vec<u8>)> = Vec::new();
     // zstd: the largest window descriptor, then a single-segment frame whose content
     // size field says 2^63, each followed by junk.
-    blobs.push((
+    let mut blobs: Vec<(&str, Vec<u8>)> = vec![(
         "zstd-window",
         [&[0x28, 0xb5, 0x2f, 0xfd, 0x00, 0xf8][..], &[0u8; 64]].concat(),
-    ));
+    )];
     blobs.push((
         "zstd-fcs",
         [
@@ -1073,9 +1072,8 @@ fn baseline_with_extreme_numbers() {
     let baselines = [
         (
             "zero",
-            format!(
-                r#"{{"schema_version":1,"artifacts":[{{"path":"dist/app","size":0,"by_module":[{{"name":"std","bytes":0}}]}}]}}"#
-            ),
+            r#"{"schema_version":1,"artifacts":[{"path":"dist/app","size":0,"by_module":[{"name":"std","bytes":0}]}]}"#
+                .to_string(),
         ),
         (
             "max",
