@@ -1201,3 +1201,56 @@ fn tar_size_claims_do_not_reserve_memory() {
     );
     assert_sane(&out, &[root], "a 1 GiB ELF claim in a layer", false);
 }
+
+/// A layout directory unpacked from an untrusted tarball can hold FIFOs where blobs
+/// belong: opening one blocks until a writer appears, which is a hang.
+#[test]
+fn fifo_blobs_in_a_layout_directory() {
+    let mkfifo = support::require_tool("mkfifo", "install coreutils (`apt-get install coreutils`)");
+    let dir = scratch();
+    let layer = dir.path().join("layer");
+    std::fs::write(
+        &layer,
+        tar_of(&[(tar_header("etc/x", b'0', 2, ""), b"x\n")]),
+    )
+    .unwrap();
+    let root = oci_image(dir.path(), &layer);
+    let blobs = root.join("blobs/sha256");
+    // Replace the layer blob (the largest of the three) by a FIFO.
+    let mut files: Vec<(u64, PathBuf)> = std::fs::read_dir(&blobs)
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            (std::fs::metadata(&p).unwrap().len(), p)
+        })
+        .collect();
+    files.sort();
+    let (_, layer_blob) = files.pop().unwrap();
+    std::fs::remove_file(&layer_blob).unwrap();
+    let st = Command::new(&mkfifo).arg(&layer_blob).status().unwrap();
+    assert!(st.success(), "mkfifo failed");
+    every_image_command(&root, "a layout whose layer blob is a FIFO");
+    // And index.json itself: no longer a layout, just a directory without binaries
+    // (walking it must skip the FIFO, not block on it).
+    std::fs::remove_file(root.join("index.json")).unwrap();
+    let st = Command::new(&mkfifo)
+        .arg(root.join("index.json"))
+        .status()
+        .unwrap();
+    assert!(st.success(), "mkfifo failed");
+    for args in [&["--json"][..], &["size", "--json"][..]] {
+        let mut cmd = limited_goaudit();
+        cmd.args(args).arg(&root);
+        let out = run(cmd);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !stderr.contains("panicked"),
+            "panic on a FIFO index.json:\n{stderr}"
+        );
+        assert!(
+            matches!(out.status.code(), Some(0) | Some(2)),
+            "a FIFO index.json via {args:?}: exit {:?}\n{stderr}",
+            out.status.code()
+        );
+    }
+}
