@@ -5,49 +5,13 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
+use std::time::Duration;
 
 use serde_json::Value;
 
-/// Run a command, killing it (and failing the test) if it outlives `limit`: a hang on a
-/// mangled length field is as much a bug as a panic.
-fn run_with_timeout(mut cmd: Command, limit: Duration) -> Output {
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn goaudit");
-    // Drain both pipes on threads so a large report cannot block the child.
-    let mut so = child.stdout.take().expect("stdout pipe");
-    let mut se = child.stderr.take().expect("stderr pipe");
-    let t_out = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        std::io::Read::read_to_end(&mut so, &mut v).ok();
-        v
-    });
-    let t_err = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        std::io::Read::read_to_end(&mut se, &mut v).ok();
-        v
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().expect("wait for goaudit") {
-            break s;
-        }
-        if start.elapsed() > limit {
-            child.kill().ok();
-            child.wait().ok();
-            panic!("goaudit did not finish within {limit:?}: {cmd:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Output {
-        status,
-        stdout: t_out.join().expect("stdout reader"),
-        stderr: t_err.join().expect("stderr reader"),
-    }
+fn run_with_timeout(cmd: Command, limit: Duration) -> Output {
+    support::run_with_timeout(cmd, limit)
 }
 
 fn goaudit_json(paths: &[PathBuf]) -> Output {

@@ -9,50 +9,16 @@ mod support;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
+use std::time::Duration;
 
 /// Far longer than any legitimate run on these inputs, even with the debug build on a
 /// loaded 2-core machine (the heaviest takes about a minute there); longer means a hang.
 const LIMIT: Duration = Duration::from_secs(300);
 
 /// Run `cmd`, killing it and failing the test if it outlives [`LIMIT`].
-fn run(mut cmd: Command) -> Output {
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn goaudit");
-    let mut so = child.stdout.take().expect("stdout pipe");
-    let mut se = child.stderr.take().expect("stderr pipe");
-    // Drained on threads so a long report cannot block the child on a full pipe.
-    let t_out = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        std::io::Read::read_to_end(&mut so, &mut v).ok();
-        v
-    });
-    let t_err = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        std::io::Read::read_to_end(&mut se, &mut v).ok();
-        v
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().expect("wait for goaudit") {
-            break s;
-        }
-        if start.elapsed() > LIMIT {
-            child.kill().ok();
-            child.wait().ok();
-            panic!("goaudit hung (killed after {LIMIT:?}): {cmd:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Output {
-        status,
-        stdout: t_out.join().expect("stdout reader"),
-        stderr: t_err.join().expect("stderr reader"),
-    }
+fn run(cmd: Command) -> Output {
+    support::run_with_timeout(cmd, LIMIT)
 }
 
 /// The outcome rules every hostile input must satisfy: exit 0 or 2 (1 also for

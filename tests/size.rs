@@ -9,20 +9,7 @@ use std::path::Path;
 use serde_json::Value;
 
 fn size_json(path: &Path) -> Value {
-    let out = support::goaudit()
-        .arg("size")
-        .arg("--json")
-        .arg(path)
-        .output()
-        .expect("run goaudit");
-    assert!(
-        out.status.success(),
-        "goaudit size --json {} failed: {}",
-        path.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc: Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
-    doc["artifacts"][0].clone()
+    support::size_artifact(path)
 }
 
 fn sum(list: &Value) -> u64 {

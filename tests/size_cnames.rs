@@ -10,19 +10,7 @@ use std::process::Command;
 use serde_json::Value;
 
 fn size_json(path: &Path) -> Value {
-    let out = support::goaudit()
-        .args(["size", "--json"])
-        .arg(path)
-        .output()
-        .expect("run goaudit");
-    assert!(
-        out.status.success(),
-        "goaudit size --json {} failed: {}",
-        path.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc: Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
-    doc["artifacts"][0]["size_attribution"].clone()
+    support::size_artifact(path)["size_attribution"].clone()
 }
 
 /// Package name → (module, bytes, text bytes).

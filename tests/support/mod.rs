@@ -350,3 +350,63 @@ pub fn corpus() -> Vec<CorpusEntry> {
         })
         .collect()
 }
+
+/// Run `cmd` with piped output, killing it and failing the test if it runs longer than
+/// `limit`: a hang on a mangled length field is as much a bug as a panic. Both pipes are
+/// drained on threads so a large report cannot block the child.
+#[allow(dead_code)]
+pub fn run_with_timeout(mut cmd: Command, limit: std::time::Duration) -> std::process::Output {
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn goaudit");
+    let mut so = child.stdout.take().expect("stdout pipe");
+    let mut se = child.stderr.take().expect("stderr pipe");
+    let t_out = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        std::io::Read::read_to_end(&mut so, &mut v).ok();
+        v
+    });
+    let t_err = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        std::io::Read::read_to_end(&mut se, &mut v).ok();
+        v
+    });
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait for goaudit") {
+            break s;
+        }
+        if start.elapsed() > limit {
+            child.kill().ok();
+            child.wait().ok();
+            panic!("goaudit hung (killed after {limit:?}): {cmd:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    std::process::Output {
+        status,
+        stdout: t_out.join().expect("stdout reader"),
+        stderr: t_err.join().expect("stderr reader"),
+    }
+}
+
+/// The first artifact of `goaudit size --json PATH`, which must succeed.
+#[allow(dead_code)]
+pub fn size_artifact(path: &Path) -> serde_json::Value {
+    let out = goaudit()
+        .args(["size", "--json"])
+        .arg(path)
+        .output()
+        .expect("run goaudit");
+    assert!(
+        out.status.success(),
+        "goaudit size --json {} failed: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    doc["artifacts"][0].clone()
+}
