@@ -80,6 +80,29 @@ long cfix_checksum(const char *p, int n) {
 /// Build a program whose package `<module>/wsumlib` compiles a C file through cgo, with
 /// external linking (so gcc's DWARF for it is kept). Returns the binary and the import
 /// path of the package holding the C file.
+/// `go build` with cgo and external linking (gcc keeps the C units' DWARF), into
+/// `dir/name`.
+fn go_build_external(dir: &Path, name: &str, extra_flags: &[&str], what: &str) -> PathBuf {
+    let out_bin = dir.join(name);
+    let out = Command::new(support::go_binary())
+        .current_dir(dir)
+        .env("CGO_ENABLED", "1")
+        .env("GOFLAGS", "-mod=mod")
+        .args(["build", "-ldflags=-linkmode=external"])
+        .args(extra_flags)
+        .arg("-o")
+        .arg(&out_bin)
+        .arg(".")
+        .output()
+        .expect("run go build");
+    assert!(
+        out.status.success(),
+        "go build of the {what} fixture failed (needs gcc): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out_bin
+}
+
 fn build_cgo_fixture(name: &str, extra_flags: &[&str]) -> (PathBuf, String) {
     support::require_tool("gcc", "install gcc (apt-get install gcc): cgo needs it");
     let module = "example.com/cnamesfix";
@@ -128,23 +151,7 @@ func Checksum(b []byte) int64 {
         ),
     )
     .unwrap();
-    let out_bin = dir.join(name);
-    let out = Command::new(support::go_binary())
-        .current_dir(&dir)
-        .env("CGO_ENABLED", "1")
-        .env("GOFLAGS", "-mod=mod")
-        .args(["build", "-ldflags=-linkmode=external"])
-        .args(extra_flags)
-        .arg("-o")
-        .arg(&out_bin)
-        .arg(".")
-        .output()
-        .expect("run go build");
-    assert!(
-        out.status.success(),
-        "go build of the cgo fixture failed (needs gcc): {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out_bin = go_build_external(&dir, name, extra_flags, "cgo");
     (out_bin, format!("{module}/wsumlib"))
 }
 
@@ -370,23 +377,7 @@ fn build_dependency_fixture(name: &str, extra_flags: &[&str]) -> PathBuf {
         "package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n\n\t\"example.com/zsum\"\n)\n\nfunc main() {\n\tfmt.Println(zsum.Checksum([]byte(os.Args[0])))\n}\n",
     )
     .unwrap();
-    let out_bin = dir.join(name);
-    let out = Command::new(support::go_binary())
-        .current_dir(&dir)
-        .env("CGO_ENABLED", "1")
-        .env("GOFLAGS", "-mod=mod")
-        .args(["build", "-ldflags=-linkmode=external"])
-        .args(extra_flags)
-        .arg("-o")
-        .arg(&out_bin)
-        .arg(".")
-        .output()
-        .expect("run go build");
-    assert!(
-        out.status.success(),
-        "go build of the dependency fixture failed (needs gcc): {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out_bin = go_build_external(&dir, name, extra_flags, "dependency");
     out_bin
 }
 
