@@ -377,7 +377,7 @@ fn build_dependency_fixture(name: &str, extra_flags: &[&str]) -> PathBuf {
         "package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n\n\t\"example.com/zsum\"\n)\n\nfunc main() {\n\tfmt.Println(zsum.Checksum([]byte(os.Args[0])))\n}\n",
     )
     .unwrap();
-    
+
     go_build_external(&dir, name, extra_flags, "dependency")
 }
 
