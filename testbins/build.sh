@@ -119,6 +119,7 @@ stripped() {
 	fi
 	echo "build.sh: stripping $src -> $name" >&2
 	if strip --strip-all -o "$out/$name.tmp" "$out/$src"; then
+		touch "$out/$name.tmp"
 		mv -f "$out/$name.tmp" "$out/$name"
 	else
 		rm -f "$out/$name.tmp"
@@ -147,6 +148,9 @@ packed() {
 	echo "build.sh: packing $src -> $name" >&2
 	rm -f "$out/$name.tmp"
 	if upx -q -q -o "$out/$name.tmp" "$out/$src" >/dev/null; then
+		# upx copies the input's timestamp onto its output, which would make the copy
+		# look no newer than its source and be rebuilt on every run.
+		touch "$out/$name.tmp"
 		mv -f "$out/$name.tmp" "$out/$name"
 	else
 		rm -f "$out/$name.tmp"
