@@ -3,6 +3,9 @@
 
 mod support;
 
+#[path = "fixtures/images/mod.rs"]
+mod fixtures;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -938,5 +941,163 @@ fn docs_rule_table_and_example_config_match_the_tool() {
     assert_eq!(
         documented, 13,
         "every binary rule is documented in docs/check.md"
+    );
+}
+
+/// A Docker 25+ `docker save` archive holding one layer with `binary` at `app/server`.
+fn image_with(dir: &Path, file: &str, binary: &str) -> (PathBuf, u64) {
+    use fixtures::{E, layer_tar};
+    let bin = std::fs::read(testbin(binary)).unwrap();
+    let size = bin.len() as u64;
+    let layer = layer_tar(&[E::Dir("app/".into()), fixtures::file("app/server", bin)]);
+    let cfg = fixtures::config(
+        &[&layer],
+        serde_json::json!({"Entrypoint": ["/app/server"]}),
+        vec![serde_json::json!({"created_by": "COPY server /app/server"})],
+    );
+    let path = dir.join(file);
+    std::fs::write(&path, fixtures::docker25(&cfg, &[layer], "example/app:1")).unwrap();
+    (path, size)
+}
+
+fn results_of<'a>(doc: &'a Value, path: &str) -> &'a Value {
+    doc["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["path"] == path)
+        .unwrap_or_else(|| panic!("no artifact {path} in {doc:#}"))
+}
+
+fn status_of(artifact: &Value, rule: &str) -> String {
+    artifact["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == rule)
+        .unwrap_or_else(|| panic!("no rule {rule} in {artifact:#}"))["status"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn check_gates_container_images_and_the_binaries_inside() {
+    let p = Project::new("version = 1\n");
+    let (_, static_size) = image_with(p.path(), "static.tar", "netuser-cgo0");
+    let (_, dynamic_size) = image_with(p.path(), "dynamic.tar", "netuser-default");
+
+    // --require-static fails on the dynamic binary inside the image, by its image path.
+    let o = p.run(&[
+        "check",
+        "--require-static",
+        "--format",
+        "json",
+        "static.tar",
+        "dynamic.tar",
+    ]);
+    let (so, se) = out_str(&o);
+    assert_eq!(code(&o), 1, "{so}{se}");
+    let doc: Value = serde_json::from_str(&so).unwrap();
+    let paths: Vec<&str> = doc["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "static.tar",
+            "static.tar:/app/server",
+            "dynamic.tar",
+            "dynamic.tar:/app/server"
+        ]
+    );
+    let dynamic_bin = results_of(&doc, "dynamic.tar:/app/server");
+    assert_eq!(dynamic_bin["kind"], "binary");
+    assert_eq!(dynamic_bin["size"], dynamic_size);
+    assert_eq!(status_of(dynamic_bin, "dynamic-link"), "fail");
+    assert_eq!(
+        status_of(results_of(&doc, "static.tar:/app/server"), "dynamic-link"),
+        "pass"
+    );
+    // The image itself carries the image-level rules; linking is judged per binary.
+    let dynamic_img = results_of(&doc, "dynamic.tar");
+    assert_eq!(dynamic_img["kind"], "image");
+    assert_eq!(status_of(dynamic_img, "dynamic-link"), "skip");
+    assert_eq!(doc["summary"]["failures"], 1, "{so}");
+
+    // A size budget applies to the image's content size (the `docker image ls` rule:
+    // the layer's file bytes, here the one binary).
+    let img = |doc: &Value, k: &str| results_of(doc, k)["size"].as_u64().unwrap();
+    let budget = (static_size + dynamic_size) / 2;
+    let o = p.run(&[
+        "check",
+        "--format",
+        "json",
+        "--max-size",
+        &budget.to_string(),
+        "static.tar",
+        "dynamic.tar",
+    ]);
+    let (so, se) = out_str(&o);
+    assert_eq!(code(&o), 1, "{so}{se}");
+    let doc: Value = serde_json::from_str(&so).unwrap();
+    assert_eq!(img(&doc, "static.tar"), static_size);
+    assert_eq!(img(&doc, "dynamic.tar"), dynamic_size);
+    assert_eq!(
+        status_of(results_of(&doc, "static.tar"), "size-budget"),
+        "pass"
+    );
+    assert_eq!(
+        status_of(results_of(&doc, "dynamic.tar"), "size-budget"),
+        "fail"
+    );
+
+    // Baseline and growth work on images: swap the image behind the same name.
+    std::fs::copy(p.path().join("static.tar"), p.path().join("app.tar")).unwrap();
+    let o = p.run(&["baseline", "write", "app.tar"]);
+    assert_eq!(code(&o), 0, "{:?}", out_str(&o));
+    let b: Value = serde_json::from_str(
+        &std::fs::read_to_string(p.path().join(".goaudit/baseline.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(b["artifacts"][0]["path"], "app.tar");
+    assert_eq!(b["artifacts"][0]["size"], static_size);
+    assert_eq!(b["artifacts"][1]["path"], "app.tar:/app/server");
+    std::fs::copy(p.path().join("dynamic.tar"), p.path().join("app.tar")).unwrap();
+    assert!(
+        dynamic_size > static_size,
+        "the cgo build should be the bigger one"
+    );
+    let half = (dynamic_size - static_size) as f64 * 100.0 / static_size as f64 / 2.0;
+    let o = p.run(&["check", "--max-growth", &format!("{half:.3}"), "app.tar"]);
+    let (so, se) = out_str(&o);
+    assert_eq!(code(&o), 1, "{so}{se}");
+    assert!(
+        so.contains("app.tar ") && so.contains("size-growth"),
+        "{so}"
+    );
+
+    // An OCI layout directory is one image, not a folder of blobs to walk.
+    let layout = p.path().join("layout");
+    let bin = std::fs::read(testbin("netuser-cgo0")).unwrap();
+    let layer = fixtures::layer_tar(&[fixtures::file("server", bin)]);
+    let cfg = fixtures::config(&[&layer], serde_json::json!({}), vec![]);
+    fixtures::oci_layout_dir(
+        &layout,
+        &cfg,
+        &[layer],
+        "application/vnd.oci.image.layer.v1.tar",
+    );
+    let o = p.run(&["check", "--require-static", "--format", "json", "layout"]);
+    let (so, se) = out_str(&o);
+    assert_eq!(code(&o), 0, "{so}{se}");
+    let doc: Value = serde_json::from_str(&so).unwrap();
+    assert_eq!(results_of(&doc, "layout")["kind"], "image");
+    assert_eq!(
+        status_of(results_of(&doc, "layout:/server"), "dynamic-link"),
+        "pass"
     );
 }

@@ -560,3 +560,37 @@ fn fat_with_a_non_go_slice_reports_the_go_one() {
         );
     }
 }
+
+#[test]
+fn check_gates_each_slice_of_a_fat_binary() {
+    let t = thin();
+    let label = t.fat.display().to_string();
+    let out = run(support::goaudit()
+        .args(["check", "--format", "json", "--max-size", "1KiB"])
+        .arg(&t.fat));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("check JSON");
+    let arts = doc["artifacts"].as_array().expect("artifacts");
+    let paths: Vec<&str> = arts.iter().map(|a| a["path"].as_str().unwrap()).collect();
+    assert_eq!(
+        paths,
+        [format!("{label}[amd64]"), format!("{label}[arm64]")],
+        "{doc:#}"
+    );
+    for (a, thin_path) in arts.iter().zip([&t.amd64, &t.arm64]) {
+        // Each slice is budgeted at its own size, not the universal file's.
+        assert_eq!(a["size"], std::fs::metadata(thin_path).unwrap().len());
+        let budget = a["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["rule"] == "size-budget")
+            .unwrap();
+        assert_eq!(budget["status"], "fail", "{a:#}");
+    }
+}

@@ -70,24 +70,20 @@ impl Baseline {
 }
 
 impl BaselineEntry {
-    /// Record an audited artifact under `key`.
-    pub fn of(key: &str, a: &crate::audit::Artifact) -> Self {
+    /// Record what the rules see of an artifact or image.
+    pub fn of(f: super::rules::Facts<'_>) -> Self {
         BaselineEntry {
-            path: key.to_string(),
-            size: a.size,
-            by_module: a
-                .size_attribution
-                .as_ref()
-                .map(|r| {
-                    r.by_module
-                        .iter()
-                        .map(|m| ModuleSize {
-                            name: m.name.clone(),
-                            bytes: m.bytes,
-                        })
-                        .collect()
+            path: f.key.to_string(),
+            size: f.size,
+            by_module: f
+                .by_module
+                .unwrap_or_default()
+                .iter()
+                .map(|m| ModuleSize {
+                    name: m.name.clone(),
+                    bytes: m.bytes,
                 })
-                .unwrap_or_default(),
+                .collect(),
         }
     }
 }

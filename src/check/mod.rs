@@ -91,9 +91,12 @@ pub struct Growth {
 /// Every rule on one artifact.
 #[derive(Debug, Clone, Serialize)]
 pub struct ArtifactCheck {
-    /// Path relative to the config root.
+    /// Path relative to the config root; a binary inside an image is
+    /// `<image>:<path in the image>`.
     pub path: String,
-    /// File size.
+    /// `binary` or `image`.
+    pub kind: &'static str,
+    /// File size; for an image, its content size (the `docker image ls` rule).
     pub size: u64,
     /// The tightest size budget that applies.
     pub max_size: Option<u64>,

@@ -21,7 +21,9 @@ use crate::size::Named;
 /// rules deny because they only fire once the user has written a budget.
 pub fn default_level(code: Code) -> Level {
     match code {
-        Code::SymtabPresent | Code::DwarfPresent | Code::NoTrimpath => Level::Allow,
+        Code::SymtabPresent | Code::DwarfPresent | Code::NoTrimpath | Code::SymbolsNotStripped => {
+            Level::Allow
+        }
         Code::SizeBudget | Code::SizeGrowth | Code::ModuleBudget => Level::Deny,
         _ => Level::Warn,
     }
@@ -108,6 +110,9 @@ pub struct Facts<'a> {
     pub findings: &'a [Finding],
     /// Per-module sizes, when attribution ran.
     pub by_module: Option<&'a [Named]>,
+    /// A container image (size is its content size; the binary rules are checked on
+    /// each of its Go binaries instead).
+    pub image: bool,
 }
 
 impl<'a> Facts<'a> {
@@ -118,6 +123,19 @@ impl<'a> Facts<'a> {
             size: a.size,
             findings: &a.findings,
             by_module: a.size_attribution.as_ref().map(|r| r.by_module.as_slice()),
+            image: false,
+        }
+    }
+
+    /// The facts of a container image: its content size (what `docker image ls` shows)
+    /// and its image-level findings.
+    pub fn of_image(key: &'a str, r: &'a crate::image::ImageReport) -> Self {
+        Facts {
+            key,
+            size: r.content_size,
+            findings: &r.findings,
+            by_module: None,
+            image: true,
         }
     }
 }
@@ -156,8 +174,16 @@ pub fn evaluate(
         }
         match code {
             Code::SizeBudget => size_budget(f, &budgets, &mut r),
-            Code::SizeGrowth => size_growth(&budgets, baseline, growth.as_ref(), &mut r),
+            Code::SizeGrowth => size_growth(f, &budgets, baseline, growth.as_ref(), &mut r),
+            Code::ModuleBudget if f.image => {
+                r.status = Status::Skip;
+                r.note = Some("module budgets apply to the image's Go binaries".into());
+            }
             Code::ModuleBudget => module_budget(f, &budgets, &mut r)?,
+            _ if f.image && !code.is_image_only() => {
+                r.status = Status::Skip;
+                r.note = Some("checked on each Go binary in the image".into());
+            }
             _ => {
                 for finding in f.findings.iter().filter(|x| x.id == code) {
                     r.violations.push(Violation {
@@ -168,7 +194,7 @@ pub fn evaluate(
                 }
             }
         }
-        if r.violations.is_empty() && code.is_image_only() {
+        if r.violations.is_empty() && code.is_image_only() && !f.image {
             r.status = Status::Skip;
             r.note = Some("applies to container images, not to a single binary".into());
         }
@@ -186,6 +212,7 @@ pub fn evaluate(
         .min();
     Ok(ArtifactCheck {
         path: f.key.to_string(),
+        kind: if f.image { "image" } else { "binary" },
         size: f.size,
         max_size,
         growth,
@@ -219,6 +246,7 @@ fn size_budget(f: Facts<'_>, budgets: &[&Budget], r: &mut RuleResult) {
 }
 
 fn size_growth(
+    f: Facts<'_>,
     budgets: &[&Budget],
     baseline: Option<&Baseline>,
     growth: Option<&Growth>,
@@ -289,7 +317,7 @@ fn size_growth(
             .collect();
         if !grown.is_empty() {
             message.push_str(&format!("; modules that grew: {}", grown.join(", ")));
-        } else if g.modules.is_empty() {
+        } else if g.modules.is_empty() && !f.image {
             message.push_str("; per-module sizes unavailable (no size attribution)");
         }
         r.violations.push(Violation {
@@ -448,6 +476,7 @@ mod tests {
             size: 10,
             findings: &findings,
             by_module: None,
+            image: false,
         };
         let mut p = Policy::new(None);
         let c = evaluate(f, &p, None).unwrap();
@@ -478,6 +507,7 @@ mod tests {
             size,
             findings: &[],
             by_module: None,
+            image: false,
         };
         let c = evaluate(f(1000), &p, None).unwrap();
         assert_eq!(result(&c, Code::SizeBudget).status, Status::Pass);
@@ -516,6 +546,7 @@ mod tests {
             size: 12_200,
             findings: &[],
             by_module: Some(&now),
+            image: false,
         };
         let c = evaluate(f, &p, Some(&base)).unwrap();
         let g = c.growth.as_ref().unwrap();
@@ -561,6 +592,7 @@ mod tests {
             size: 100_501,
             findings: &[],
             by_module: None,
+            image: false,
         };
         let c = evaluate(f, &p, Some(&base)).unwrap();
         let r = result(&c, Code::SizeGrowth);
@@ -588,6 +620,7 @@ mod tests {
             size: 9_500,
             findings: &[],
             by_module: Some(&now),
+            image: false,
         };
         let c = evaluate(f, &p, None).unwrap();
         let r = result(&c, Code::ModuleBudget);
@@ -631,5 +664,55 @@ mod tests {
             )
             .is_ok()
         );
+    }
+
+    #[test]
+    fn images_judge_image_rules_and_leave_binary_rules_to_their_binaries() {
+        let findings = [
+            Finding::new(Code::CgoLibcClosure, "glibc closure"),
+            Finding::new(Code::DynamicLink, "not expected on an image"),
+        ];
+        let mut b = budget("app.tar");
+        b.max_size = Some(Limit {
+            value: 100,
+            location: None,
+        });
+        b.modules.push(ModuleCap {
+            module: "std".into(),
+            limit: Limit {
+                value: 1,
+                location: None,
+            },
+        });
+        let mut p = Policy::new(None);
+        p.budgets.push(b);
+        let f = Facts {
+            key: "app.tar",
+            size: 101,
+            findings: &findings,
+            by_module: None,
+            image: true,
+        };
+        let c = evaluate(f, &p, None).expect("module caps on an image are not an error");
+        assert_eq!(c.kind, "image");
+        assert_eq!(result(&c, Code::CgoLibcClosure).status, Status::Warn);
+        assert_eq!(result(&c, Code::SizeBudget).status, Status::Fail);
+        assert_eq!(result(&c, Code::DynamicLink).status, Status::Skip);
+        assert_eq!(result(&c, Code::ModuleBudget).status, Status::Skip);
+        // On a binary the binary rules are judged and the image rules skipped.
+        let c = evaluate(
+            Facts {
+                image: false,
+                key: "bin",
+                findings: &findings[1..],
+                ..f
+            },
+            &p,
+            None,
+        )
+        .unwrap();
+        assert_eq!(c.kind, "binary");
+        assert_eq!(result(&c, Code::CgoLibcClosure).status, Status::Skip);
+        assert_eq!(result(&c, Code::DynamicLink).status, Status::Warn);
     }
 }

@@ -153,12 +153,6 @@ pub(crate) enum FileError {
     Fail(Error),
 }
 
-/// Audit one file, labelling the report with `label`.
-/// Audit one file with size attribution (what `check` and JSON consumers need).
-pub(crate) fn audit_file(path: &std::path::Path, label: &str) -> Result<Artifact, FileError> {
-    audit_file_with(path, label, true)
-}
-
 /// Audit one file; without `with_size` the byte attribution is skipped, which is what
 /// keeps the human report as fast as `go version -m`.
 pub(crate) fn audit_file_with(

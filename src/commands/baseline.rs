@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use super::check::{collect, display_path, setup};
+use super::check::{Subject, collect, display_path, setup};
 use super::{Exit, report_error};
 use crate::check::baseline::{self, Baseline, BaselineEntry};
 use crate::check::config;
@@ -79,7 +79,7 @@ fn write(
     if targets.is_empty() {
         report_error(
             err,
-            &Error::Usage("no Go binaries found; nothing to record".into()),
+            &Error::Usage("no Go binaries or container images found; nothing to record".into()),
         );
         return Ok(Exit::Error);
     }
@@ -90,7 +90,7 @@ fn write(
         .unwrap_or_else(|| s.root.join(config::DEFAULT_BASELINE));
     let entries: Vec<BaselineEntry> = targets
         .iter()
-        .map(|t| BaselineEntry::of(&t.key, &t.artifact))
+        .map(|t| BaselineEntry::of(t.facts()))
         .collect();
     let b = Baseline::new(entries);
     if let Err(e) = baseline::write(&path, &b) {
@@ -105,7 +105,12 @@ fn write(
         if b.artifacts.len() == 1 { "" } else { "s" }
     )?;
     for e in &b.artifacts {
-        let mods = if e.by_module.is_empty() {
+        let image = targets
+            .iter()
+            .any(|t| t.key == e.path && matches!(t.subject, Subject::Image(_)));
+        let mods = if image {
+            "image content size".to_string()
+        } else if e.by_module.is_empty() {
             "per-module sizes unavailable".to_string()
         } else {
             format!("{} modules", e.by_module.len())

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::audit::{FileError, audit_file, audit_file_with};
+use super::audit::{FileError, audit_file_slices};
 use super::{Exit, report_error};
 use crate::audit::Artifact;
 use crate::check::baseline::{self, Baseline};
@@ -14,6 +14,7 @@ use crate::check::rules::{self, Facts, Policy};
 use crate::check::{CheckReport, RuleSummary};
 use crate::error::Error;
 use crate::finding::Code;
+use crate::image::ImageReport;
 use crate::input::{self, Entry};
 use crate::render::json::InputError;
 use crate::render::{self, ColorChoice, Style};
@@ -38,7 +39,8 @@ pub enum CheckFormat {
 /// `goaudit check [PATH...]`
 #[derive(Debug, Args, Clone)]
 pub struct CheckArgs {
-    /// Binaries or directories to check; default: the `paths` and `[[budget]]` paths of
+    /// Binaries, container images (docker-archive, OCI, Nix dockerTools) or directories
+    /// to check; default: the `paths` and `[[budget]]` paths of
     /// goaudit.toml.
     pub paths: Vec<PathBuf>,
     /// Config file; default: the first goaudit.toml, .goaudit.toml or
@@ -105,13 +107,34 @@ fn parse_rule_arg(s: &str) -> Result<Code, String> {
     })
 }
 
-/// An audited file and the key reports and budgets use for it.
+/// An audited file or image and the key reports and budgets use for it.
 #[derive(Debug)]
 pub(crate) struct Target {
-    /// Path relative to the config root, `/`-separated (as given when outside the root).
+    /// Path relative to the config root, `/`-separated (as given when outside the root);
+    /// `app[arm64]` for a slice of a universal Mach-O, `image.tar:/bin/app` for a binary
+    /// inside a container image.
     pub key: String,
-    /// The audit.
-    pub artifact: Artifact,
+    /// What was audited.
+    pub subject: Subject,
+}
+
+/// A binary, or a container image whose binaries are targets of their own.
+#[derive(Debug)]
+pub(crate) enum Subject {
+    /// A Go binary.
+    Binary(Box<Artifact>),
+    /// A container image: budgets apply to its content size.
+    Image(Box<ImageReport>),
+}
+
+impl Target {
+    /// What the rules and the baseline read.
+    pub fn facts(&self) -> Facts<'_> {
+        match &self.subject {
+            Subject::Binary(a) => Facts::of(&self.key, a),
+            Subject::Image(r) => Facts::of_image(&self.key, r),
+        }
+    }
 }
 
 /// The config (if any) and the directory paths are relative to.
@@ -144,7 +167,8 @@ pub(crate) fn collect(
     with_size: bool,
     err: &mut dyn Write,
 ) -> Result<(Vec<Target>, Vec<InputError>), Error> {
-    let mut files: Vec<(PathBuf, bool)> = Vec::new();
+    // (path, named explicitly rather than found by a walk or a glob, an OCI layout)
+    let mut files: Vec<(PathBuf, bool, bool)> = Vec::new();
     let mut errors = Vec::new();
     let mut fail = |e: Error, errors: &mut Vec<InputError>, path: String| {
         report_error(err, &e);
@@ -156,14 +180,8 @@ pub(crate) fn collect(
     if !paths.is_empty() {
         for entry in input::expand(paths) {
             match entry {
-                Entry::File { path, explicit } => files.push((path, explicit)),
-                Entry::OciLayout(p) => {
-                    let e = Error::Unsupported {
-                        path: p.clone(),
-                        what: "OCI image layouts are not supported by check yet".into(),
-                    };
-                    fail(e, &mut errors, p.display().to_string());
-                }
+                Entry::File { path, explicit } => files.push((path, explicit, false)),
+                Entry::OciLayout(p) => files.push((p, true, true)),
                 Entry::Error(e) => {
                     let p = e.to_string();
                     fail(e, &mut errors, p);
@@ -204,40 +222,75 @@ pub(crate) fn collect(
                 );
             }
             for f in found {
-                files.push((f, !p.is_glob()));
+                let layout = f.is_dir();
+                files.push((f, !p.is_glob(), layout));
             }
         }
     }
 
     let mut seen: Vec<PathBuf> = Vec::new();
     let mut targets = Vec::new();
-    for (path, explicit) in files {
+    for (path, explicit, layout) in files {
         let canon = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
         if seen.contains(&canon) {
             continue;
         }
         seen.push(canon.clone());
         let key = key_for(&path, &canon, &s.root);
-        let audited = if with_size {
-            audit_file(&path, &key)
-        } else {
-            audit_file_with(&path, &key, false)
-        };
-        match audited {
-            Ok(artifact) => targets.push(Target { key, artifact }),
-            Err(FileError::Skip) if !explicit => {}
-            Err(FileError::Skip) => fail(
-                Error::Unsupported {
-                    path: path.clone(),
-                    what: "not a Go binary".into(),
-                },
-                &mut errors,
-                key,
-            ),
-            Err(FileError::Fail(e)) => fail(e, &mut errors, key),
+        // Archives (tar, gzip, zstd by content) and OCI layouts are container images.
+        if layout || crate::image::looks_like_archive(&path) {
+            match crate::image::read(&path, &crate::image::Options::default()) {
+                Ok(found) => push_images(&key, found, &mut targets),
+                Err(Error::Unsupported { .. }) if !explicit => {}
+                Err(e) => fail(e, &mut errors, key),
+            }
+            continue;
+        }
+        for (label, audited) in audit_file_slices(&path, &key, with_size) {
+            match audited {
+                Ok(artifact) => targets.push(Target {
+                    key: label,
+                    subject: Subject::Binary(Box::new(artifact)),
+                }),
+                Err(FileError::Skip) if !explicit => {}
+                Err(FileError::Skip) => fail(
+                    Error::Unsupported {
+                        path: label.clone().into(),
+                        what: "not a Go binary".into(),
+                    },
+                    &mut errors,
+                    label,
+                ),
+                Err(FileError::Fail(e)) => fail(e, &mut errors, label),
+            }
         }
     }
     Ok((targets, errors))
+}
+
+/// One target per image (keyed by the archive, plus `#<name>` when it holds several
+/// images) and one per Go binary in it (`<image key>:<path in the image>`).
+fn push_images(key: &str, found: Vec<ImageReport>, targets: &mut Vec<Target>) {
+    let several = found.len() > 1;
+    for (i, mut r) in found.into_iter().enumerate() {
+        let image_key = if several {
+            format!("{key}#{}", r.name.clone().unwrap_or_else(|| i.to_string()))
+        } else {
+            key.to_string()
+        };
+        let binaries = std::mem::take(&mut r.binaries);
+        targets.push(Target {
+            key: image_key.clone(),
+            subject: Subject::Image(Box::new(r)),
+        });
+        for b in binaries {
+            let inner = b.path.trim_start_matches('/').to_string();
+            targets.push(Target {
+                key: format!("{image_key}:/{inner}"),
+                subject: Subject::Binary(Box::new(b)),
+            });
+        }
+    }
 }
 
 /// `/`-separated path relative to `root` when the file is under it, else as given.
@@ -442,13 +495,13 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
     if targets.is_empty() && errors.is_empty() {
         return fail(
             err,
-            Error::Usage("no Go binaries found in the given PATHs".into()),
+            Error::Usage("no Go binaries or container images found in the given PATHs".into()),
         );
     }
 
     let mut checks = Vec::new();
     for t in &targets {
-        match rules::evaluate(Facts::of(&t.key, &t.artifact), &policy, baseline.as_ref()) {
+        match rules::evaluate(t.facts(), &policy, baseline.as_ref()) {
             Ok(c) => checks.push(c),
             Err(msg) => {
                 writeln!(err, "goaudit: {msg}")?;
