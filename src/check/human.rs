@@ -81,6 +81,15 @@ pub fn write(w: &mut dyn Write, r: &CheckReport, st: &Style) -> io::Result<()> {
                 st.dim(&format!("modules: {}", module_changes(g, 8)))
             )?;
         }
+        // Align messages on the longest id shown for this artifact.
+        let width = a
+            .results
+            .iter()
+            .filter(|r| matches!(r.status, Status::Fail | Status::Warn))
+            .map(|r| r.rule.id().len())
+            .max()
+            .unwrap_or(0)
+            .max(15);
         for res in &a.results {
             let label = match res.status {
                 Status::Fail => st.bad("error  "),
@@ -93,7 +102,7 @@ pub fn write(w: &mut dyn Write, r: &CheckReport, st: &Style) -> io::Result<()> {
                     .as_ref()
                     .map(|l| st.dim(&format!("  [{l}]")))
                     .unwrap_or_default();
-                writeln!(w, "  {label} {:<15} {}{at}", res.rule.id(), v.message)?;
+                writeln!(w, "  {label} {:<width$} {}{at}", res.rule.id(), v.message)?;
             }
         }
     }
