@@ -12,7 +12,6 @@ mod support;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
 
 /// Scratch directory for this test file's builds: `target/pclntab-test`.
 fn work_dir() -> PathBuf {
@@ -24,37 +23,14 @@ fn work_dir() -> PathBuf {
     d
 }
 
-/// Build tests/tools/gosymdump once per test process.
-fn gosymdump() -> &'static Path {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let go = support::go_binary();
-        let out = work_dir().join("gosymdump");
-        let src = support::repo_root().join("tests/tools/gosymdump");
-        let o = Command::new(&go)
-            .current_dir(&src)
-            .env("GOTOOLCHAIN", "local")
-            .env("CGO_ENABLED", "0")
-            .args(["build", "-o"])
-            .arg(&out)
-            .arg(".")
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}", go.display()));
-        assert!(
-            o.status.success(),
-            "building gosymdump failed:\n{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        out
-    })
-}
-
-/// One side's view: the `#` header line, function lines, file lines.
+/// One side's view: the `#` header line, function lines, file lines, and the source
+/// file of each function's entry.
 #[derive(Debug)]
 struct View {
     header: String,
     funcs: Vec<String>,
     files: Vec<String>,
+    entry_files: Vec<String>,
 }
 
 fn split(text: &str) -> View {
@@ -62,12 +38,15 @@ fn split(text: &str) -> View {
         header: String::new(),
         funcs: Vec::new(),
         files: Vec::new(),
+        entry_files: Vec::new(),
     };
     for l in text.lines() {
         if let Some(rest) = l.strip_prefix("F ") {
             v.funcs.push(rest.to_string());
         } else if let Some(rest) = l.strip_prefix("P ") {
             v.files.push(rest.to_string());
+        } else if let Some(rest) = l.strip_prefix("S ") {
+            v.entry_files.push(rest.to_string());
         } else if v.header.is_empty() && l.starts_with("# magic") {
             v.header = l.to_string();
         }
@@ -102,7 +81,7 @@ enum Truth {
 }
 
 fn gosym_view(path: &Path) -> Truth {
-    let o = Command::new(gosymdump())
+    let o = Command::new(support::gosymdump())
         .arg(path)
         .output()
         .unwrap_or_else(|e| panic!("cannot run gosymdump: {e}"));
@@ -160,6 +139,7 @@ fn compare(path: &Path, reference: &Path, scan: bool) -> Result<String, String> 
             }
             diff("function", &t.funcs, &v.funcs, &mut errs);
             diff("file", &t.files, &v.files, &mut errs);
+            diff("entry file", &t.entry_files, &v.entry_files, &mut errs);
             if errs.is_empty() {
                 Ok(v.header)
             } else {

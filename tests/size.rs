@@ -225,3 +225,40 @@ fn prometheus_modules_roll_up() {
         }
     }
 }
+
+/// A cgo-free build holds no C: Go assembly local to its file (`gogo<>`, `K256<>`) has
+/// no package in its name, but it is not C, and runtime's `_cgo_*` hooks are runtime's.
+/// With cgo, runtime/cgo and C code are there and named.
+#[test]
+fn cgo_free_builds_have_no_c_owner() {
+    let names = |a: &Value, key: &str| -> Vec<String> {
+        a["size_attribution"][key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    for bin in ["hello-cgo0", "netuser-cgo0", "promserver-cgo0-trimpath-sw"] {
+        let a = size_json(&support::testbin(bin));
+        let modules = names(&a, "by_module");
+        let packages = names(&a, "by_package");
+        assert!(
+            !modules.iter().any(|m| m.starts_with("C")),
+            "{bin}: {modules:?}"
+        );
+        for p in ["C", "runtime/cgo"] {
+            assert!(
+                !packages.iter().any(|x| x == p),
+                "{bin}: package {p} in {packages:?}"
+            );
+        }
+    }
+    let a = size_json(&support::testbin("netuser-default"));
+    let packages = names(&a, "by_package");
+    assert!(packages.iter().any(|p| p == "runtime/cgo"), "{packages:?}");
+    assert!(
+        packages.iter().any(|p| p == "C" || p.starts_with("C: ")),
+        "{packages:?}"
+    );
+}

@@ -89,6 +89,11 @@ fn render(t: &Pclntab) -> String {
     for f in &t.funcs {
         let _ = writeln!(s, "F {:x} {:x} {}", f.entry, f.end, f.name);
     }
+    for f in &t.funcs {
+        if let Some(file) = f.meta.file.and_then(|i| t.files.get(i as usize)) {
+            let _ = writeln!(s, "S {:x} {file}", f.entry);
+        }
+    }
     let mut files: Vec<&str> = t.files.iter().map(String::as_str).collect();
     files.sort_unstable();
     files.dedup();

@@ -76,8 +76,9 @@ pub fn write_text(w: &mut dyn Write, r: &Report, st: &Style) -> std::io::Result<
         (None, false) => String::new(),
     };
     writeln!(w, "{}{dest}", st.bold(&r.input))?;
+    // Sizes as cargo-bloat prints them; exact byte counts are in --json.
     let header = format!(
-        "  {:<12} {:>12} {:>12} {:>12} {:>7}  {}",
+        "  {:<13} {:>10} {:>10} {:>10} {:>7}  {}",
         "step", "before", "after", "saved", "%", "removed"
     );
     writeln!(w, "{}", st.dim(&header))?;
@@ -89,19 +90,22 @@ pub fn write_text(w: &mut dyn Write, r: &Report, st: &Style) -> std::io::Result<
         };
         writeln!(
             w,
-            "  {:<12} {:>12} {:>12} {:>12} {:>6.1}%  {}",
-            name, s.before, s.after, s.saved, s.percent, s.summary
+            "  {:<13} {:>10} {:>10} {:>10} {:>6.1}%  {}",
+            name,
+            human_bytes(s.before),
+            human_bytes(s.after),
+            human_bytes(s.saved),
+            s.percent,
+            s.summary
         )?;
     }
     let total = format!(
-        "  {:<12} {:>12} {:>12} {:>12} {:>6.1}%  {} -> {}",
+        "  {:<13} {:>10} {:>10} {:>10} {:>6.1}%",
         "total",
-        r.before,
-        r.after,
-        r.saved,
-        r.percent,
         human_bytes(r.before),
-        human_bytes(r.after)
+        human_bytes(r.after),
+        human_bytes(r.saved),
+        r.percent,
     );
     writeln!(w, "{}", st.good(&total))?;
     for c in &r.checks {

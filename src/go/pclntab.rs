@@ -120,6 +120,10 @@ pub struct FuncMeta {
     pub pcln: Option<Span>,
     /// The pcdata tables that exist (offset 0 means none and is skipped).
     pub pcdata: Vec<Span>,
+    /// The source file of the function's entry PC, as an index into
+    /// [`Pclntab::files`]; None when it has no file table entry (C code linked in by
+    /// the Go linker, a table that does not resolve).
+    pub file: Option<u32>,
     /// Virtual addresses of the funcdata this function references (stack maps, inline
     /// trees, ...), nil ones left out. Go 1.18+ store them as offsets from `go:func.*`:
     /// they are resolved when [`Pclntab::gofunc`] is found, and empty otherwise (and
@@ -826,6 +830,9 @@ fn parse_with_header(
     // A hostile nfunc passed the size check above, so this capacity is bounded by len.
     let mut funcs = Vec::with_capacity(h.nfunc.min(1 << 20) as usize);
     let mut prev_entry = 0;
+    // (function index, cuOffset, file number at its entry), resolved once the file
+    // table is read.
+    let mut file_refs: Vec<(usize, u64, u64)> = Vec::new();
     for i in 0..h.nfunc {
         let entry = pc(2 * i)?;
         let end = pc(2 * i + 2)?;
@@ -848,6 +855,8 @@ fn parse_with_header(
         let pcfile = f32(5)? as u64;
         let pcln = f32(6)? as u64;
         let npcdata = f32(7)? as u64;
+        // Go 1.16+ number files per compilation unit: cuOffset indexes the cutab.
+        let cu_offset = if v12 { 0 } else { f32(8)? as u64 };
         let nfuncdata = r.u8(rec + fixed - 1)? as u64;
 
         let name_at = names_base
@@ -911,6 +920,7 @@ fn parse_with_header(
         };
         let pcsp = table(pcsp)?;
         let pcfile = table(pcfile)?;
+        let file_no = pcfile.and_then(|(at, n)| first_pcvalue(data, at, n));
         let pcln = table(pcln)?;
         let mut pcdata = Vec::new();
         for c in pcdata_raw.chunks_exact(4) {
@@ -940,11 +950,17 @@ fn parse_with_header(
                 pcfile,
                 pcln,
                 pcdata,
+                file: None,
                 funcdata,
             },
         });
+        if let Some(no) = file_no {
+            file_refs.push((funcs.len() - 1, cu_offset, no));
+        }
     }
 
+    // Offsets of each file name in the 1.16+ filetab, which the cutab refers to.
+    let mut file_starts: Vec<u64> = Vec::new();
     let (files, filetab) = if v12 {
         // After the functab: a u32 offset of the file table, which is a u32 count
         // followed by count-1 offsets of NUL-terminated names (index 0 is unused).
@@ -965,11 +981,21 @@ fn parse_with_header(
         let mut pos = h.filetab_off;
         for _ in 0..h.nfiles {
             let (s, n) = r.cstr(pos, h.pctab_off)?;
+            file_starts.push(pos - h.filetab_off);
             files.push(String::from_utf8_lossy(s).into_owned());
             pos += n + 1;
         }
         (files, (h.filetab_off, h.pctab_off - h.filetab_off))
     };
+    resolve_files(
+        &r,
+        &h,
+        v12,
+        &file_starts,
+        files.len(),
+        &file_refs,
+        &mut funcs,
+    );
 
     let span = |a: u64, b: u64| (a, b.saturating_sub(a));
     let functab_end = functab_off + functab_len + if v12 { 4 } else { 0 };
@@ -1039,6 +1065,58 @@ impl std::hash::Hasher for OffsetHasher {
 
 /// Length in bytes of the pc-value table at `at`: (value delta, pc delta) varint pairs,
 /// ended by a zero value delta after the first pair.
+/// Give each function the index of its entry's source file. A reference that does
+/// not resolve (hostile or unusual tables) leaves the function without a file.
+fn resolve_files(
+    r: &Reader<'_>,
+    h: &Header,
+    v12: bool,
+    file_starts: &[u64],
+    nfiles: usize,
+    refs: &[(usize, u64, u64)],
+    funcs: &mut [Func],
+) {
+    for &(i, cu_offset, no) in refs {
+        let index = if v12 {
+            // Index 0 of the 1.2 file table is unused; `files` starts at index 1.
+            no.checked_sub(1).filter(|&x| x < nfiles as u64)
+        } else {
+            cu_offset
+                .checked_add(no)
+                .and_then(|k| k.checked_mul(4))
+                .and_then(|k| k.checked_add(h.cu_off))
+                .filter(|&at| at.saturating_add(4) <= h.filetab_off)
+                .and_then(|at| r.u32(at).ok())
+                .filter(|&off| off != u32::MAX)
+                .and_then(|off| file_starts.binary_search(&u64::from(off)).ok())
+                .map(|x| x as u64)
+        };
+        if let (Some(x), Some(f)) = (index, funcs.get_mut(i)) {
+            f.meta.file = u32::try_from(x).ok();
+        }
+    }
+}
+
+/// The first value of a pc-value table (its value at the function's entry), when it
+/// is a valid non-negative index. Values start at -1 and each step adds a zig-zag
+/// varint delta.
+fn first_pcvalue(data: &[u8], at: u64, len: u64) -> Option<u64> {
+    let d = data.get(at as usize..at.checked_add(len)? as usize)?;
+    let mut v: u64 = 0;
+    for (i, &b) in d.iter().take(5).enumerate() {
+        v |= u64::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            let delta = if v & 1 != 0 {
+                -((v >> 1) as i64) - 1
+            } else {
+                (v >> 1) as i64
+            };
+            return u64::try_from(delta - 1).ok();
+        }
+    }
+    None
+}
+
 fn pcvalue_len(data: &[u8], at: u64, limit: u64) -> Result<u64, ParseError> {
     let lim = limit.min(data.len() as u64);
     let bad = || {

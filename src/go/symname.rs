@@ -124,6 +124,93 @@ fn c_symbol_package(name: &str) -> &'static str {
     }
 }
 
+/// Package of Go assembly whose symbols carry no package.
+///
+/// File-local assembly (`TEXT gogo<>(SB)`, `DATA K256<>+0(SB)`) is named without its
+/// package, so [`package_of`] cannot tell it from C. For functions the pclntab still
+/// records the source file of each one's entry: `pkgs[i]` of a package-less function
+/// whose file is a `.s` file, or which has a pcsp table (C linked in by the Go linker
+/// has none), becomes the package of the other functions compiled from the same
+/// directory (by majority, since inlined code can report a callee's file), else the
+/// package the path itself spells (`$GOROOT/src/<pkg>`, `<module>@<version>/<dir>`,
+/// a `-trimpath` path), else [`ASSEMBLY`].
+///
+/// `file_of(i)` is function i's entry file and `has_pcsp(i)` whether it has a pcsp table.
+/// Returns the indices it changed.
+pub fn resolve_assembly<'a>(
+    pkgs: &mut [String],
+    file_of: impl Fn(usize) -> Option<&'a str>,
+    has_pcsp: impl Fn(usize) -> bool,
+) -> Vec<usize> {
+    use std::collections::HashMap;
+    fn dir(f: &str) -> &str {
+        f.rsplit_once('/').map_or("", |(d, _)| d)
+    }
+    let asm: Vec<usize> = (0..pkgs.len())
+        .filter(|&i| pkgs[i] == "C")
+        .filter(|&i| file_of(i).is_some_and(|f| f.ends_with(".s")) || has_pcsp(i))
+        .collect();
+    if asm.is_empty() {
+        return asm;
+    }
+    let mut votes: HashMap<&str, HashMap<&str, u32>> = asm
+        .iter()
+        .filter_map(|&i| file_of(i).map(|f| (dir(f), HashMap::new())))
+        .collect();
+    for (i, p) in pkgs.iter().enumerate() {
+        if p == "C" || p.starts_with('[') {
+            continue;
+        }
+        if let Some(v) = file_of(i).and_then(|f| votes.get_mut(dir(f))) {
+            *v.entry(p.as_str()).or_default() += 1;
+        }
+    }
+    let decided: Vec<(usize, String)> = asm
+        .iter()
+        .map(|&i| {
+            let d = file_of(i).map(dir);
+            let voted = d.and_then(|d| votes.get(d)).and_then(|v| {
+                v.iter()
+                    .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
+                    .map(|(p, _)| p.to_string())
+            });
+            let pkg = voted
+                .or_else(|| d.and_then(package_of_dir))
+                .unwrap_or_else(|| ASSEMBLY.to_string());
+            (i, pkg)
+        })
+        .collect();
+    for (i, p) in decided {
+        pkgs[i] = p;
+    }
+    asm
+}
+
+/// The owner of Go assembly whose package the binary does not record.
+pub const ASSEMBLY: &str = "[assembly]";
+
+/// The import path a source directory spells: `/usr/lib/go/src/crypto/aes` →
+/// `crypto/aes`; `/root/go/pkg/mod/golang.org/x/sys@v0.1.0/cpu` and its `-trimpath`
+/// form `golang.org/x/sys@v0.1.0/cpu` → `golang.org/x/sys/cpu`; `-trimpath` standard
+/// library `runtime` as is. An absolute path outside GOROOT and the module cache says
+/// nothing about its import path.
+fn package_of_dir(d: &str) -> Option<String> {
+    let d = d.replace('\\', "/");
+    let rel = if let Some((_, r)) = d.rsplit_once("/pkg/mod/") {
+        r.to_string()
+    } else if d.starts_with('/') || d.get(1..2) == Some(":") {
+        d.rsplit_once("/src/")?.1.to_string()
+    } else {
+        d
+    };
+    let path: Vec<&str> = rel
+        .split('/')
+        .map(|seg| seg.split_once('@').map_or(seg, |(m, _)| m))
+        .collect();
+    let p = path.join("/");
+    (!p.is_empty()).then_some(p)
+}
+
 /// The package of a type expression: `*net/http.Client` → `net/http`,
 /// `[]*foo.T` → `foo`, `map[string]int` → `go:types` (only built-in types).
 fn type_package(t: &str) -> String {
@@ -366,5 +453,38 @@ mod tests {
         ] {
             let _ = package_of(s);
         }
+    }
+
+    #[test]
+    fn assembly_takes_the_package_of_its_directory() {
+        let files = [
+            Some("runtime/asm_amd64.s"),
+            Some("runtime/proc.go"),
+            Some("runtime/proc.go"),
+            Some("/usr/lib/go/src/crypto/internal/fips140/nistec/p256_asm_amd64.s"),
+            Some("golang.org/x/sys@v0.30.0/cpu/cpu_x86.s"),
+            Some("/home/me/app/asm_amd64.s"),
+            None,
+            None,
+        ];
+        let mut pkgs: Vec<String> = ["C", "runtime", "runtime", "C", "C", "C", "C", "C"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        // The last function has no file and no pcsp table: C under internal linking.
+        resolve_assembly(&mut pkgs, |i| files[i], |i| i != 7);
+        assert_eq!(
+            pkgs,
+            [
+                "runtime",
+                "runtime",
+                "runtime",
+                "crypto/internal/fips140/nistec",
+                "golang.org/x/sys/cpu",
+                ASSEMBLY,
+                ASSEMBLY,
+                "C"
+            ]
+        );
     }
 }

@@ -486,10 +486,17 @@ pub fn build_report(
         Some(n) if n > 0 => Some(Base {
             layers: n,
             bytes: ls[..n].iter().map(|l| l.content_size).sum(),
-            evidence: if first_nix == Some(n) {
-                format!("layers 1-{n} come before the first Nix store-path layer (config history)")
-            } else {
-                format!("layers 1-{n} come before the first layer holding a Go binary")
+            evidence: {
+                let which = if n == 1 {
+                    "layer 1 comes".to_string()
+                } else {
+                    format!("layers 1-{n} come")
+                };
+                if first_nix == Some(n) {
+                    format!("{which} before the first Nix store-path layer (config history)")
+                } else {
+                    format!("{which} before the first layer holding a Go binary")
+                }
             },
         }),
         _ => None,

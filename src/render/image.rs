@@ -238,7 +238,10 @@ pub fn write_comparison(w: &mut dyn Write, images: &[ImageReport]) -> io::Result
                 base: r
                     .base
                     .as_ref()
-                    .map(|b| format!("{} layers {}", b.layers, human_bytes(b.bytes)))
+                    .map(|b| {
+                        let s = if b.layers == 1 { "" } else { "s" };
+                        format!("{} layer{s} {}", b.layers, human_bytes(b.bytes))
+                    })
                     .unwrap_or_else(|| "none".into()),
                 wasted: human_bytes(r.wasted_bytes),
                 top,
@@ -247,7 +250,11 @@ pub fn write_comparison(w: &mut dyn Write, images: &[ImageReport]) -> io::Result
         .collect();
     let mut t = Table::new(rows);
     t.with(TableStyle::psql());
-    writeln!(w, "{t}")
+    // tabled pads the last column; trailing blanks are noise in terminals and diffs.
+    for line in t.to_string().lines() {
+        writeln!(w, "{}", line.trim_end())?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ use crate::binary::Binary;
 use crate::binary::elf::ElfLinking;
 use crate::error::Error;
 use crate::input::detect::{self, InputKind};
+use crate::render::human_bytes;
 
 pub use strip::RemovedSection;
 pub use upx::UpxLevel;
@@ -538,11 +539,11 @@ fn strip_summary(removed: &[RemovedSection]) -> String {
     }
     let mut parts = Vec::new();
     if sym_n > 0 {
-        parts.push(format!("symbol table ({sym_b} B)"));
+        parts.push(format!("symbol table ({})", human_bytes(sym_b)));
     }
     if dw_n > 0 {
         let s = if dw_n == 1 { "" } else { "s" };
-        parts.push(format!("DWARF ({dw_n} section{s}, {dw_b} B)"));
+        parts.push(format!("DWARF ({dw_n} section{s}, {})", human_bytes(dw_b)));
     }
     if !other.is_empty() {
         parts.push(other.join(", "));

@@ -26,7 +26,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::binary::Binary;
-use crate::go::symname::{package_cow, package_of};
+use crate::go::symname::{ASSEMBLY, package_cow, package_of, resolve_assembly};
 use crate::go::{BuildInfo, Pclntab};
 use ranges::{ClaimSet, OwnerId, Piece};
 
@@ -216,9 +216,27 @@ pub fn attribute(
     // Owners of C code and their address, renamed once DWARF and glibc evidence is in.
     let mut c_owners: Vec<(OwnerId, u64)> = Vec::new();
     // Each function's package, parsed once and reused by every class below.
-    let func_pkgs: Vec<String> = pclntab
+    let mut func_pkgs: Vec<String> = pclntab
         .map(|p| p.funcs.iter().map(|f| package_of(&f.name)).collect())
         .unwrap_or_default();
+    // Package-less Go assembly, by name, for the symbols and symbol-table entries below.
+    let mut assembly: HashMap<&str, String> = HashMap::new();
+    if let Some(p) = pclntab {
+        let file_of = |i: usize| {
+            p.funcs[i]
+                .meta
+                .file
+                .and_then(|x| p.files.get(x as usize))
+                .map(String::as_str)
+        };
+        for i in resolve_assembly(&mut func_pkgs, file_of, |i| p.funcs[i].meta.pcsp.is_some()) {
+            assembly.insert(p.funcs[i].name.as_str(), func_pkgs[i].clone());
+        }
+    }
+    // Without cgo every package-less symbol is Go assembly (data such as `K256<>`, whose
+    // package nothing records); with cgo it may be C.
+    let cgo_free = pclntab.is_some_and(|p| !p.funcs.iter().any(|f| f.name == "crosscall2"))
+        && !bin.sections.iter().any(|s| s.name == ".init");
     // Code sizes decode each function's pcsp table; the padding class reuses them.
     let code_sizes: Vec<u64> = pclntab
         .map(|p| p.funcs.iter().map(|f| code_size(bin, p, f)).collect())
@@ -293,7 +311,7 @@ pub fn attribute(
                 continue;
             };
             let kind = if s.is_text { Kind::Text } else { Kind::Data };
-            let pkg = package_cow(&s.name);
+            let pkg = symbol_package(&s.name, &assembly, cgo_free);
             let id = ow.item(&s.name, &pkg, kind);
             cs.claim(off, off.saturating_add(size), id);
             if is_c_code(&pkg) {
@@ -375,7 +393,7 @@ pub fn attribute(
             let pkg = if e.name.is_empty() || e.is_file {
                 std::borrow::Cow::Borrowed("[symtab]")
             } else {
-                package_cow(&e.name)
+                symbol_package(&e.name, &assembly, cgo_free)
             };
             let pkg = match renamed.get(e.name.as_str()) {
                 Some(&p) if is_c_code(&pkg) => {
@@ -540,6 +558,30 @@ fn claim_glibc_rest(
             claim_vrange(bin, cs, s.addr, end.min(go_lo), code);
             claim_vrange(bin, cs, s.addr.max(go_hi), end, code);
         }
+    }
+}
+
+/// The package of a symbol: [`package_cow`], except that package-less Go assembly gets
+/// the package its function was resolved to, and that in a binary without cgo the rest
+/// of the package-less symbols are [`ASSEMBLY`] rather than C, and runtime's `_cgo_*`
+/// hooks stay with runtime.
+fn symbol_package<'n>(
+    name: &'n str,
+    assembly: &HashMap<&str, String>,
+    cgo_free: bool,
+) -> std::borrow::Cow<'n, str> {
+    let pkg = package_cow(name);
+    if cgo_free && pkg == "runtime/cgo" {
+        // `_cgo_init` and friends are runtime's hooks, nil unless runtime/cgo is linked.
+        std::borrow::Cow::Borrowed("runtime")
+    } else if pkg != "C" {
+        pkg
+    } else if let Some(p) = assembly.get(name) {
+        std::borrow::Cow::Owned(p.clone())
+    } else if cgo_free {
+        std::borrow::Cow::Borrowed(ASSEMBLY)
+    } else {
+        pkg
     }
 }
 

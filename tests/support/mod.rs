@@ -226,6 +226,101 @@ pub fn go_toolchain_binaries() -> Vec<PathBuf> {
     out
 }
 
+/// Build tests/tools/gosymdump (debug/gosym's view of a pclntab) once per test process.
+#[allow(dead_code)]
+pub fn gosymdump() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let go = go_binary();
+        let dir = testbins_dir().parent().expect("target dir").join("tools");
+        std::fs::create_dir_all(&dir).unwrap();
+        let out = dir.join("gosymdump");
+        // Test binaries run in parallel processes: build aside, then rename.
+        let tmp = dir.join(format!("gosymdump.{}", std::process::id()));
+        let o = Command::new(&go)
+            .current_dir(repo_root().join("tests/tools/gosymdump"))
+            .env("GOTOOLCHAIN", "local")
+            .env("CGO_ENABLED", "0")
+            .args(["build", "-o"])
+            .arg(&tmp)
+            .arg(".")
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", go.display()));
+        assert!(
+            o.status.success(),
+            "building gosymdump failed:\n{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        std::fs::rename(&tmp, &out).unwrap();
+        out
+    })
+}
+
+/// debug/gosym's source file of each function's entry, by entry address.
+fn entry_files(path: &Path) -> std::collections::HashMap<u64, String> {
+    let out = Command::new(gosymdump())
+        .arg(path)
+        .output()
+        .expect("run gosymdump");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let (entry, file) = l.strip_prefix("S ")?.split_once(' ')?;
+            Some((u64::from_str_radix(entry, 16).ok()?, file.to_string()))
+        })
+        .collect()
+}
+
+/// The import path of the package compiled from `dir`, from where the directory is:
+/// under `$GOROOT/src`, under the module cache (`<module>@<version>/...`), a
+/// `-trimpath` path, or inside a module found by walking up to its go.mod.
+fn import_path_of_dir(dir: &str) -> Option<String> {
+    static ENV: OnceLock<(String, String)> = OnceLock::new();
+    let (goroot, modcache) = ENV.get_or_init(|| {
+        let v = |k: &str| {
+            let o = Command::new(go_binary()).args(["env", k]).output().unwrap();
+            String::from_utf8_lossy(&o.stdout).trim().to_string()
+        };
+        (v("GOROOT"), v("GOMODCACHE"))
+    });
+    let strip_versions = |rel: &str| {
+        rel.split('/')
+            .map(|s| s.split_once('@').map_or(s, |(m, _)| m))
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    if let Some(rel) = dir.strip_prefix(&format!("{goroot}/src/")) {
+        return Some(rel.to_string());
+    }
+    if let Some(rel) = dir.strip_prefix(&format!("{modcache}/")) {
+        return Some(strip_versions(rel));
+    }
+    if !dir.starts_with('/') {
+        return Some(strip_versions(dir));
+    }
+    let mut d = Path::new(dir);
+    loop {
+        if let Ok(text) = std::fs::read_to_string(d.join("go.mod")) {
+            let module = text
+                .lines()
+                .find_map(|l| l.strip_prefix("module "))?
+                .trim()
+                .to_string();
+            let rel = Path::new(dir)
+                .strip_prefix(d)
+                .ok()?
+                .to_string_lossy()
+                .into_owned();
+            return Some(if rel.is_empty() {
+                module
+            } else {
+                format!("{module}/{rel}")
+            });
+        }
+        d = d.parent()?;
+    }
+}
+
 /// Machine-code bytes per package as the Go toolchain sees them: `go tool nm -size -type`,
 /// text symbols (`T`, `t`) summed by `goaudit::go::symname::package_of`. Used by the tests
 /// that hold goaudit's `text_bytes` to the toolchain's own view.
@@ -236,6 +331,10 @@ pub fn go_toolchain_binaries() -> Vec<PathBuf> {
 ///   PE nm infers sizes for them from the next symbol, counting other functions' bytes.
 /// * The Go linker puts the C underscore in front of every Mach-O name and `debug/macho`
 ///   removes it from dotted names only (`_go:buildid`); it is removed here too.
+///
+/// Go assembly that is local to its file (`TEXT gogo<>(SB)`) has no package in its
+/// name; its package is the one its source file's directory is, by debug/gosym's file
+/// of the function's entry.
 #[allow(dead_code)]
 pub fn nm_text_by_package(path: &Path) -> std::collections::BTreeMap<String, u64> {
     let macho = std::fs::read(path).unwrap().get(..4) == Some(&0xfeed_facfu32.to_le_bytes());
@@ -251,6 +350,7 @@ pub fn nm_text_by_package(path: &Path) -> std::collections::BTreeMap<String, u64
         String::from_utf8_lossy(&out.stderr)
     );
     let mut m = std::collections::BTreeMap::new();
+    let mut files: Option<std::collections::HashMap<u64, String>> = None;
     for line in String::from_utf8_lossy(&out.stdout).lines() {
         // "  4a1b20        123 T net/http.(*Client).Do"; names may contain spaces.
         let Some((_addr, rest)) = line.trim_start().split_once(char::is_whitespace) else {
@@ -274,7 +374,17 @@ pub fn nm_text_by_package(path: &Path) -> std::collections::BTreeMap<String, u64
             _ => name,
         };
         let size: u64 = size.parse().unwrap_or(0);
-        *m.entry(goaudit::go::symname::package_of(name)).or_default() += size;
+        let mut pkg = goaudit::go::symname::package_of(name);
+        if pkg == "C" {
+            let addr = u64::from_str_radix(_addr, 16).unwrap_or(0);
+            let files = files.get_or_insert_with(|| entry_files(path));
+            if let Some(f) = files.get(&addr).filter(|f| f.ends_with(".s")) {
+                let dir = f.rsplit_once('/').map_or("", |(d, _)| d);
+                pkg = import_path_of_dir(dir)
+                    .unwrap_or_else(|| panic!("no import path for the directory of {f}"));
+            }
+        }
+        *m.entry(pkg).or_default() += size;
     }
     assert!(
         !m.is_empty(),

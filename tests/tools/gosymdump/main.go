@@ -8,6 +8,7 @@
 //	# magic 0xfffffff1 located section:.gopclntab textstart 0x401000
 //	F <entry hex> <end hex> <name>
 //	P <file name>          (sorted, unique)
+//	S <entry hex> <file>   (the source file of each function's entry PC, when it has one)
 //
 // Locating follows cmd/internal/objfile (sections by name, then the runtime.pclntab
 // symbols). When neither exists (stripped PE, external-link PIE) it falls back to the
@@ -91,6 +92,11 @@ func main() {
 	fmt.Fprintf(w, "# magic %#x located %s textstart %#x\n", magic, f.how, text)
 	for _, fn := range tab.Funcs {
 		fmt.Fprintf(w, "F %x %x %s\n", fn.Entry, fn.End, fn.Name)
+	}
+	for _, fn := range tab.Funcs {
+		if file, _, _ := tab.PCToLine(fn.Entry); file != "" {
+			fmt.Fprintf(w, "S %x %s\n", fn.Entry, file)
+		}
 	}
 	files := make([]string, 0, len(tab.Files))
 	for name := range tab.Files {
