@@ -3,6 +3,7 @@
 use std::io::{self, Write};
 
 use super::{CheckReport, Growth, Status};
+use crate::render::image::short_store_paths;
 use crate::render::{Style, human_bytes};
 
 /// `+1.2 MiB` / `-300 B`.
@@ -56,7 +57,7 @@ pub fn write(w: &mut dyn Write, r: &CheckReport, st: &Style) -> io::Result<()> {
         writeln!(
             w,
             "{}  {}  {verdict}",
-            st.bold(&a.path),
+            st.bold(&short_store_paths(&a.path)),
             human_bytes(a.size)
         )?;
         let mut size_line = Vec::new();
@@ -102,7 +103,12 @@ pub fn write(w: &mut dyn Write, r: &CheckReport, st: &Style) -> io::Result<()> {
                     .as_ref()
                     .map(|l| st.dim(&format!("  [{l}]")))
                     .unwrap_or_default();
-                writeln!(w, "  {label} {:<width$} {}{at}", res.rule.id(), v.message)?;
+                writeln!(
+                    w,
+                    "  {label} {:<width$} {}{at}",
+                    res.rule.id(),
+                    short_store_paths(&v.message)
+                )?;
             }
         }
     }
