@@ -881,8 +881,9 @@ pub fn build_report(
             what.to_string(),
             bytes,
             format!(
-                "{} files in the application layers, largest {}",
+                "{} file{} in the application layers, largest {}",
                 files.len(),
+                if files.len() == 1 { "" } else { "s" },
                 ex.join(", ")
             ),
             None,
