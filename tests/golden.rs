@@ -205,3 +205,37 @@ fn image() {
 fn image_comparison() {
     golden("image-comparison", &["app.tar", "slim.tar"]);
 }
+
+#[test]
+fn size_of_an_image() {
+    golden("size-image", &["size", "-n", "5", "app.tar"]);
+}
+
+/// `size --json` on an image is the image artifact, whose binaries carry their full
+/// attribution, adding up to each binary's size.
+#[test]
+fn size_json_of_an_image() {
+    let out = support::goaudit()
+        .current_dir(inputs())
+        .args(["size", "--json", "app.tar", "netuser"])
+        .output()
+        .expect("run goaudit");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let arts = doc["artifacts"].as_array().unwrap();
+    assert_eq!(arts[0]["kind"], "image");
+    assert_eq!(arts[1]["kind"], "binary");
+    let size = std::fs::metadata(inputs().join("netuser")).unwrap().len();
+    let inner = &arts[0]["binaries"][0];
+    assert_eq!(inner["path"], "/app/server");
+    assert_eq!(inner["size_attribution"]["total"], size);
+    // The same program inside and outside the image is attributed the same way.
+    assert_eq!(
+        inner["size_attribution"]["by_module"],
+        arts[1]["size_attribution"]["by_module"]
+    );
+}

@@ -18,9 +18,41 @@ use crate::size::why;
 pub fn run(args: &SizeArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io::Result<Exit> {
     let style = Style::for_stdout(args.output.color);
     let mut artifacts = Vec::new();
+    let mut images: Vec<crate::image::ImageReport> = Vec::new();
+    // Input order of binaries (false) and images (true), for JSON.
+    let mut order: Vec<(bool, usize)> = Vec::new();
     let mut errors = Vec::new();
     for (path, label, slice) in with_fat_slices(&args.paths) {
         let path = &path;
+        let is_image = if path.is_dir() {
+            detect::is_oci_layout(path)
+        } else {
+            crate::image::looks_like_archive(path)
+        };
+        if is_image {
+            match crate::image::read(path, &crate::image::Options::default()) {
+                Ok(found) => {
+                    for r in found {
+                        if !args.output.json {
+                            if !order.is_empty() {
+                                writeln!(out)?;
+                            }
+                            write_image(out, &r, args, &style)?;
+                        }
+                        order.push((true, images.len()));
+                        images.push(r);
+                    }
+                }
+                Err(e) => {
+                    report_error(err, &e);
+                    errors.push(InputError {
+                        path: label,
+                        error: e.to_string(),
+                    });
+                }
+            }
+            continue;
+        }
         let result = FileBytes::open(path).and_then(|fb| {
             // The label names the fat slice (`path[arm64]`) when there is one.
             let to_error = |e: AuditError| match e {
@@ -76,7 +108,7 @@ pub fn run(args: &SizeArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io
             continue;
         };
         if !args.output.json {
-            if !artifacts.is_empty() {
+            if !order.is_empty() {
                 writeln!(out)?;
             }
             writeln!(
@@ -92,70 +124,7 @@ pub fn run(args: &SizeArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io
                     style.warn("packed with UPX; figures are for the unpacked program")
                 )?;
             }
-            let table = match args.by {
-                SizeBy::Module => SizeTable {
-                    extra_header: None,
-                    label_headers: &["Module"],
-                    rows: report
-                        .by_module
-                        .iter()
-                        .map(|m| Row {
-                            bytes: m.bytes,
-                            extra: None,
-                            labels: vec![m.name.clone()],
-                        })
-                        .collect(),
-                    total: report.total,
-                    noun: "modules",
-                },
-                SizeBy::Package => SizeTable {
-                    extra_header: Some("Text"),
-                    label_headers: &["Package", "Module"],
-                    rows: report
-                        .by_package
-                        .iter()
-                        .map(|p| Row {
-                            bytes: p.bytes,
-                            extra: Some(p.text_bytes),
-                            labels: vec![p.name.clone(), p.module.clone()],
-                        })
-                        .collect(),
-                    total: report.total,
-                    noun: "packages",
-                },
-                SizeBy::Section => SizeTable {
-                    extra_header: None,
-                    label_headers: &["Section"],
-                    rows: report
-                        .by_section
-                        .iter()
-                        .map(|s| Row {
-                            bytes: s.bytes,
-                            extra: None,
-                            labels: vec![s.name.clone()],
-                        })
-                        .collect(),
-                    total: report.total,
-                    noun: "sections",
-                },
-                SizeBy::Symbol => SizeTable {
-                    extra_header: None,
-                    label_headers: &["Symbol", "Package"],
-                    rows: attribution
-                        .as_ref()
-                        .map(|a| a.by_item())
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|(item, pkg, bytes)| Row {
-                            bytes,
-                            extra: None,
-                            labels: vec![item, pkg],
-                        })
-                        .collect(),
-                    total: report.total,
-                    noun: "symbols",
-                },
-            };
+            let table = size_table(args.by, report, attribution.as_ref());
             let width = if args.wide { 0 } else { 70 };
             write_table(out, &table, args.rows, width, &style)?;
             if report.unattributed > 0 {
@@ -174,16 +143,163 @@ pub fn run(args: &SizeArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io
                 writeln!(out, "  {line}")?;
             }
         }
+        order.push((false, artifacts.len()));
         artifacts.push(artifact);
     }
     if args.output.json {
-        crate::render::json::write_audit(out, &artifacts, &errors)?;
+        use crate::render::json::AnyArtifact;
+        let all: Vec<AnyArtifact<'_>> = order
+            .iter()
+            .map(|&(img, i)| {
+                if img {
+                    AnyArtifact::Image(&images[i])
+                } else {
+                    AnyArtifact::Binary(&artifacts[i])
+                }
+            })
+            .collect();
+        crate::render::json::write_audit(out, &all, &errors)?;
     }
     Ok(if errors.is_empty() {
         Exit::Ok
     } else {
         Exit::Error
     })
+}
+
+/// An image: its content size, then each Go binary's table. The image's own breakdown
+/// (layers, files, causes) is the audit's (`goaudit IMAGE`).
+fn write_image(
+    out: &mut dyn Write,
+    r: &crate::image::ImageReport,
+    args: &SizeArgs,
+    style: &Style,
+) -> std::io::Result<()> {
+    use crate::render::human_bytes;
+    let name = r
+        .name
+        .as_deref()
+        .map(|n| format!(" {n}"))
+        .unwrap_or_default();
+    let bins = r.binaries.len();
+    writeln!(
+        out,
+        "{}{name}  {} content, {} layer{}, {bins} Go binar{}",
+        style.bold(&r.path),
+        human_bytes(r.content_size),
+        r.layers.len(),
+        if r.layers.len() == 1 { "" } else { "s" },
+        if bins == 1 { "y" } else { "ies" },
+    )?;
+    writeln!(
+        out,
+        "{}",
+        style.dim(&format!(
+            "  layers, files and the causes of each megabyte: goaudit {}",
+            r.path
+        ))
+    )?;
+    let width = if args.wide { 0 } else { 70 };
+    for b in &r.binaries {
+        let Some(report) = b.size_attribution.as_ref() else {
+            continue;
+        };
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{}  {}",
+            style.bold(&crate::render::image::short_store_paths(&b.path)),
+            human_bytes(report.total)
+        )?;
+        if args.by == SizeBy::Symbol {
+            writeln!(
+                out,
+                "  per-symbol sizes are not kept for binaries inside an image; copy it out and run `goaudit size --by symbol` on the file"
+            )?;
+            continue;
+        }
+        write_table(
+            out,
+            &size_table(args.by, report, None),
+            args.rows,
+            width,
+            style,
+        )?;
+    }
+    Ok(())
+}
+
+/// The table `--by` asks for. Symbols need the item-level attribution, which only a
+/// file read directly has; without it the symbol table is empty.
+fn size_table<'a>(
+    by: SizeBy,
+    report: &crate::size::SizeReport,
+    attribution: Option<&crate::size::Attribution>,
+) -> SizeTable<'a> {
+    match by {
+        SizeBy::Module => SizeTable {
+            extra_header: None,
+            label_headers: &["Module"],
+            rows: report
+                .by_module
+                .iter()
+                .map(|m| Row {
+                    bytes: m.bytes,
+                    extra: None,
+                    labels: vec![m.name.clone()],
+                })
+                .collect(),
+            total: report.total,
+            noun: "modules",
+        },
+        SizeBy::Package => SizeTable {
+            extra_header: Some("Text"),
+            label_headers: &["Package", "Module"],
+            rows: report
+                .by_package
+                .iter()
+                .map(|p| Row {
+                    bytes: p.bytes,
+                    extra: Some(p.text_bytes),
+                    labels: vec![p.name.clone(), p.module.clone()],
+                })
+                .collect(),
+            total: report.total,
+            noun: "packages",
+        },
+        SizeBy::Section => SizeTable {
+            extra_header: None,
+            label_headers: &["Section"],
+            rows: report
+                .by_section
+                .iter()
+                .map(|s| Row {
+                    bytes: s.bytes,
+                    extra: None,
+                    labels: vec![s.name.clone()],
+                })
+                .collect(),
+            total: report.total,
+            noun: "sections",
+        },
+        SizeBy::Symbol => SizeTable {
+            extra_header: None,
+            label_headers: &["Symbol", "Package"],
+            rows: attribution
+                .as_ref()
+                .map(|a| a.by_item())
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(item, pkg, bytes)| Row {
+                    bytes,
+                    extra: None,
+                    labels: vec![item, pkg],
+                })
+                .collect(),
+            total: report.total,
+            noun: "symbols",
+        },
+    }
 }
 
 /// Each PATH with its label, and a universal Mach-O once per architecture slice
