@@ -239,3 +239,27 @@ fn size_json_of_an_image() {
         arts[1]["size_attribution"]["by_module"]
     );
 }
+
+/// `buildinfo` on an image prints `go version -m` for each Go binary inside, labelled
+/// `<archive>:<path in the image>`.
+#[test]
+fn buildinfo_of_an_image_is_go_version_m_of_its_binaries() {
+    let ours = support::goaudit()
+        .current_dir(inputs())
+        .args(["buildinfo", "app.tar"])
+        .output()
+        .expect("run goaudit");
+    assert!(
+        ours.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ours.stderr)
+    );
+    let go = Command::new(support::go_binary())
+        .current_dir(inputs())
+        .args(["version", "-m", "netuser"])
+        .output()
+        .expect("run go version -m");
+    assert!(go.status.success());
+    let want = String::from_utf8_lossy(&go.stdout).replacen("netuser:", "app.tar:/app/server:", 1);
+    assert_eq!(String::from_utf8_lossy(&ours.stdout), want);
+}

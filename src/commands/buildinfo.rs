@@ -22,6 +22,46 @@ pub fn run(
     let mut infos = Vec::new();
     for path in &args.paths {
         let label = path.display().to_string();
+        let is_image = if path.is_dir() {
+            crate::input::detect::is_oci_layout(path)
+        } else {
+            crate::image::looks_like_archive(path)
+        };
+        if is_image {
+            // Each Go binary in the image, labelled `<archive>:<path in the image>`.
+            match crate::image::read(path, &crate::image::Options::default()) {
+                Ok(found) => {
+                    let several = found.len() > 1;
+                    for (i, r) in found.iter().enumerate() {
+                        let image = if several {
+                            format!(
+                                "{label}#{}",
+                                r.name.clone().unwrap_or_else(|| i.to_string())
+                            )
+                        } else {
+                            label.clone()
+                        };
+                        for b in &r.binaries {
+                            let Some(bi) = &b.buildinfo else { continue };
+                            let inner = format!("{image}:{}", b.path);
+                            if args.json {
+                                infos.push(serde_json::json!({"path": inner, "buildinfo": bi}));
+                            } else {
+                                out.write_all(&buildinfo::format_go_version_m_bytes(
+                                    inner.as_bytes(),
+                                    bi,
+                                ))?;
+                            }
+                        }
+                    }
+                }
+                Err(e) => {
+                    report_error(err, &e);
+                    status = Exit::Error;
+                }
+            }
+            continue;
+        }
         let result = FileBytes::open(path).and_then(|fb| {
             let mut data = fb.bytes();
             // `go version` reads a universal Mach-O through its first slice only
