@@ -629,3 +629,29 @@ fn usage_errors() {
         stderr_of(&o)
     );
 }
+
+/// An image archive is refused with what to do instead, and nothing is written.
+#[test]
+fn archives_are_refused_with_what_to_do_instead() {
+    let dir = scratch();
+    let archive = dir.path().join("image.tar.gz");
+    let mut gz = vec![0x1f, 0x8b, 0x08, 0x00];
+    gz.resize(512, 0);
+    std::fs::write(&archive, &gz).unwrap();
+    let out = dir.path().join("out");
+    let o = support::goaudit()
+        .args(["shrink", "-o"])
+        .arg(&out)
+        .arg(&archive)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr_of(&o);
+    assert!(
+        err.contains("container image") && err.contains("-ldflags=-s -w"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(!out.exists());
+    assert_eq!(std::fs::read(&archive).unwrap(), gz);
+}

@@ -439,6 +439,14 @@ fn check_supported(input: &Path, data: &[u8]) -> Result<(), Error> {
                 "PE (Windows) is not supported for shrink: use `-ldflags=-s -w` when building",
             ));
         }
+        InputKind::Tar | InputKind::Gzip | InputKind::Zstd => {
+            return Err(unsupported(
+                input,
+                "an archive (a container image?) cannot be shrunk: shrink the binary before it \
+                 goes into the image, or build it with `-ldflags=-s -w`; `goaudit size` on \
+                 the image shows what each binary would save",
+            ));
+        }
         _ => return Err(unsupported(input, "not an ELF executable")),
     }
     if detect::is_upx_packed(data) {
