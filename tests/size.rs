@@ -262,3 +262,98 @@ fn cgo_free_builds_have_no_c_owner() {
         "{packages:?}"
     );
 }
+
+/// Funcdata (stack maps, inline trees, ...) in `go:func.*` belongs to the functions that
+/// reference it. The references come from the pclntab, so a stripped build charges the
+/// same packages the same bytes; only the last blob differs, whose end nothing records
+/// once the symbol table is gone (cut at 256 bytes then). Unstripped, the blobs and what
+/// is left of `go:func.*` cover exactly the symbol's span as `go tool nm` places it.
+#[test]
+fn funcdata_is_charged_to_the_functions_that_reference_it() {
+    let items = |name: &str| {
+        let data = std::fs::read(support::testbin(name)).unwrap();
+        let (_, attr) = goaudit::audit::audit_detailed(name, &data).expect("audit");
+        attr.expect("attribution").by_item()
+    };
+    let funcdata = |items: &[(String, String, u64)]| -> BTreeMap<String, u64> {
+        items
+            .iter()
+            .filter(|i| i.0 == "funcdata")
+            .map(|i| (i.1.clone(), i.2))
+            .collect()
+    };
+    for (full, stripped) in [
+        ("netuser-cgo0", "netuser-cgo0-stripped"),
+        ("netuser-default", "netuser-default-stripped"),
+    ] {
+        let full_items = items(full);
+        let a = funcdata(&full_items);
+        let b = funcdata(&items(stripped));
+        assert!(
+            a.len() > 50,
+            "{full}: funcdata charged to only {} packages",
+            a.len()
+        );
+        assert!(
+            a.contains_key("net/http") && a.contains_key("runtime"),
+            "{a:?}"
+        );
+
+        // The span of go:func.* by `go tool nm -n`: to the next symbol's address.
+        let nm = std::process::Command::new(support::go_binary())
+            .args(["tool", "nm", "-n"])
+            .arg(support::testbin(full))
+            .output()
+            .unwrap();
+        let addrs: Vec<(u64, String)> = String::from_utf8_lossy(&nm.stdout)
+            .lines()
+            .filter_map(|l| {
+                let mut it = l.split_whitespace();
+                let addr = u64::from_str_radix(it.next()?, 16).ok()?;
+                Some((addr, it.nth(1)?.to_string()))
+            })
+            .collect();
+        let at = addrs
+            .iter()
+            .position(|(_, n)| n == "go:func.*")
+            .expect("go:func.* in nm");
+        let lo = addrs[at].0;
+        let hi = addrs[at + 1..]
+            .iter()
+            .find(|(a, _)| *a > lo)
+            .expect("a symbol after")
+            .0;
+        let rest = full_items
+            .iter()
+            .find(|i| i.0 == "go:func.*")
+            .map_or(0, |i| i.2);
+        let blobs: u64 = a.values().sum();
+        assert_eq!(
+            blobs + rest,
+            hi - lo,
+            "{full}: go:func.* spans {lo:#x}..{hi:#x}"
+        );
+        assert!(
+            blobs * 10 > (hi - lo) * 9,
+            "{full}: blobs cover only {blobs} of {}",
+            hi - lo
+        );
+
+        let diff: u64 = a
+            .keys()
+            .chain(b.keys())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .map(|k| {
+                a.get(k)
+                    .copied()
+                    .unwrap_or(0)
+                    .abs_diff(b.get(k).copied().unwrap_or(0))
+            })
+            .sum();
+        assert!(
+            diff <= 256,
+            "{full} vs {stripped}: funcdata differs by {diff} bytes"
+        );
+    }
+}

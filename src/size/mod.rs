@@ -17,6 +17,7 @@
 
 pub mod cnames;
 pub mod dwarf;
+pub mod funcdata;
 pub mod ranges;
 pub mod types;
 pub mod why;
@@ -26,6 +27,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::binary::Binary;
+use crate::go::pclntab::Version;
 use crate::go::symname::{ASSEMBLY, package_cow, package_of, resolve_assembly};
 use crate::go::{BuildInfo, Pclntab};
 use ranges::{ClaimSet, OwnerId, Piece};
@@ -275,6 +277,9 @@ pub fn attribute(
 
         // Sized symbols: data everywhere, and code the pclntab does not cover (C via cgo).
         cs.next_class();
+        let funcdata_blobs =
+            pclntab.is_some_and(|p| p.version >= Version::V118 && p.gofunc.is_some());
+        let mut gofunc_symbol: Option<(u64, u64, u64, OwnerId)> = None;
         let alloc_sections: HashMap<usize, bool> =
             bin.sections.iter().map(|s| (s.index, s.alloc)).collect();
         let mut symbols: Vec<crate::binary::Symbol> = bin
@@ -313,6 +318,12 @@ pub fn attribute(
             let kind = if s.is_text { Kind::Text } else { Kind::Data };
             let pkg = symbol_package(&s.name, &assembly, cgo_free);
             let id = ow.item(&s.name, &pkg, kind);
+            if s.name == "go:func.*" && funcdata_blobs {
+                // Its blobs go to the functions that use them (below); the symbol keeps
+                // what none of them covers.
+                gofunc_symbol = Some((s.addr, size, off, id));
+                continue;
+            }
             cs.claim(off, off.saturating_add(size), id);
             if is_c_code(&pkg) {
                 c_owners.push((id, s.addr));
@@ -333,6 +344,25 @@ pub fn attribute(
                     }
                 }
             }
+        }
+
+        // Funcdata (stack maps, inline trees, ...) in `go:func.*`, each blob to the
+        // package of the functions that reference it; then whatever the symbol spans
+        // beyond them.
+        cs.next_class();
+        if let Some(p) = pclntab.filter(|_| funcdata_blobs) {
+            let end = gofunc_symbol.map(|(addr, size, _, _)| addr.saturating_add(size));
+            for (start, stop, owner) in funcdata::blobs(p, &func_pkgs, end) {
+                let id = match owner {
+                    Some(pkg) => ow.shared("funcdata", pkg, Kind::Data),
+                    None => ow.shared("funcdata", "go:func", Kind::Data),
+                };
+                claim_vrange(bin, &mut cs, start, stop, id);
+            }
+        }
+        cs.next_class();
+        if let Some((_, size, off, id)) = gofunc_symbol {
+            cs.claim(off, off.saturating_add(size), id);
         }
 
         // Between one function's last instruction and the next entry the linker pads for
