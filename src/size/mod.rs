@@ -352,12 +352,38 @@ pub fn attribute(
         cs.next_class();
         if let Some(p) = pclntab.filter(|_| funcdata_blobs) {
             let end = gofunc_symbol.map(|(addr, size, _, _)| addr.saturating_add(size));
-            for (start, stop, owner) in funcdata::blobs(p, &func_pkgs, end) {
+            // All blobs lie in one section: look it up once, not per blob. The linker
+            // lays funcdata out in function order, so neighbours mostly share a package:
+            // one claim per run.
+            let mut blobs: Vec<(u64, u64, Option<&str>)> = Vec::new();
+            for b in funcdata::blobs(p, &func_pkgs, end) {
+                match blobs.last_mut() {
+                    Some(last) if last.1 == b.0 && last.2 == b.2 => last.1 = b.1,
+                    _ => blobs.push(b),
+                }
+            }
+            let section = blobs.first().and_then(|b| {
+                bin.sections.iter().find(|s| {
+                    s.alloc
+                        && s.file_range.is_some()
+                        && s.addr <= b.0
+                        && b.0 < s.addr.saturating_add(s.size)
+                })
+            });
+            for (start, stop, owner) in blobs {
                 let id = match owner {
                     Some(pkg) => ow.shared("funcdata", pkg, Kind::Data),
                     None => ow.shared("funcdata", "go:func", Kind::Data),
                 };
-                claim_vrange(bin, &mut cs, start, stop, id);
+                match section.and_then(|s| Some((s, s.file_range?))) {
+                    Some((s, (off, len)))
+                        if s.addr <= start && stop <= s.addr.saturating_add(s.size.min(len)) =>
+                    {
+                        let at = off.saturating_add(start - s.addr);
+                        cs.claim(at, at.saturating_add(stop - start), id);
+                    }
+                    _ => claim_vrange(bin, &mut cs, start, stop, id),
+                }
             }
         }
         cs.next_class();
