@@ -91,6 +91,43 @@ pub fn package_cow(name: &str) -> Cow<'_, str> {
     }
 }
 
+/// [`package_cow`] over a sequence of names that mostly come in runs of one package
+/// (functions and symbols in address order): a name that continues the previous plain
+/// package (`<pkg>.` followed by no `/` and no `[`) skips the parse.
+#[derive(Debug, Default)]
+pub struct PackageRuns {
+    last: String,
+}
+
+impl PackageRuns {
+    /// The package of `name`, as [`package_cow`] gives it.
+    pub fn package<'n>(&mut self, name: &'n str) -> Cow<'n, str> {
+        let n = self.last.len();
+        if n > 0
+            && name.len() > n + 1
+            && name.as_bytes()[n] == b'.'
+            && name.starts_with(self.last.as_str())
+            && !name.as_bytes()[n + 1..]
+                .iter()
+                .any(|&b| b == b'/' || b == b'[')
+        {
+            return Cow::Borrowed(&name[..n]);
+        }
+        let p = package_cow(name);
+        // Only a package that is the name's own prefix, parsed the plain way, may start
+        // a run: not a pseudo-package, a C owner or an unescaped path.
+        self.last.clear();
+        if let Cow::Borrowed(b) = p
+            && name.len() > b.len()
+            && name.as_bytes()[b.len()] == b'.'
+            && name.starts_with(b)
+        {
+            self.last.push_str(b);
+        }
+        p
+    }
+}
+
 /// The package part of `pkg.Name...`, or `None` when there is no dot at all (C symbols).
 fn plain_package(name: &str) -> Option<Cow<'_, str>> {
     fn split(s: &str) -> Option<&str> {
@@ -486,5 +523,35 @@ mod tests {
                 "C"
             ]
         );
+    }
+
+    #[test]
+    fn package_runs_agree_with_package_cow() {
+        let names = [
+            "net/http.(*Client).Do",
+            "net/http.(*Client).send",
+            "net/http.Get.func1",
+            "net/http.F[go.shape.*net/url.URL]",
+            "net/http/httptrace.WithClientTrace",
+            "net.Dial",
+            "net.(*conf).hostLookupOrder",
+            "net%2ex.Foo",
+            "type:*net.Dialer",
+            "go:string.*",
+            "getaddrinfo",
+            "getaddrinfo.part.0",
+            "runtime/cgo(.text)",
+            "runtime.main",
+            "runtime.main.func1",
+            "_rt0_amd64_linux",
+            "gopkg.in/yaml%2ev3.Marshal",
+            "gopkg.in/yaml%2ev3.Unmarshal",
+            "main.main",
+            "main.init.0",
+        ];
+        let mut runs = PackageRuns::default();
+        for n in names {
+            assert_eq!(runs.package(n), package_cow(n), "{n}");
+        }
     }
 }

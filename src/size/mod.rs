@@ -28,7 +28,7 @@ use serde::Serialize;
 
 use crate::binary::Binary;
 use crate::go::pclntab::Version;
-use crate::go::symname::{ASSEMBLY, package_cow, package_of, resolve_assembly};
+use crate::go::symname::{ASSEMBLY, PackageRuns, resolve_assembly};
 use crate::go::{BuildInfo, Pclntab};
 use ranges::{ClaimSet, OwnerId, Piece};
 
@@ -218,8 +218,14 @@ pub fn attribute(
     // Owners of C code and their address, renamed once DWARF and glibc evidence is in.
     let mut c_owners: Vec<(OwnerId, u64)> = Vec::new();
     // Each function's package, parsed once and reused by every class below.
+    let mut runs = PackageRuns::default();
     let mut func_pkgs: Vec<String> = pclntab
-        .map(|p| p.funcs.iter().map(|f| package_of(&f.name)).collect())
+        .map(|p| {
+            p.funcs
+                .iter()
+                .map(|f| runs.package(&f.name).into_owned())
+                .collect()
+        })
         .unwrap_or_default();
     // Package-less Go assembly, by name, for the symbols and symbol-table entries below.
     let mut assembly: HashMap<&str, String> = HashMap::new();
@@ -316,7 +322,7 @@ pub fn attribute(
                 continue;
             };
             let kind = if s.is_text { Kind::Text } else { Kind::Data };
-            let pkg = symbol_package(&s.name, &assembly, cgo_free);
+            let pkg = symbol_package(&mut runs, &s.name, &assembly, cgo_free);
             let id = ow.item(&s.name, &pkg, kind);
             if s.name == "go:func.*" && funcdata_blobs {
                 // Its blobs go to the functions that use them (below); the symbol keeps
@@ -449,7 +455,7 @@ pub fn attribute(
             let pkg = if e.name.is_empty() || e.is_file {
                 std::borrow::Cow::Borrowed("[symtab]")
             } else {
-                symbol_package(&e.name, &assembly, cgo_free)
+                symbol_package(&mut runs, &e.name, &assembly, cgo_free)
             };
             let pkg = match renamed.get(e.name.as_str()) {
                 Some(&p) if is_c_code(&pkg) => {
@@ -622,11 +628,12 @@ fn claim_glibc_rest(
 /// of the package-less symbols are [`ASSEMBLY`] rather than C, and runtime's `_cgo_*`
 /// hooks stay with runtime.
 fn symbol_package<'n>(
+    runs: &mut PackageRuns,
     name: &'n str,
     assembly: &HashMap<&str, String>,
     cgo_free: bool,
 ) -> std::borrow::Cow<'n, str> {
-    let pkg = package_cow(name);
+    let pkg = runs.package(name);
     if cgo_free && pkg == "runtime/cgo" {
         // `_cgo_init` and friends are runtime's hooks, nil unless runtime/cgo is linked.
         std::borrow::Cow::Borrowed("runtime")
