@@ -1028,6 +1028,33 @@ fn check_gates_container_images_and_the_binaries_inside() {
     assert_eq!(status_of(dynamic_img, "dynamic-link"), "skip");
     assert_eq!(doc["summary"]["failures"], 1, "{so}");
 
+    // SARIF points at the archive, a real file (`dynamic.tar:/app/server` is no URI);
+    // the message names the binary inside.
+    let o = p.run(&[
+        "check",
+        "--require-static",
+        "--format",
+        "sarif",
+        "dynamic.tar",
+    ]);
+    assert_eq!(code(&o), 1, "{:?}", out_str(&o));
+    let sarif: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let dynamic = results
+        .iter()
+        .find(|r| r["ruleId"] == "dynamic-link")
+        .expect("dynamic-link result");
+    assert_eq!(
+        dynamic["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "dynamic.tar"
+    );
+    assert!(
+        dynamic["message"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("dynamic.tar:/app/server: ")
+    );
+
     // A size budget applies to the image's content size (the `docker image ls` rule:
     // the layer's file bytes, here the one binary).
     let img = |doc: &Value, k: &str| results_of(doc, k)["size"].as_u64().unwrap();

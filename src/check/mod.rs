@@ -94,6 +94,9 @@ pub struct ArtifactCheck {
     /// Path relative to the config root; a binary inside an image is
     /// `<image>:<path in the image>`.
     pub path: String,
+    /// The file on disk: `path` itself, or the archive or universal binary `path` is
+    /// inside of.
+    pub file: String,
     /// `binary` or `image`.
     pub kind: &'static str,
     /// File size; for an image, its content size (the `docker image ls` rule).

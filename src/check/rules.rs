@@ -212,6 +212,7 @@ pub fn evaluate(
         .min();
     Ok(ArtifactCheck {
         path: f.key.to_string(),
+        file: f.key.to_string(),
         kind: if f.image { "image" } else { "binary" },
         size: f.size,
         max_size,

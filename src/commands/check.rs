@@ -114,6 +114,9 @@ pub(crate) struct Target {
     /// `app[arm64]` for a slice of a universal Mach-O, `image.tar:/bin/app` for a binary
     /// inside a container image.
     pub key: String,
+    /// The file on disk the key points into (the archive, the universal binary), as
+    /// reports that need a real path (SARIF locations) give it.
+    pub file: String,
     /// What was audited.
     pub subject: Subject,
 }
@@ -250,6 +253,7 @@ pub(crate) fn collect(
             match audited {
                 Ok(artifact) => targets.push(Target {
                     key: label,
+                    file: key.clone(),
                     subject: Subject::Binary(Box::new(artifact)),
                 }),
                 Err(FileError::Skip) if !explicit => {}
@@ -281,12 +285,14 @@ fn push_images(key: &str, found: Vec<ImageReport>, targets: &mut Vec<Target>) {
         let binaries = std::mem::take(&mut r.binaries);
         targets.push(Target {
             key: image_key.clone(),
+            file: key.to_string(),
             subject: Subject::Image(Box::new(r)),
         });
         for b in binaries {
             let inner = b.path.trim_start_matches('/').to_string();
             targets.push(Target {
                 key: format!("{image_key}:/{inner}"),
+                file: key.to_string(),
                 subject: Subject::Binary(Box::new(b)),
             });
         }
@@ -502,7 +508,10 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
     let mut checks = Vec::new();
     for t in &targets {
         match rules::evaluate(t.facts(), &policy, baseline.as_ref()) {
-            Ok(c) => checks.push(c),
+            Ok(mut c) => {
+                c.file = t.file.clone();
+                checks.push(c)
+            }
             Err(msg) => {
                 writeln!(err, "goaudit: {msg}")?;
                 errors.push(InputError {

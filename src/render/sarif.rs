@@ -62,7 +62,8 @@ pub fn to_value(r: &CheckReport) -> Value {
                 l.file.clone(),
                 Some(json!({"startLine": l.line, "startColumn": l.col})),
             ),
-            None => (a.path.clone(), None),
+            // The archive or universal binary: `app.tar:/bin/app` is no URI.
+            None => (a.file.clone(), None),
         };
         let mut phys = json!({"artifactLocation": {"uri": uri}});
         if let Some(region) = region {
