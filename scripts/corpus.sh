@@ -10,6 +10,7 @@
 # machine (no host names here):
 #   * Go 1.21+: toolchain modules (golang.org/toolchain), via `go` itself.
 #   * Go 1.13-1.20: esbuild's per-platform npm packages, built with the Go of their day.
+#   * Go 1.12: lefthook 0.6.3's npm package (linux, macOS and Windows builds).
 # Total download stays around 260 MB.
 #
 # Usage: scripts/corpus.sh [--quiet]
@@ -35,9 +36,16 @@ need tar "apt-get install -y tar"
 
 # Place one binary under target/corpus/<goversion>/<name>; the Go version is what the
 # binary's own buildinfo says, which is how the docs table was checked.
-place() { # src name source-label
-    local src=$1 name=$2 label=$3 gv fmt arch
-    gv=$(go version "$src" 2>/dev/null | awk '{print $2}')
+# Go 1.12 wrote no buildinfo header, so `go version` cannot read such a binary; its
+# version is then given (the 4th argument) and must appear in the file as the runtime's
+# own version string.
+place() { # src name source-label [goversion]
+    local src=$1 name=$2 label=$3 gv=${4:-} fmt arch
+    if [ -n "$gv" ]; then
+        grep -qaF "$gv" "$src" || { echo "corpus: $src: no $gv version string in it" >&2; return 1; }
+    else
+        gv=$(go version "$src" 2>/dev/null | awk '{print $2}')
+    fi
     [ -n "$gv" ] || { echo "corpus: $src: go version cannot read it" >&2; return 1; }
     mkdir -p "$out/$gv"
     if ! cmp -s "$src" "$out/$gv/$name"; then
@@ -96,6 +104,21 @@ for pv in "${esbuild_pkgs[@]}"; do
     name=$(echo "$pv" | sed 's/^@//; s#/#-#; s/@/-/')
     case "$bin" in *.exe) name="$name.exe" ;; esac
     place "$bin" "$name" "npm $pv"
+done
+
+# --- lefthook 0.6.3 (npm @arkweid/lefthook): Go 1.12 ----------------------------------------
+# One package holds the linux, macOS and Windows builds, made with go1.12.6.
+pv=@arkweid/lefthook@0.6.3
+d="$cache/npm/$(echo "$pv" | tr '/@' '__')"
+if [ ! -d "$d/package" ]; then
+    say "npm pack $pv"
+    rm -rf "$d.tmp" && mkdir -p "$d.tmp"
+    (cd "$d.tmp" && npm pack --silent "$pv" >/dev/null && tar xzf ./*.tgz && rm -f ./*.tgz)
+    rm -rf "$d" && mv "$d.tmp" "$d"
+fi
+for b in lefthook-linux lefthook-mac lefthook-win.exe; do
+    [ -f "$d/package/bin/$b" ] || { echo "corpus: $pv: no bin/$b in the package" >&2; exit 1; }
+    place "$d/package/bin/$b" "lefthook-0.6.3-${b#lefthook-}" "npm $pv" go1.12.6
 done
 
 # --- Go toolchain modules: Go 1.21+ -------------------------------------------------------
