@@ -1127,4 +1127,25 @@ fn check_gates_container_images_and_the_binaries_inside() {
         status_of(results_of(&doc, "layout:/server"), "dynamic-link"),
         "pass"
     );
+
+    // goaudit.toml may name the layout, literally or by a glob; its blobs are not
+    // artifacts of their own.
+    for paths in [r#"["layout"]"#, r#"["lay*"]"#, r#"["**/layout"]"#] {
+        std::fs::write(
+            p.path().join("goaudit.toml"),
+            format!("version = 1\npaths = {paths}\n"),
+        )
+        .unwrap();
+        let o = p.run(&["check", "--require-static", "--format", "json"]);
+        let (so, se) = out_str(&o);
+        assert_eq!(code(&o), 0, "{paths}: {so}{se}");
+        let doc: Value = serde_json::from_str(&so).unwrap();
+        let keys: Vec<&str> = doc["artifacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["path"].as_str().unwrap())
+            .collect();
+        assert_eq!(keys, ["layout", "layout:/server"], "{paths}");
+    }
 }

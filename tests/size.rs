@@ -263,32 +263,84 @@ fn cgo_free_builds_have_no_c_owner() {
     );
 }
 
+/// Items of a binary's attribution: (item, package, bytes).
+fn items_of(path: &Path) -> Vec<(String, String, u64)> {
+    let data = std::fs::read(path).unwrap();
+    let (_, attr) = goaudit::audit::audit_detailed("x", &data).expect("audit");
+    attr.expect("attribution").by_item()
+}
+
+/// Funcdata bytes per package.
+fn funcdata_of(items: &[(String, String, u64)]) -> BTreeMap<String, u64> {
+    items
+        .iter()
+        .filter(|i| i.0 == "funcdata")
+        .map(|i| (i.1.clone(), i.2))
+        .collect()
+}
+
+/// Unstripped, the funcdata blobs and what is left of `go:func.*` (`go.func.*` before Go
+/// 1.20) cover exactly the symbol's span as `go tool nm -n` places it (to the next
+/// symbol's address), and the blobs most of it. Returns the funcdata per package.
+fn assert_funcdata_covers_gofunc(path: &Path) -> BTreeMap<String, u64> {
+    let items = items_of(path);
+    let a = funcdata_of(&items);
+    let nm = std::process::Command::new(support::go_binary())
+        .args(["tool", "nm", "-n"])
+        .arg(path)
+        .output()
+        .unwrap();
+    let addrs: Vec<(u64, String)> = String::from_utf8_lossy(&nm.stdout)
+        .lines()
+        .filter_map(|l| {
+            let mut it = l.split_whitespace();
+            let addr = u64::from_str_radix(it.next()?, 16).ok()?;
+            Some((addr, it.nth(1)?.to_string()))
+        })
+        .collect();
+    let names = ["go:func.*", "go.func.*"];
+    let at = addrs
+        .iter()
+        .position(|(_, n)| names.contains(&n.as_str()))
+        .unwrap_or_else(|| panic!("{}: no go:func.* in nm", path.display()));
+    let lo = addrs[at].0;
+    let hi = addrs[at + 1..]
+        .iter()
+        .find(|(a, _)| *a > lo)
+        .expect("a symbol after")
+        .0;
+    let rest = items
+        .iter()
+        .find(|i| names.contains(&i.0.as_str()))
+        .map_or(0, |i| i.2);
+    let blobs: u64 = a.values().sum();
+    assert_eq!(
+        blobs + rest,
+        hi - lo,
+        "{}: go:func.* spans {lo:#x}..{hi:#x}",
+        path.display()
+    );
+    assert!(
+        blobs * 10 > (hi - lo) * 9,
+        "{}: blobs cover only {blobs} of {}",
+        path.display(),
+        hi - lo
+    );
+    a
+}
+
 /// Funcdata (stack maps, inline trees, ...) in `go:func.*` belongs to the functions that
 /// reference it. The references come from the pclntab, so a stripped build charges the
 /// same packages the same bytes; only the last blob differs, whose end nothing records
-/// once the symbol table is gone (cut at 256 bytes then). Unstripped, the blobs and what
-/// is left of `go:func.*` cover exactly the symbol's span as `go tool nm` places it.
+/// once the symbol table is gone (cut at 256 bytes then).
 #[test]
 fn funcdata_is_charged_to_the_functions_that_reference_it() {
-    let items = |name: &str| {
-        let data = std::fs::read(support::testbin(name)).unwrap();
-        let (_, attr) = goaudit::audit::audit_detailed(name, &data).expect("audit");
-        attr.expect("attribution").by_item()
-    };
-    let funcdata = |items: &[(String, String, u64)]| -> BTreeMap<String, u64> {
-        items
-            .iter()
-            .filter(|i| i.0 == "funcdata")
-            .map(|i| (i.1.clone(), i.2))
-            .collect()
-    };
     for (full, stripped) in [
         ("netuser-cgo0", "netuser-cgo0-stripped"),
         ("netuser-default", "netuser-default-stripped"),
     ] {
-        let full_items = items(full);
-        let a = funcdata(&full_items);
-        let b = funcdata(&items(stripped));
+        let a = assert_funcdata_covers_gofunc(&support::testbin(full));
+        let b = funcdata_of(&items_of(&support::testbin(stripped)));
         assert!(
             a.len() > 50,
             "{full}: funcdata charged to only {} packages",
@@ -298,47 +350,6 @@ fn funcdata_is_charged_to_the_functions_that_reference_it() {
             a.contains_key("net/http") && a.contains_key("runtime"),
             "{a:?}"
         );
-
-        // The span of go:func.* by `go tool nm -n`: to the next symbol's address.
-        let nm = std::process::Command::new(support::go_binary())
-            .args(["tool", "nm", "-n"])
-            .arg(support::testbin(full))
-            .output()
-            .unwrap();
-        let addrs: Vec<(u64, String)> = String::from_utf8_lossy(&nm.stdout)
-            .lines()
-            .filter_map(|l| {
-                let mut it = l.split_whitespace();
-                let addr = u64::from_str_radix(it.next()?, 16).ok()?;
-                Some((addr, it.nth(1)?.to_string()))
-            })
-            .collect();
-        let at = addrs
-            .iter()
-            .position(|(_, n)| n == "go:func.*")
-            .expect("go:func.* in nm");
-        let lo = addrs[at].0;
-        let hi = addrs[at + 1..]
-            .iter()
-            .find(|(a, _)| *a > lo)
-            .expect("a symbol after")
-            .0;
-        let rest = full_items
-            .iter()
-            .find(|i| i.0 == "go:func.*")
-            .map_or(0, |i| i.2);
-        let blobs: u64 = a.values().sum();
-        assert_eq!(
-            blobs + rest,
-            hi - lo,
-            "{full}: go:func.* spans {lo:#x}..{hi:#x}"
-        );
-        assert!(
-            blobs * 10 > (hi - lo) * 9,
-            "{full}: blobs cover only {blobs} of {}",
-            hi - lo
-        );
-
         let diff: u64 = a
             .keys()
             .chain(b.keys())
@@ -355,5 +366,61 @@ fn funcdata_is_charged_to_the_functions_that_reference_it() {
             diff <= 256,
             "{full} vs {stripped}: funcdata differs by {diff} bytes"
         );
+    }
+    // Go 1.18 and 1.19 spell the symbol `go.func.*`.
+    let older: Vec<_> = support::corpus()
+        .into_iter()
+        .filter(|e| e.go.starts_with("go1.18") || e.go.starts_with("go1.19"))
+        .filter(|e| {
+            let out = std::process::Command::new(support::go_binary())
+                .args(["tool", "nm"])
+                .arg(&e.path)
+                .output()
+                .unwrap();
+            String::from_utf8_lossy(&out.stdout).contains(" go.func.*")
+        })
+        .collect();
+    assert!(
+        !older.is_empty(),
+        "no Go 1.18/1.19 corpus binary with symbols"
+    );
+    for e in older {
+        assert_funcdata_covers_gofunc(&e.path);
+    }
+}
+
+/// `PackageRuns` (the fast path for runs of one package) gives exactly what
+/// `package_cow` gives, on every function and symbol name of real binaries, in the
+/// order size attribution asks.
+#[test]
+fn package_runs_agree_with_the_full_parse_on_real_names() {
+    use goaudit::go::symname::{PackageRuns, package_cow};
+    let mut bins: Vec<std::path::PathBuf> =
+        ["netuser-default", "netuser-extstatic", "promserver-default"]
+            .iter()
+            .map(|n| support::testbin(n))
+            .collect();
+    bins.extend(support::go_toolchain_binaries().into_iter().take(3));
+    for path in bins {
+        let data = std::fs::read(&path).unwrap();
+        let bin = goaudit::binary::Binary::parse(&data).expect("parse");
+        let t = goaudit::go::pclntab::find(&bin).unwrap().expect("pclntab");
+        let names: Vec<String> = t
+            .funcs
+            .iter()
+            .map(|f| f.name.clone())
+            .chain(bin.symbols().into_iter().map(|s| s.name))
+            .chain(bin.symtab_entries().into_iter().map(|e| e.name))
+            .collect();
+        assert!(
+            names.len() > 1000,
+            "{}: {} names",
+            path.display(),
+            names.len()
+        );
+        let mut runs = PackageRuns::default();
+        for n in &names {
+            assert_eq!(runs.package(n), package_cow(n), "{}: {n}", path.display());
+        }
     }
 }

@@ -31,19 +31,20 @@ pub fn run(
             // Each Go binary in the image, labelled `<archive>:<path in the image>`.
             match crate::image::read(path, &crate::image::Options::default()) {
                 Ok(found) => {
-                    let several = found.len() > 1;
-                    for (i, r) in found.iter().enumerate() {
-                        let image = if several {
-                            format!(
-                                "{label}#{}",
-                                r.name.clone().unwrap_or_else(|| i.to_string())
-                            )
-                        } else {
-                            label.clone()
-                        };
+                    let keys = super::check::image_keys(&label, &found);
+                    for (image, r) in keys.iter().zip(&found) {
+                        if r.binaries.is_empty() {
+                            writeln!(err, "goaudit: {image}: no Go binaries in the image")?;
+                        }
                         for b in &r.binaries {
                             let Some(bi) = &b.buildinfo else { continue };
                             let inner = format!("{image}:{}", b.path);
+                            if bi.inferred && !args.json {
+                                writeln!(
+                                    err,
+                                    "goaudit: {inner}: no buildinfo header; go version inferred from the binary, module info unavailable"
+                                )?;
+                            }
                             if args.json {
                                 infos.push(serde_json::json!({"path": inner, "buildinfo": bi}));
                             } else {

@@ -275,13 +275,8 @@ pub(crate) fn collect(
 /// One target per image (keyed by the archive, plus `#<name>` when it holds several
 /// images) and one per Go binary in it (`<image key>:<path in the image>`).
 fn push_images(key: &str, found: Vec<ImageReport>, targets: &mut Vec<Target>) {
-    let several = found.len() > 1;
-    for (i, mut r) in found.into_iter().enumerate() {
-        let image_key = if several {
-            format!("{key}#{}", r.name.clone().unwrap_or_else(|| i.to_string()))
-        } else {
-            key.to_string()
-        };
+    let keys = image_keys(key, &found);
+    for (image_key, mut r) in keys.into_iter().zip(found) {
         let binaries = std::mem::take(&mut r.binaries);
         targets.push(Target {
             key: image_key.clone(),
@@ -297,6 +292,29 @@ fn push_images(key: &str, found: Vec<ImageReport>, targets: &mut Vec<Target>) {
             });
         }
     }
+}
+
+/// The key of each image in one archive: the archive's own key when it holds one image,
+/// else `<key>#<tag>`, with the image's position added where tags repeat (the platforms
+/// of a multi-platform index share one) so that no two keys are the same.
+pub(crate) fn image_keys(key: &str, found: &[ImageReport]) -> Vec<String> {
+    let names: Vec<Option<&str>> = found.iter().map(|r| r.name.as_deref()).collect();
+    keys_for_names(key, &names)
+}
+
+fn keys_for_names(key: &str, names: &[Option<&str>]) -> Vec<String> {
+    if names.len() == 1 {
+        return vec![key.to_string()];
+    }
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| match name {
+            Some(n) if names.iter().filter(|o| *o == name).count() == 1 => format!("{key}#{n}"),
+            Some(n) => format!("{key}#{n}@{i}"),
+            None => format!("{key}#{i}"),
+        })
+        .collect()
 }
 
 /// `/`-separated path relative to `root` when the file is under it, else as given.
@@ -315,9 +333,15 @@ fn key_for(given: &Path, canon: &Path, root: &Path) -> String {
 /// Files under `root` matching a pattern: a literal path as is (when it exists), a glob
 /// by walking only the directory before its first wildcard.
 fn expand_pattern(root: &Path, p: &PathPattern) -> Vec<PathBuf> {
+    // An OCI image layout is a directory that is one artifact.
+    let is_layout = |d: &Path| d.is_dir() && crate::input::detect::is_oci_layout(d);
     if !p.is_glob() {
         let f = root.join(&p.glob);
-        return if f.is_file() { vec![f] } else { Vec::new() };
+        return if f.is_file() || is_layout(&f) {
+            vec![f]
+        } else {
+            Vec::new()
+        };
     }
     let mut base = PathBuf::new();
     for comp in p.glob.split('/') {
@@ -343,7 +367,16 @@ fn expand_pattern(root: &Path, p: &PathPattern) -> Vec<PathBuf> {
             }
             let path = e.path();
             let Ok(ft) = e.file_type() else { continue };
-            if ft.is_dir() {
+            let matches = |path: &Path| {
+                path.strip_prefix(root)
+                    .is_ok_and(|rel| p.matcher.is_match(rel.to_string_lossy().replace('\\', "/")))
+            };
+            if ft.is_dir() && is_layout(&path) {
+                // Its blobs are not artifacts of their own.
+                if matches(&path) {
+                    out.push(path);
+                }
+            } else if ft.is_dir() {
                 if e.file_name() != ".git" {
                     stack.push(path);
                 }
@@ -659,6 +692,20 @@ mod tests {
         assert!(parse_percent_arg("-1").is_err());
         assert_eq!(parse_rule_arg("cgo-linked"), Ok(Code::CgoLinked));
         assert!(parse_rule_arg("cgo").unwrap_err().contains("dynamic-link"));
+    }
+
+    #[test]
+    fn every_image_of_an_archive_gets_its_own_key() {
+        assert_eq!(keys_for_names("a.tar", &[Some("x:1")]), ["a.tar"]);
+        assert_eq!(
+            keys_for_names("a.tar", &[Some("x:1"), Some("y:1"), None]),
+            ["a.tar#x:1", "a.tar#y:1", "a.tar#2"]
+        );
+        // The platforms of a multi-platform index share the tag.
+        assert_eq!(
+            keys_for_names("a.tar", &[Some("x:1"), Some("x:1")]),
+            ["a.tar#x:1@0", "a.tar#x:1@1"]
+        );
     }
 
     #[test]

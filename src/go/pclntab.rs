@@ -1063,8 +1063,6 @@ impl std::hash::Hasher for OffsetHasher {
     }
 }
 
-/// Length in bytes of the pc-value table at `at`: (value delta, pc delta) varint pairs,
-/// ended by a zero value delta after the first pair.
 /// Give each function the index of its entry's source file. A reference that does
 /// not resolve (hostile or unusual tables) leaves the function without a file.
 fn resolve_files(
@@ -1117,6 +1115,8 @@ fn first_pcvalue(data: &[u8], at: u64, len: u64) -> Option<u64> {
     None
 }
 
+/// Length in bytes of the pc-value table at `at`: (value delta, pc delta) varint pairs,
+/// ended by a zero value delta after the first pair.
 fn pcvalue_len(data: &[u8], at: u64, limit: u64) -> Result<u64, ParseError> {
     let lim = limit.min(data.len() as u64);
     let bad = || {

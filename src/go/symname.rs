@@ -67,28 +67,33 @@ pub fn package_cow(name: &str) -> Cow<'_, str> {
     }
     // gcc splits C functions into `f.cold`, `f.part.0`, `f.isra.0`, `f.constprop.0`: the
     // dot is not a package boundary.
-    if let Some((base, suffix)) = name.split_once('.') {
-        const GCC: &[&str] = &[
-            "cold",
-            "part",
-            "isra",
-            "constprop",
-            "lto_priv",
-            "localalias",
-        ];
-        // Every part of the suffix must be one of gcc's words or a number: Go names such
-        // as `slices.partitionCmpFunc` and `sort.partialInsertionSort` merely start alike.
-        let gcc_suffix = suffix
-            .split('.')
-            .all(|w| GCC.contains(&w) || (!w.is_empty() && w.bytes().all(|b| b.is_ascii_digit())));
-        if !base.contains('/') && gcc_suffix {
-            return Cow::Borrowed(c_symbol_package(base));
-        }
+    if let Some((base, suffix)) = name.split_once('.')
+        && !base.contains('/')
+        && is_gcc_suffix(suffix)
+    {
+        return Cow::Borrowed(c_symbol_package(base));
     }
     match plain_package(name) {
         Some(p) => p,
         None => Cow::Borrowed(c_symbol_package(name)),
     }
+}
+
+/// Is `suffix` (after the first dot) what gcc appends to a C function it split or
+/// cloned? Every part must be one of gcc's words or a number: Go names such as
+/// `slices.partitionCmpFunc` and `sort.partialInsertionSort` merely start alike.
+fn is_gcc_suffix(suffix: &str) -> bool {
+    const GCC: &[&str] = &[
+        "cold",
+        "part",
+        "isra",
+        "constprop",
+        "lto_priv",
+        "localalias",
+    ];
+    suffix
+        .split('.')
+        .all(|w| GCC.contains(&w) || (!w.is_empty() && w.bytes().all(|b| b.is_ascii_digit())))
 }
 
 /// [`package_cow`] over a sequence of names that mostly come in runs of one package
@@ -110,12 +115,14 @@ impl PackageRuns {
             && !name.as_bytes()[n + 1..]
                 .iter()
                 .any(|&b| b == b'/' || b == b'[')
+            // `main.cold` after `main.main` is still read as gcc's split of C `main`.
+            && !(n == name.find('.').unwrap_or(0) && is_gcc_suffix(&name[n + 1..]))
         {
             return Cow::Borrowed(&name[..n]);
         }
         let p = package_cow(name);
-        // Only a package that is the name's own prefix, parsed the plain way, may start
-        // a run: not a pseudo-package, a C owner or an unescaped path.
+        // A package that is the name's own prefix may start a run; pseudo-packages, C
+        // owners and unescaped paths are not prefixes of their names and do not.
         self.last.clear();
         if let Cow::Borrowed(b) = p
             && name.len() > b.len()
@@ -234,9 +241,18 @@ pub const ASSEMBLY: &str = "[assembly]";
 fn package_of_dir(d: &str) -> Option<String> {
     let d = d.replace('\\', "/");
     let rel = if let Some((_, r)) = d.rsplit_once("/pkg/mod/") {
-        r.to_string()
+        unescape_module_path(r)
     } else if d.starts_with('/') || d.get(1..2) == Some(":") {
-        d.rsplit_once("/src/")?.1.to_string()
+        // Only a GOROOT (`.../go/src/`, `.../go-1.22/src/`) spells import paths; any other
+        // `src` directory is a guess.
+        let (root, rel) = d.rsplit_once("/src/")?;
+        let last = root.rsplit('/').next().unwrap_or("");
+        if last != "go" && !last.starts_with("go-") && !last.starts_with("go1") {
+            return None;
+        }
+        rel.to_string()
+    } else if d.contains('@') {
+        unescape_module_path(&d)
     } else {
         d
     };
@@ -246,6 +262,24 @@ fn package_of_dir(d: &str) -> Option<String> {
         .collect();
     let p = path.join("/");
     (!p.is_empty()).then_some(p)
+}
+
+/// The module cache writes upper-case letters as `!` and the lower-case letter
+/// (`github.com/!burnt!sushi/toml`): undo that.
+fn unescape_module_path(p: &str) -> String {
+    let mut out = String::with_capacity(p.len());
+    let mut bang = false;
+    for c in p.chars() {
+        if bang {
+            out.extend(c.to_uppercase());
+            bang = false;
+        } else if c == '!' {
+            bang = true;
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The package of a type expression: `*net/http.Client` → `net/http`,
@@ -503,8 +537,10 @@ mod tests {
             Some("/home/me/app/asm_amd64.s"),
             None,
             None,
+            Some("/home/me/src/app/asm_amd64.s"),
+            Some("/root/go/pkg/mod/github.com/!burnt!sushi/toml@v1.2.0/x_amd64.s"),
         ];
-        let mut pkgs: Vec<String> = ["C", "runtime", "runtime", "C", "C", "C", "C", "C"]
+        let mut pkgs: Vec<String> = ["C", "runtime", "runtime", "C", "C", "C", "C", "C", "C", "C"]
             .iter()
             .map(|s| s.to_string())
             .collect();
@@ -520,7 +556,9 @@ mod tests {
                 "golang.org/x/sys/cpu",
                 ASSEMBLY,
                 ASSEMBLY,
-                "C"
+                "C",
+                ASSEMBLY,
+                "github.com/BurntSushi/toml"
             ]
         );
     }
@@ -548,6 +586,16 @@ mod tests {
             "gopkg.in/yaml%2ev3.Unmarshal",
             "main.main",
             "main.init.0",
+            "main.cold",
+            "main.main",
+            "main.part.0",
+            "C.part.0",
+            "C.x",
+            "runtime.main",
+            "runtime.cold",
+            "sort.Sort",
+            "sort.part",
+            "sort.partialInsertionSort",
         ];
         let mut runs = PackageRuns::default();
         for n in names {

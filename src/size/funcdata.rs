@@ -23,11 +23,13 @@ const MAX_BLOB: u64 = 1 << 20;
 /// address order. The package is the one every referencing function shares (from
 /// `func_pkgs`, parallel to `p.funcs`), or None for blobs functions of several packages
 /// share (the linker deduplicates identical blobs). `region_end` is the end of
-/// `go:func.*` when the symbol table gives it.
+/// `go:func.*` when the symbol table gives it; `bound` an address no blob may reach
+/// past (the end of the pclntab holding `go:func.*`), when known.
 pub fn blobs<'a>(
     p: &Pclntab,
     func_pkgs: &'a [String],
     region_end: Option<u64>,
+    bound: Option<u64>,
 ) -> Vec<(u64, u64, Option<&'a str>)> {
     let Some(base) = p.gofunc else {
         return Vec::new();
@@ -65,7 +67,10 @@ pub fn blobs<'a>(
                 .filter(|&e| e > addr && e - addr <= MAX_BLOB)
                 .unwrap_or(addr.saturating_add(LAST_BLOB_CAP)),
         };
-        out.push((addr, end, pkg));
+        let end = bound.map_or(end, |b| end.min(b.max(addr)));
+        if end > addr {
+            out.push((addr, end, pkg));
+        }
         k = j;
     }
     out
@@ -101,7 +106,7 @@ mod tests {
         };
         let pkgs: Vec<String> = ["a", "b", "a"].iter().map(|s| s.to_string()).collect();
         assert_eq!(
-            blobs(&p, &pkgs, None),
+            blobs(&p, &pkgs, None, None),
             [
                 (0x1000, 0x1010, Some("a")),
                 (0x1010, 0x1030, None),
@@ -111,11 +116,26 @@ mod tests {
         );
         // With the symbol's end the last blob runs to it.
         assert_eq!(
-            blobs(&p, &pkgs, Some(0x1048)).last(),
+            blobs(&p, &pkgs, Some(0x1048), None).last(),
             Some(&(0x1040, 0x1048, Some("a")))
+        );
+        // A bound cuts the capped last blob.
+        assert_eq!(
+            blobs(&p, &pkgs, None, Some(0x1050)).last(),
+            Some(&(0x1040, 0x1050, Some("a")))
+        );
+        // Refs far apart are not one blob: the first is cut at the cap.
+        let far = Pclntab {
+            funcs: vec![func("a.F", &[0x1000, 0x1000 + 2 * MAX_BLOB])],
+            gofunc: Some(0x1000),
+            ..Default::default()
+        };
+        assert_eq!(
+            blobs(&far, &pkgs, None, None)[0],
+            (0x1000, 0x1000 + LAST_BLOB_CAP, Some("a"))
         );
         // Without go:func.* nothing is claimed.
         let none = Pclntab { gofunc: None, ..p };
-        assert!(blobs(&none, &pkgs, None).is_empty());
+        assert!(blobs(&none, &pkgs, None, None).is_empty());
     }
 }

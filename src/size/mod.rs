@@ -300,7 +300,7 @@ pub fn attribute(
         for (i, s) in symbols.iter().enumerate() {
             // `go:string.*` and `go:func.*` are recorded with size 0 although they span all
             // string data and all funcdata; they run to the next symbol in their section.
-            let size = if s.size == 0 && (s.name == "go:string.*" || s.name == "go:func.*") {
+            let size = if s.size == 0 && (s.name == "go:string.*" || is_gofunc_symbol(&s.name)) {
                 let section_end = bin
                     .sections
                     .iter()
@@ -324,7 +324,7 @@ pub fn attribute(
             let kind = if s.is_text { Kind::Text } else { Kind::Data };
             let pkg = symbol_package(&mut runs, &s.name, &assembly, cgo_free);
             let id = ow.item(&s.name, &pkg, kind);
-            if s.name == "go:func.*" && funcdata_blobs {
+            if is_gofunc_symbol(&s.name) && funcdata_blobs {
                 // Its blobs go to the functions that use them (below); the symbol keeps
                 // what none of them covers.
                 gofunc_symbol = Some((s.addr, size, off, id));
@@ -357,12 +357,19 @@ pub fn attribute(
         // beyond them.
         cs.next_class();
         if let Some(p) = pclntab.filter(|_| funcdata_blobs) {
+            // Where go:func.* ends: its symbol says. Without symbols nothing does; when the
+            // linker put it inside the pclntab (Go 1.26), the table's end bounds it (with
+            // runtime.findfunctab still in between).
             let end = gofunc_symbol.map(|(addr, size, _, _)| addr.saturating_add(size));
+            let bound = p
+                .regions
+                .gofunc
+                .and_then(|(off, len)| p.vaddr?.checked_add(off)?.checked_add(len));
             // All blobs lie in one section: look it up once, not per blob. The linker
             // lays funcdata out in function order, so neighbours mostly share a package:
             // one claim per run.
             let mut blobs: Vec<(u64, u64, Option<&str>)> = Vec::new();
-            for b in funcdata::blobs(p, &func_pkgs, end) {
+            for b in funcdata::blobs(p, &func_pkgs, end, bound) {
                 match blobs.last_mut() {
                     Some(last) if last.1 == b.0 && last.2 == b.2 => last.1 = b.1,
                     _ => blobs.push(b),
@@ -623,7 +630,12 @@ fn claim_glibc_rest(
     }
 }
 
-/// The package of a symbol: [`package_cow`], except that package-less Go assembly gets
+/// The symbol spanning all funcdata: `go:func.*`, spelled `go.func.*` before Go 1.20.
+fn is_gofunc_symbol(name: &str) -> bool {
+    name == "go:func.*" || name == "go.func.*"
+}
+
+/// The package of a symbol: [`package_cow`](crate::go::symname::package_cow), except that package-less Go assembly gets
 /// the package its function was resolved to, and that in a binary without cgo the rest
 /// of the package-less symbols are [`ASSEMBLY`] rather than C, and runtime's `_cgo_*`
 /// hooks stay with runtime.
