@@ -91,7 +91,9 @@ esbuild_pkgs=(
     @esbuild/win32-x64@0.23.0    # go1.22.4  V120 PE
     @esbuild/darwin-arm64@0.23.0 # go1.22.4  V120 Mach-O arm64
 )
-for pv in "${esbuild_pkgs[@]}"; do
+# npm_unpack PKG@VERSION: the package unpacked under the cache (once); prints its dir.
+npm_unpack() {
+    local pv=$1 d
     d="$cache/npm/$(echo "$pv" | tr '/@' '__')"
     if [ ! -d "$d/package" ]; then
         say "npm pack $pv"
@@ -99,6 +101,11 @@ for pv in "${esbuild_pkgs[@]}"; do
         (cd "$d.tmp" && npm pack --silent "$pv" >/dev/null && tar xzf ./*.tgz && rm -f ./*.tgz)
         rm -rf "$d" && mv "$d.tmp" "$d"
     fi
+    echo "$d"
+}
+
+for pv in "${esbuild_pkgs[@]}"; do
+    d=$(npm_unpack "$pv")
     bin=$(find "$d/package" -type f \( -name esbuild -o -name esbuild.exe \) | head -n1)
     [ -n "$bin" ] || { echo "corpus: $pv: no esbuild binary in the package" >&2; exit 1; }
     name=$(echo "$pv" | sed 's/^@//; s#/#-#; s/@/-/')
@@ -109,13 +116,7 @@ done
 # --- lefthook 0.6.3 (npm @arkweid/lefthook): Go 1.12 ----------------------------------------
 # One package holds the linux, macOS and Windows builds, made with go1.12.6.
 pv=@arkweid/lefthook@0.6.3
-d="$cache/npm/$(echo "$pv" | tr '/@' '__')"
-if [ ! -d "$d/package" ]; then
-    say "npm pack $pv"
-    rm -rf "$d.tmp" && mkdir -p "$d.tmp"
-    (cd "$d.tmp" && npm pack --silent "$pv" >/dev/null && tar xzf ./*.tgz && rm -f ./*.tgz)
-    rm -rf "$d" && mv "$d.tmp" "$d"
-fi
+d=$(npm_unpack "$pv")
 for b in lefthook-linux lefthook-mac lefthook-win.exe; do
     [ -f "$d/package/bin/$b" ] || { echo "corpus: $pv: no bin/$b in the package" >&2; exit 1; }
     place "$d/package/bin/$b" "lefthook-0.6.3-${b#lefthook-}" "npm $pv" go1.12.6

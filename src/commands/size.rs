@@ -240,15 +240,7 @@ fn size_table<'a>(
         SizeBy::Module => SizeTable {
             extra_header: None,
             label_headers: &["Module"],
-            rows: report
-                .by_module
-                .iter()
-                .map(|m| Row {
-                    bytes: m.bytes,
-                    extra: None,
-                    labels: vec![m.name.clone()],
-                })
-                .collect(),
+            rows: named_rows(&report.by_module),
             total: report.total,
             noun: "modules",
         },
@@ -270,15 +262,7 @@ fn size_table<'a>(
         SizeBy::Section => SizeTable {
             extra_header: None,
             label_headers: &["Section"],
-            rows: report
-                .by_section
-                .iter()
-                .map(|s| Row {
-                    bytes: s.bytes,
-                    extra: None,
-                    labels: vec![s.name.clone()],
-                })
-                .collect(),
+            rows: named_rows(&report.by_section),
             total: report.total,
             noun: "sections",
         },
@@ -300,6 +284,17 @@ fn size_table<'a>(
             noun: "symbols",
         },
     }
+}
+
+/// One row per (name, bytes).
+fn named_rows(list: &[crate::size::Named]) -> Vec<Row> {
+    list.iter()
+        .map(|n| Row {
+            bytes: n.bytes,
+            extra: None,
+            labels: vec![n.name.clone()],
+        })
+        .collect()
 }
 
 /// Each PATH with its label, and a universal Mach-O once per architecture slice
