@@ -87,7 +87,7 @@ pub struct AuditArgs {
 /// `goaudit buildinfo PATH...`
 #[derive(Debug, Args, Clone)]
 pub struct BuildinfoArgs {
-    /// Go binaries.
+    /// Go binaries, or container images (each Go binary inside, as IMAGE:/path).
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     /// Structured JSON instead of `go version -m` text.
@@ -146,7 +146,7 @@ pub enum SizeBy {
 /// `goaudit size PATH...`
 #[derive(Debug, Args, Clone)]
 pub struct SizeArgs {
-    /// Go binaries.
+    /// Go binaries, or container images (a table for each Go binary inside).
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     /// Group by.
