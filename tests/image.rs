@@ -63,6 +63,32 @@ fn images_json(path: &Path, extra: &[&str]) -> Vec<Value> {
     assert!(!arts.is_empty(), "no artifact for {}", path.display());
     for a in &arts {
         assert_eq!(a["kind"], "image", "{}", path.display());
+        // The counted causes partition the content size; the others explain bytes
+        // already counted.
+        let causes = a["causes"].as_array().expect("causes");
+        let counted: u64 = causes
+            .iter()
+            .filter(|c| c["counted"] == true)
+            .map(|c| c["bytes"].as_u64().unwrap())
+            .sum();
+        assert_eq!(
+            counted,
+            u(&a["content_size"]),
+            "{}: {causes:#?}",
+            path.display()
+        );
+        for c in causes.iter().filter(|c| c["counted"] == false) {
+            assert!(
+                [
+                    "symbols-not-stripped",
+                    "config-references-extra-closure",
+                    "duplicate-go-main-module"
+                ]
+                .contains(&c["id"].as_str().unwrap()),
+                "{}: uncounted {c}",
+                path.display()
+            );
+        }
     }
     arts
 }

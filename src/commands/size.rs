@@ -200,6 +200,29 @@ fn write_image(
         ))
     )?;
     let width = if args.wide { 0 } else { 70 };
+    // What the content size is made of: the counted causes add up to it.
+    let table = SizeTable {
+        extra_header: None,
+        label_headers: &["Cause", "What"],
+        rows: r
+            .causes
+            .iter()
+            .filter(|c| c.counted)
+            .map(|c| Row {
+                bytes: c.bytes,
+                extra: None,
+                labels: vec![
+                    c.id.clone(),
+                    crate::render::image::short_store_paths(&c.what),
+                ],
+            })
+            .collect(),
+        total: r.content_size,
+        total_label: "content size",
+        noun: "causes",
+    };
+    writeln!(out)?;
+    write_table(out, &table, args.rows, width, style)?;
     for b in &r.binaries {
         let Some(report) = b.size_attribution.as_ref() else {
             continue;
@@ -242,6 +265,7 @@ fn size_table<'a>(
             label_headers: &["Module"],
             rows: named_rows(&report.by_module),
             total: report.total,
+            total_label: "file size",
             noun: "modules",
         },
         SizeBy::Package => SizeTable {
@@ -257,6 +281,7 @@ fn size_table<'a>(
                 })
                 .collect(),
             total: report.total,
+            total_label: "file size",
             noun: "packages",
         },
         SizeBy::Section => SizeTable {
@@ -264,6 +289,7 @@ fn size_table<'a>(
             label_headers: &["Section"],
             rows: named_rows(&report.by_section),
             total: report.total,
+            total_label: "file size",
             noun: "sections",
         },
         SizeBy::Symbol => SizeTable {
@@ -281,6 +307,7 @@ fn size_table<'a>(
                 })
                 .collect(),
             total: report.total,
+            total_label: "file size",
             noun: "symbols",
         },
     }

@@ -363,6 +363,7 @@ fn push_cause(
         bytes,
         why,
         fix: fix.map(str::to_string),
+        counted: !Cause::OVERLAYS.contains(&id),
     });
 }
 

@@ -179,6 +179,20 @@ pub struct Cause {
     pub why: String,
     /// How to get rid of them, for actionable causes.
     pub fix: Option<String>,
+    /// Whether these bytes are counted here once: the counted causes add up to the
+    /// image's `content_size`. False for the causes that explain bytes already counted
+    /// under another (`symbols-not-stripped` inside a `go-binary`,
+    /// `config-references-extra-closure` and `duplicate-go-main-module`).
+    pub counted: bool,
+}
+
+impl Cause {
+    /// Causes that explain bytes another cause already counts.
+    pub const OVERLAYS: &'static [&'static str] = &[
+        "symbols-not-stripped",
+        "config-references-extra-closure",
+        "duplicate-go-main-module",
+    ];
 }
 
 /// Does this file start like an archive goaudit should read as an image (tar, gzip or

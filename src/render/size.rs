@@ -32,6 +32,8 @@ pub struct SizeTable<'a> {
     pub rows: Vec<Row>,
     /// The file size (the total row).
     pub total: u64,
+    /// What the total is, for its row: "file size", or "content size" for an image.
+    pub total_label: &'a str,
     /// What a "more" row counts ("modules", "packages", ...).
     pub noun: &'a str,
 }
@@ -96,7 +98,7 @@ pub fn write_table(
     if t.extra_header.is_some() {
         rec.push(human_bytes(t.rows.iter().filter_map(|r| r.extra).sum()));
     }
-    rec.push(st.bold("total (file size)"));
+    rec.push(st.bold(&format!("total ({})", t.total_label)));
     rec.extend(std::iter::repeat_n(
         String::new(),
         t.label_headers.len().saturating_sub(1),
