@@ -510,7 +510,13 @@ fn sha256_hex(b: &[u8]) -> String {
 /// Run the image-reading commands over `path`.
 fn every_image_command(path: &Path, what: &str) {
     let dir = scratch();
-    for args in [&["--json"][..], &[][..], &["check"][..]] {
+    for args in [
+        &["--json"][..],
+        &[][..],
+        &["check"][..],
+        &["size", "--json"][..],
+        &["buildinfo"][..],
+    ] {
         let mut cmd = limited_goaudit();
         cmd.current_dir(dir.path()).args(args).arg(path);
         let out = run(cmd);
