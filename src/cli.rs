@@ -75,6 +75,14 @@ pub struct AuditArgs {
     /// Output options.
     #[command(flatten)]
     pub output: OutputArgs,
+    /// Limits on reading container images.
+    #[command(flatten)]
+    pub limits: ImageLimits,
+}
+
+/// Limits on reading container images, shared by every command that reads them.
+#[derive(Debug, Args, Clone)]
+pub struct ImageLimits {
     /// Images: cap on decompressed bytes read from one archive (decompression-bomb guard).
     #[arg(long, value_name = "SIZE", default_value = "8GiB")]
     pub max_decompressed: bytesize::ByteSize,
@@ -84,12 +92,25 @@ pub struct AuditArgs {
     pub max_file_buffer: bytesize::ByteSize,
 }
 
+impl ImageLimits {
+    /// The options the image reader takes.
+    pub fn options(&self) -> crate::image::Options {
+        crate::image::Options {
+            max_decompressed: self.max_decompressed.as_u64(),
+            max_file: self.max_file_buffer.as_u64(),
+        }
+    }
+}
+
 /// `goaudit buildinfo PATH...`
 #[derive(Debug, Args, Clone)]
 pub struct BuildinfoArgs {
     /// Go binaries, or container images (each Go binary inside, as IMAGE:/path).
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
+    /// Limits on reading container images.
+    #[command(flatten)]
+    pub limits: ImageLimits,
     /// Structured JSON instead of `go version -m` text.
     #[arg(long)]
     pub json: bool,
@@ -149,6 +170,9 @@ pub struct SizeArgs {
     /// Go binaries, or container images (a table for each Go binary inside).
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
+    /// Limits on reading container images.
+    #[command(flatten)]
+    pub limits: ImageLimits,
     /// Group by.
     #[arg(long, value_enum, default_value = "module")]
     pub by: SizeBy,

@@ -904,6 +904,18 @@ fn decompression_bomb_is_stopped_by_the_limit() {
         ],
         &["layer 1", "--max-decompressed"],
     );
+    // Every command that reads images takes the same limit.
+    for cmd in ["size", "buildinfo", "check"] {
+        expect_error(
+            &[
+                cmd.as_ref(),
+                "--max-decompressed".as_ref(),
+                "16MiB".as_ref(),
+                layout.as_os_str(),
+            ],
+            &["layer 1", "--max-decompressed"],
+        );
+    }
 }
 
 #[test]

@@ -23,10 +23,7 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
     let mut images: Vec<crate::image::ImageReport> = Vec::new();
     // Input order of binaries (false) and images (true), for JSON.
     let mut order: Vec<(bool, usize)> = Vec::new();
-    let image_opts = crate::image::Options {
-        max_decompressed: args.max_decompressed.as_u64(),
-        max_file: args.max_file_buffer.as_u64(),
-    };
+    let image_opts = args.limits.options();
     let mut errors = Vec::new();
     let mut skipped = 0usize;
     let mut fail = |e: Error, errors: &mut Vec<InputError>, path: String| {

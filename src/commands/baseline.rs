@@ -31,7 +31,8 @@ pub enum BaselineAction {
 /// `goaudit baseline write [PATH...]`
 #[derive(Debug, Args, Clone)]
 pub struct BaselineWriteArgs {
-    /// Binaries or directories; default: the `paths` and `[[budget]]` paths of goaudit.toml.
+    /// Binaries, container images or directories; default: the `paths` and `[[budget]]`
+    /// paths of goaudit.toml.
     pub paths: Vec<PathBuf>,
     /// Config file; default: discovered by walking up from the current directory.
     #[arg(long, value_name = "PATH")]
@@ -39,6 +40,9 @@ pub struct BaselineWriteArgs {
     /// Where to write; default: `baseline` in the config, else .goaudit/baseline.json.
     #[arg(long, value_name = "PATH")]
     pub baseline: Option<PathBuf>,
+    /// Limits on reading container images.
+    #[command(flatten)]
+    pub limits: crate::cli::ImageLimits,
 }
 
 /// Run a baseline action.
@@ -60,7 +64,7 @@ fn write(
             return Ok(Exit::Error);
         }
     };
-    let (targets, errors) = match collect(&args.paths, &s, true, err) {
+    let (targets, errors) = match collect(&args.paths, &s, true, &args.limits.options(), err) {
         Ok(t) => t,
         Err(e) => {
             report_error(err, &e);

@@ -29,7 +29,7 @@ pub fn run(
         };
         if is_image {
             // Each Go binary in the image, labelled `<archive>:<path in the image>`.
-            match crate::image::read(path, &crate::image::Options::default()) {
+            match crate::image::read(path, &args.limits.options()) {
                 Ok(found) => {
                     let keys = super::check::image_keys(&label, &found);
                     for (image, r) in keys.iter().zip(&found) {

@@ -84,6 +84,9 @@ pub struct CheckArgs {
     /// When to colour human output.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
+    /// Limits on reading container images.
+    #[command(flatten)]
+    pub limits: crate::cli::ImageLimits,
 }
 
 fn parse_size_arg(s: &str) -> Result<u64, String> {
@@ -168,6 +171,7 @@ pub(crate) fn collect(
     paths: &[PathBuf],
     s: &Setup,
     with_size: bool,
+    image_opts: &crate::image::Options,
     err: &mut dyn Write,
 ) -> Result<(Vec<Target>, Vec<InputError>), Error> {
     // (path, named explicitly rather than found by a walk or a glob, an OCI layout)
@@ -242,7 +246,7 @@ pub(crate) fn collect(
         let key = key_for(&path, &canon, &s.root);
         // Archives (tar, gzip, zstd by content) and OCI layouts are container images.
         if layout || crate::image::looks_like_archive(&path) {
-            match crate::image::read(&path, &crate::image::Options::default()) {
+            match crate::image::read(&path, image_opts) {
                 Ok(found) => push_images(&key, found, &mut targets),
                 Err(Error::Unsupported { .. }) if !explicit => {}
                 Err(e) => fail(e, &mut errors, key),
@@ -527,10 +531,11 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
     let with_size = baseline.is_some()
         || (policy.budgets.iter().any(|b| !b.modules.is_empty())
             && policy.setting(Code::ModuleBudget).level != Level::Allow);
-    let (targets, mut errors) = match collect(&args.paths, &s, with_size, err) {
-        Ok(t) => t,
-        Err(e) => return fail(err, e),
-    };
+    let (targets, mut errors) =
+        match collect(&args.paths, &s, with_size, &args.limits.options(), err) {
+            Ok(t) => t,
+            Err(e) => return fail(err, e),
+        };
     if targets.is_empty() && errors.is_empty() {
         return fail(
             err,

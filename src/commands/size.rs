@@ -30,7 +30,7 @@ pub fn run(args: &SizeArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io
             crate::image::looks_like_archive(path)
         };
         if is_image {
-            match crate::image::read(path, &crate::image::Options::default()) {
+            match crate::image::read(path, &args.limits.options()) {
                 Ok(found) => {
                     for r in found {
                         if !args.output.json {
