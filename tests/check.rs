@@ -1148,4 +1148,24 @@ fn check_gates_container_images_and_the_binaries_inside() {
             .collect();
         assert_eq!(keys, ["layout", "layout:/server"], "{paths}");
     }
+
+    // A budget on the binaries inside an archive reads the archive; the image itself is
+    // not under that budget.
+    std::fs::write(
+        p.path().join("goaudit.toml"),
+        "version = 1\n\n[[budget]]\npath = \"dynamic.tar:/**\"\nmax_size = \"1KiB\"\n",
+    )
+    .unwrap();
+    let o = p.run(&["check", "--format", "json"]);
+    let (so, se) = out_str(&o);
+    assert_eq!(code(&o), 1, "{so}{se}");
+    let doc: Value = serde_json::from_str(&so).unwrap();
+    assert_eq!(
+        status_of(results_of(&doc, "dynamic.tar:/app/server"), "size-budget"),
+        "fail"
+    );
+    assert_eq!(
+        status_of(results_of(&doc, "dynamic.tar"), "size-budget"),
+        "skip"
+    );
 }

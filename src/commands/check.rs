@@ -213,6 +213,17 @@ pub(crate) fn collect(
             )));
         }
         for p in patterns {
+            // `app.tar:/bin/*` and `app.tar#tag` budget artifacts inside an archive: the
+            // input to read is the archive.
+            let file_part = p.glob.split(":/").next().unwrap_or("");
+            let file_part = file_part.split('#').next().unwrap_or("");
+            let outer;
+            let p = if file_part != p.glob && !file_part.is_empty() {
+                outer = PathPattern::new(file_part, p.location.clone())?;
+                &outer
+            } else {
+                p
+            };
             let found = expand_pattern(&s.root, p);
             if found.is_empty() {
                 let at = p
