@@ -27,11 +27,7 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
     let mut errors = Vec::new();
     let mut skipped = 0usize;
     let mut fail = |e: Error, errors: &mut Vec<InputError>, path: String| {
-        report_error(err, &e);
-        errors.push(InputError {
-            path,
-            error: e.to_string(),
-        });
+        super::input_failed(err, errors, path, e)
     };
 
     for entry in input::expand(&args.paths) {

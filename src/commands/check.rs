@@ -178,11 +178,7 @@ pub(crate) fn collect(
     let mut files: Vec<(PathBuf, bool, bool)> = Vec::new();
     let mut errors = Vec::new();
     let mut fail = |e: Error, errors: &mut Vec<InputError>, path: String| {
-        report_error(err, &e);
-        errors.push(InputError {
-            path,
-            error: e.to_string(),
-        });
+        super::input_failed(err, errors, path, e)
     };
     if !paths.is_empty() {
         for entry in input::expand(paths) {

@@ -29,3 +29,18 @@ pub enum Exit {
 pub fn report_error(err: &mut dyn Write, e: &Error) {
     let _ = writeln!(err, "goaudit: {e}");
 }
+
+/// An input that could not be read: its line on stderr now, and its entry for the
+/// report's `errors` (so JSON lists it and the exit code is 2).
+pub(crate) fn input_failed(
+    err: &mut dyn Write,
+    errors: &mut Vec<crate::render::json::InputError>,
+    path: String,
+    e: Error,
+) {
+    report_error(err, &e);
+    errors.push(crate::render::json::InputError {
+        path,
+        error: e.to_string(),
+    });
+}

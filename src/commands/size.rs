@@ -3,14 +3,14 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use super::{Exit, report_error};
+use super::Exit;
 use crate::audit::{self, AuditError};
 use crate::cli::{SizeArgs, SizeBy};
 use crate::error::Error;
 use crate::input::FileBytes;
 use crate::input::detect::{self, InputKind};
 use crate::render::size::{Row, SizeTable, write_table};
-use crate::render::{Style, json::InputError};
+use crate::render::Style;
 use crate::shrink::upx;
 use crate::size::why;
 
@@ -44,11 +44,7 @@ pub fn run(args: &SizeArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io
                     }
                 }
                 Err(e) => {
-                    report_error(err, &e);
-                    errors.push(InputError {
-                        path: label,
-                        error: e.to_string(),
-                    });
+                    super::input_failed(err, &mut errors, label, e);
                 }
             }
             continue;
@@ -84,11 +80,7 @@ pub fn run(args: &SizeArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io
         let (artifact, attribution) = match result {
             Ok(x) => x,
             Err(e) => {
-                report_error(err, &e);
-                errors.push(InputError {
-                    path: label,
-                    error: e.to_string(),
-                });
+                super::input_failed(err, &mut errors, label, e);
                 continue;
             }
         };
@@ -100,11 +92,7 @@ pub fn run(args: &SizeArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io
                     upx::INSTALL_HINT
                 ),
             };
-            report_error(err, &e);
-            errors.push(InputError {
-                path: label,
-                error: e.to_string(),
-            });
+            super::input_failed(err, &mut errors, label, e);
             continue;
         };
         if !args.output.json {
