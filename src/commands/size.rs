@@ -9,8 +9,8 @@ use crate::cli::{SizeArgs, SizeBy};
 use crate::error::Error;
 use crate::input::FileBytes;
 use crate::input::detect::{self, InputKind};
-use crate::render::size::{Row, SizeTable, write_table};
 use crate::render::Style;
+use crate::render::size::{Row, SizeTable, write_table};
 use crate::shrink::upx;
 use crate::size::why;
 
