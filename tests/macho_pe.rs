@@ -216,16 +216,7 @@ fn fat_size_attributes_each_slice() {
     for (art, thin_path) in arts.iter().zip([&t.amd64, &t.arm64]) {
         let s = &art["size_attribution"];
         let len = std::fs::metadata(thin_path).unwrap().len();
-        assert_eq!(s["total"].as_u64(), Some(len), "{}", art["path"]);
-        for key in ["by_module", "by_package", "by_section"] {
-            let sum: u64 = s[key]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|x| x["bytes"].as_u64().unwrap())
-                .sum();
-            assert_eq!(sum, len, "{} {key}", art["path"]);
-        }
+        support::assert_sum_rule_of(s, len, &art["path"].to_string());
         let thin = goaudit_json(&["size", "--json"], thin_path);
         assert_eq!(*s, thin["artifacts"][0]["size_attribution"]);
     }
@@ -503,16 +494,7 @@ fn corpus_macho_and_pe_sum_rule_and_little_padding() {
         let doc = goaudit_json(&["size", "--json"], &path);
         let s = &doc["artifacts"][0]["size_attribution"];
         let len = std::fs::metadata(&path).unwrap().len();
-        assert_eq!(s["total"].as_u64(), Some(len), "{}", path.display());
-        for key in ["by_module", "by_package", "by_section"] {
-            let sum: u64 = s[key]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|x| x["bytes"].as_u64().unwrap())
-                .sum();
-            assert_eq!(sum, len, "{}: {key}", path.display());
-        }
+        support::assert_sum_rule_of(s, len, &path.display().to_string());
         let padding = by_name(&s["by_package"], "[padding]");
         assert!(
             padding * 50 < len,

@@ -12,14 +12,6 @@ fn size_json(path: &Path) -> Value {
     support::size_artifact(path)
 }
 
-fn sum(list: &Value) -> u64 {
-    list.as_array()
-        .expect("a list")
-        .iter()
-        .map(|x| x["bytes"].as_u64().expect("bytes"))
-        .sum()
-}
-
 fn assert_sum_rule(path: &Path) {
     let a = size_json(path);
     // A UPX-packed file is attributed as the program `upx -d` restores.
@@ -29,20 +21,7 @@ fn assert_sum_rule(path: &Path) {
         unpacked_size(path)
     };
     let s = &a["size_attribution"];
-    assert_eq!(
-        s["total"].as_u64(),
-        Some(file_size),
-        "{}: total",
-        path.display()
-    );
-    for key in ["by_module", "by_package", "by_section"] {
-        assert_eq!(
-            sum(&s[key]),
-            file_size,
-            "{}: {key} does not add up to the file size",
-            path.display()
-        );
-    }
+    support::assert_sum_rule_of(s, file_size, &path.display().to_string());
     let unattributed: u64 = s["by_package"]
         .as_array()
         .unwrap()

@@ -321,6 +321,22 @@ fn import_path_of_dir(dir: &str) -> Option<String> {
     }
 }
 
+/// The sum rule on one artifact's `size_attribution`: `total` and the sums of
+/// `by_module`, `by_package` and `by_section` all equal `len`, the bytes attributed.
+#[allow(dead_code)]
+pub fn assert_sum_rule_of(s: &serde_json::Value, len: u64, what: &str) {
+    assert_eq!(s["total"].as_u64(), Some(len), "{what}: total");
+    for key in ["by_module", "by_package", "by_section"] {
+        let sum: u64 = s[key]
+            .as_array()
+            .unwrap_or_else(|| panic!("{what}: no {key}"))
+            .iter()
+            .map(|x| x["bytes"].as_u64().expect("bytes"))
+            .sum();
+        assert_eq!(sum, len, "{what}: {key} does not add up to {len}");
+    }
+}
+
 /// Machine-code bytes per package as the Go toolchain sees them: `go tool nm -size -type`,
 /// text symbols (`T`, `t`) summed by `goaudit::go::symname::package_of`. Used by the tests
 /// that hold goaudit's `text_bytes` to the toolchain's own view.
