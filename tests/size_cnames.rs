@@ -103,22 +103,32 @@ fn go_build_external(dir: &Path, name: &str, extra_flags: &[&str], what: &str) -
     out_bin
 }
 
-fn build_cgo_fixture(name: &str, extra_flags: &[&str]) -> (PathBuf, String) {
-    support::require_tool("gcc", "install gcc (apt-get install gcc): cgo needs it");
-    let module = "example.com/cnamesfix";
-    let dir = support::repo_root()
+/// Where a fixture is built: target/cnames-fixture/NAME.
+fn fixture_dir(name: &str) -> PathBuf {
+    support::repo_root()
         .join("target")
         .join("cnames-fixture")
-        .join(name);
-    let lib = dir.join("wsumlib");
-    std::fs::create_dir_all(&lib).unwrap();
-    std::fs::write(dir.join("go.mod"), format!("module {module}\n\ngo 1.21\n")).unwrap();
-    std::fs::write(lib.join("wsum.c"), C_SOURCE).unwrap();
+        .join(name)
+}
+
+/// The C library both fixtures compile: `wsum.c` and its header, in `dir`.
+fn write_c_library(dir: &Path) {
+    std::fs::write(dir.join("wsum.c"), C_SOURCE).unwrap();
     std::fs::write(
-        lib.join("wsum.h"),
+        dir.join("wsum.h"),
         "long cfix_weighted_sum(const long *v, int n);\nlong cfix_checksum(const char *p, int n);\n",
     )
     .unwrap();
+}
+
+fn build_cgo_fixture(name: &str, extra_flags: &[&str]) -> (PathBuf, String) {
+    support::require_tool("gcc", "install gcc (apt-get install gcc): cgo needs it");
+    let module = "example.com/cnamesfix";
+    let dir = fixture_dir(name);
+    let lib = dir.join("wsumlib");
+    std::fs::create_dir_all(&lib).unwrap();
+    std::fs::write(dir.join("go.mod"), format!("module {module}\n\ngo 1.21\n")).unwrap();
+    write_c_library(&lib);
     std::fs::write(
         lib.join("wsumlib.go"),
         r#"package wsumlib
@@ -349,10 +359,7 @@ fn stripped_static_glibc_keeps_its_name() {
 /// replaced by a checkout whose directory name differs from the import path.
 fn build_dependency_fixture(name: &str, extra_flags: &[&str]) -> PathBuf {
     support::require_tool("gcc", "install gcc (apt-get install gcc): cgo needs it");
-    let dir = support::repo_root()
-        .join("target")
-        .join("cnames-fixture")
-        .join(name);
+    let dir = fixture_dir(name);
     let dep = dir.join("zsum-checkout");
     std::fs::create_dir_all(&dep).unwrap();
     std::fs::write(
@@ -361,12 +368,7 @@ fn build_dependency_fixture(name: &str, extra_flags: &[&str]) -> PathBuf {
     )
     .unwrap();
     std::fs::write(dep.join("go.mod"), "module example.com/zsum\n\ngo 1.21\n").unwrap();
-    std::fs::write(dep.join("wsum.c"), C_SOURCE).unwrap();
-    std::fs::write(
-        dep.join("wsum.h"),
-        "long cfix_weighted_sum(const long *v, int n);\nlong cfix_checksum(const char *p, int n);\n",
-    )
-    .unwrap();
+    write_c_library(&dep);
     std::fs::write(
         dep.join("zsum.go"),
         "package zsum\n\n// #include \"wsum.h\"\nimport \"C\"\n\nimport \"unsafe\"\n\nfunc Checksum(b []byte) int64 {\n\tif len(b) == 0 {\n\t\treturn 0\n\t}\n\treturn int64(C.cfix_checksum((*C.char)(unsafe.Pointer(&b[0])), C.int(len(b))))\n}\n",
