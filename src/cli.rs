@@ -39,6 +39,8 @@ pub enum Command {
     Hook(crate::commands::hook::HookArgs),
     /// Where every byte goes: by module, package, section or symbol, and what can go.
     Size(SizeArgs),
+    /// What changed between two builds: binaries, images or saved `size --json` reports.
+    Diff(crate::commands::diff::DiffArgs),
     /// Strip (and optionally UPX-pack) a Go ELF binary safely, showing what each step saved.
     Shrink(ShrinkArgs),
     /// Print the decoded pclntab (functions and files) for comparison with debug/gosym.

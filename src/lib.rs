@@ -22,6 +22,7 @@ pub mod binary;
 pub mod check;
 pub mod cli;
 pub mod commands;
+pub mod diff;
 pub mod error;
 pub mod finding;
 pub mod go;
@@ -44,6 +45,7 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write, err: &mut dyn Write) -> std::io::
         Some(cli::Command::Baseline(b)) => commands::baseline::run(b, out, err),
         Some(cli::Command::Hook(h)) => commands::hook::run(h, out, err),
         Some(cli::Command::Size(s)) => commands::size::run(s, out, err),
+        Some(cli::Command::Diff(d)) => commands::diff::run(d, out, err),
         Some(cli::Command::Shrink(s)) => commands::shrink::run(s, out, err),
         Some(cli::Command::DebugPclntab(d)) => commands::debug::run(d, out, err),
         None => commands::audit::run(&cli.audit, out, err),

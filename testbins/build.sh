@@ -222,6 +222,10 @@ build hello hello-cgo0 "CGO_ENABLED=0"
 build promserver promserver-default ""
 build promserver promserver-cgo0-trimpath-sw "CGO_ENABLED=0" -trimpath "-ldflags=-s -w"
 
+# ---- depdiff: two builds that differ by one dependency (goaudit diff) ---------------
+build depdiff depdiff-base "CGO_ENABLED=0" -trimpath
+build depdiff depdiff-extra "CGO_ENABLED=0" -trimpath -tags extra
+
 mv -f "$manifest" "$out/manifest.tsv"
 
 if [ ${#failed[@]} -gt 0 ]; then

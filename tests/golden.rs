@@ -263,3 +263,31 @@ fn buildinfo_of_an_image_is_go_version_m_of_its_binaries() {
     let want = String::from_utf8_lossy(&go.stdout).replacen("netuser:", "app.tar:/app/server:", 1);
     assert_eq!(String::from_utf8_lossy(&ours.stdout), want);
 }
+
+#[test]
+fn diff_strip_flags() {
+    golden("diff", &["diff", "-n", "5", "netuser-sw", "netuser"]);
+}
+
+#[test]
+fn diff_markdown() {
+    golden(
+        "diff-markdown",
+        &[
+            "diff",
+            "--format",
+            "markdown",
+            "--threshold",
+            "2KiB",
+            "-n",
+            "8",
+            "netuser-sw",
+            "netuser",
+        ],
+    );
+}
+
+#[test]
+fn diff_images() {
+    golden("diff-image", &["diff", "-n", "5", "app.tar", "slim.tar"]);
+}

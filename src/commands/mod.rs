@@ -6,6 +6,7 @@ pub mod baseline;
 pub mod buildinfo;
 pub mod check;
 pub mod debug;
+pub mod diff;
 pub mod hook;
 pub mod shrink;
 pub mod size;

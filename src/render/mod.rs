@@ -3,7 +3,9 @@
 //! Renderers write to a `&mut dyn Write` and never print directly, so tests can render
 //! into a buffer and `--json` keeps stdout free of anything else.
 
+pub mod diff;
 pub mod github;
+pub mod html;
 pub mod image;
 pub mod json;
 pub mod junit;

@@ -69,6 +69,55 @@ pub struct SizeReport {
     pub by_package: Vec<PackageSize>,
     /// Per section, plus `[headers]` and `[padding]` outside sections, largest first.
     pub by_section: Vec<Named>,
+    /// Per kind of bytes (one of [`KINDS`]: code, data, type and string data, ...),
+    /// largest first.
+    pub by_kind: Vec<Named>,
+}
+
+/// The kinds of bytes `by_kind` splits a binary into, with their human labels. The ids
+/// are stable (JSON).
+pub const KINDS: [(&str, &str); 10] = [
+    ("code", "Go code"),
+    ("data", "data"),
+    ("types-strings", "type and string data"),
+    ("pclntab", "pclntab and funcdata"),
+    ("dwarf", "debug info (DWARF)"),
+    ("symtab", "symbol table"),
+    ("cgo", "C code and data (cgo)"),
+    ("dynamic-linking", "dynamic-linking tables"),
+    ("headers", "file headers"),
+    ("other", "padding and unattributed"),
+];
+
+/// The human label of a kind id (the id itself when unknown).
+pub fn kind_label(id: &str) -> &str {
+    KINDS.iter().find(|k| k.0 == id).map_or(id, |k| k.1)
+}
+
+/// The kind id of one owner's bytes (see [`KINDS`]).
+pub fn kind_class(kind: Kind, item: &str, package: &str) -> &'static str {
+    let c_code = package == "C" || package.starts_with("C: ") || package == "runtime/cgo";
+    match kind {
+        Kind::Dwarf => "dwarf",
+        Kind::Symtab => "symtab",
+        Kind::Pclntab => "pclntab",
+        Kind::Header => "headers",
+        _ if c_code => "cgo",
+        Kind::Text => "code",
+        Kind::Types => "types-strings",
+        Kind::Data
+            if item.starts_with("type:")
+                || item.starts_with("go:string")
+                || item.starts_with("go.string")
+                || matches!(package, "go:types" | "go:string" | "go:itab") =>
+        {
+            "types-strings"
+        }
+        Kind::Data if item == "funcdata" || package == "go:func" => "pclntab",
+        Kind::Data => "data",
+        Kind::Other if package == "[dynamic linking]" => "dynamic-linking",
+        Kind::Other => "other",
+    }
 }
 
 /// What kind of bytes an owner holds.
@@ -76,8 +125,10 @@ pub struct SizeReport {
 pub enum Kind {
     /// Machine code.
     Text,
-    /// Data (variables, type descriptors, strings).
+    /// Data (variables, strings).
     Data,
+    /// Type descriptors, their names and itabs found through Go's type metadata.
+    Types,
     /// pclntab records.
     Pclntab,
     /// Symbol-table entries and names.
@@ -181,7 +232,7 @@ fn known_section_owner(name: &str) -> Option<(&'static str, Kind)> {
         "go.buildinfo" | "go_buildinfo" => ("go:buildinfo", Kind::Data),
         "note.go.buildid" => ("go:buildid", Kind::Data),
         "typelink" | "itablink" | "data.rel.ro.typelink" | "data.rel.ro.itablink" => {
-            ("go:types", Kind::Data)
+            ("go:types", Kind::Types)
         }
         "gosymtab" | "data.rel.ro.gosymtab" => ("go:symtab", Kind::Data),
         "symtab" | "strtab" => ("[symtab]", Kind::Symtab),
@@ -343,7 +394,7 @@ pub fn attribute(
         {
             // A panic there would be a bug; the claims are then just missing.
             for c in types_job.join().unwrap_or_default() {
-                let id = ow.item(&c.item, &c.package, Kind::Data);
+                let id = ow.item(&c.item, &c.package, Kind::Types);
                 for (start, end) in c.ranges {
                     if let Some(off) = bin.vaddr_to_offset(start) {
                         cs.claim(off, off.saturating_add(end.saturating_sub(start)), id);
@@ -909,11 +960,18 @@ impl Attribution {
         let mut pkg_bytes = vec![0u64; self.packages.len()];
         let mut pkg_text = vec![0u64; self.packages.len()];
         let mut sec_bytes = vec![0u64; self.section_names.len()];
+        let mut kinds: HashMap<&'static str, u64> = HashMap::new();
         for (p, &s) in self.pieces.iter().zip(&self.piece_sections) {
             let len = p.end - p.start;
             sec_bytes[s as usize] += len;
             if let Some(o) = p.owner {
                 let owner = &self.owners[o as usize];
+                let class = kind_class(
+                    owner.kind,
+                    &owner.item,
+                    &self.packages[owner.package as usize],
+                );
+                *kinds.entry(class).or_default() += len;
                 pkg_bytes[owner.package as usize] += len;
                 if owner.kind == Kind::Text {
                     pkg_text[owner.package as usize] += len;
@@ -950,12 +1008,15 @@ impl Attribution {
             .filter(|p| p.name.starts_with("[unattributed"))
             .map(|p| p.bytes)
             .sum();
+        // Pieces always have an owner (gaps are padding), so the kinds sum to the total.
+        let by_kind = sorted_named(kinds.into_iter().map(|(k, v)| (k.to_string(), v)));
         SizeReport {
             total: self.total,
             unattributed,
             by_module,
             by_package,
             by_section,
+            by_kind,
         }
     }
 
