@@ -35,6 +35,10 @@ pub struct BaselineEntry {
     /// Per-module sizes, largest first; empty when attribution was unavailable.
     #[serde(default)]
     pub by_module: Vec<ModuleSize>,
+    /// Per-kind sizes (code, data, DWARF, ...), largest first; empty when attribution
+    /// was unavailable.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub by_kind: Vec<ModuleSize>,
 }
 
 /// The whole baseline file.
@@ -77,6 +81,15 @@ impl BaselineEntry {
             size: f.size,
             by_module: f
                 .by_module
+                .unwrap_or_default()
+                .iter()
+                .map(|m| ModuleSize {
+                    name: m.name.clone(),
+                    bytes: m.bytes,
+                })
+                .collect(),
+            by_kind: f
+                .by_kind
                 .unwrap_or_default()
                 .iter()
                 .map(|m| ModuleSize {
@@ -170,6 +183,7 @@ mod tests {
                 path: "z".into(),
                 size: 2,
                 by_module: vec![],
+                by_kind: vec![],
             },
             BaselineEntry {
                 path: "a".into(),
@@ -178,6 +192,7 @@ mod tests {
                     name: "std".into(),
                     bytes: 1,
                 }],
+                by_kind: vec![],
             },
         ]);
         write(&p, &b).unwrap();

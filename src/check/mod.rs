@@ -86,6 +86,10 @@ pub struct Growth {
     pub percent: Option<f64>,
     /// Modules that changed, largest growth first; empty without attribution.
     pub modules: Vec<ModuleDelta>,
+    /// Kinds of bytes that changed (code, data, DWARF, symbol table, cgo, ...; see
+    /// docs/size.md), largest absolute change first; empty without attribution or when
+    /// the baseline was recorded before kinds were.
+    pub kinds: Vec<ModuleDelta>,
 }
 
 /// Every rule on one artifact.

@@ -110,6 +110,8 @@ pub struct Facts<'a> {
     pub findings: &'a [Finding],
     /// Per-module sizes, when attribution ran.
     pub by_module: Option<&'a [Named]>,
+    /// Per-kind sizes (code, data, DWARF, ...), when attribution ran.
+    pub by_kind: Option<&'a [Named]>,
     /// A container image (size is its content size; the binary rules are checked on
     /// each of its Go binaries instead).
     pub image: bool,
@@ -123,6 +125,7 @@ impl<'a> Facts<'a> {
             size: a.size,
             findings: &a.findings,
             by_module: a.size_attribution.as_ref().map(|r| r.by_module.as_slice()),
+            by_kind: a.size_attribution.as_ref().map(|r| r.by_kind.as_slice()),
             image: false,
         }
     }
@@ -135,6 +138,7 @@ impl<'a> Facts<'a> {
             size: r.content_size,
             findings: &r.findings,
             by_module: None,
+            by_kind: None,
             image: true,
         }
     }
@@ -316,6 +320,21 @@ fn size_growth(
                 format!("{} +{}{new}", m.name, human_bytes(m.delta.unsigned_abs()))
             })
             .collect();
+        if !g.kinds.is_empty() {
+            let kinds: Vec<String> = g
+                .kinds
+                .iter()
+                .take(4)
+                .map(|k| {
+                    format!(
+                        "{} {}",
+                        crate::size::kind_label(&k.name),
+                        crate::check::human::signed_bytes(k.delta)
+                    )
+                })
+                .collect();
+            message.push_str(&format!("; by kind: {}", kinds.join(", ")));
+        }
         if !grown.is_empty() {
             message.push_str(&format!("; modules that grew: {}", grown.join(", ")));
         } else if g.modules.is_empty() && !f.image {
@@ -371,7 +390,30 @@ fn module_budget(f: Facts<'_>, budgets: &[&Budget], r: &mut RuleResult) -> Resul
     Ok(())
 }
 
-/// Growth against the baseline, with per-module deltas when both sides have them.
+/// The entries whose size changed between the baseline and now.
+fn deltas(base: &[super::baseline::ModuleSize], now: &[Named]) -> Vec<ModuleDelta> {
+    let mut all: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
+    for m in base {
+        let e = all.entry(m.name.as_str()).or_default();
+        e.0 = e.0.saturating_add(m.bytes);
+    }
+    for m in now {
+        let e = all.entry(m.name.as_str()).or_default();
+        e.1 = e.1.saturating_add(m.bytes);
+    }
+    all.into_iter()
+        .filter(|(_, (b, a))| b != a)
+        .map(|(name, (before, after))| ModuleDelta {
+            name: name.to_string(),
+            before,
+            after,
+            delta: crate::diff::delta(before, after),
+        })
+        .collect()
+}
+
+/// Growth against the baseline, with per-module and per-kind deltas when both sides
+/// have them.
 pub fn growth(f: Facts<'_>, base: &BaselineEntry) -> Growth {
     let delta = i128::from(f.size) - i128::from(base.size);
     let delta = i64::try_from(delta).unwrap_or(if delta > 0 { i64::MAX } else { i64::MIN });
@@ -400,11 +442,23 @@ pub fn growth(f: Facts<'_>, base: &BaselineEntry) -> Growth {
         }
         modules.sort_by(|a, b| b.delta.cmp(&a.delta).then_with(|| a.name.cmp(&b.name)));
     }
+    let mut kinds = Vec::new();
+    if let Some(now) = f.by_kind.filter(|_| !base.by_kind.is_empty()) {
+        kinds = deltas(&base.by_kind, now);
+        // Largest absolute change first: a shrinking kind explains growth too.
+        kinds.sort_by(|a, b| {
+            b.delta
+                .unsigned_abs()
+                .cmp(&a.delta.unsigned_abs())
+                .then_with(|| a.name.cmp(&b.name))
+        });
+    }
     Growth {
         baseline_size: base.size,
         delta,
         percent,
         modules,
+        kinds,
     }
 }
 
@@ -462,7 +516,50 @@ mod tests {
                     bytes: *b,
                 })
                 .collect(),
+            by_kind: vec![],
         }])
+    }
+
+    #[test]
+    fn growth_split_by_kind() {
+        let mut b = budget("**");
+        b.max_growth_bytes = Some(Limit {
+            value: 100,
+            location: None,
+        });
+        let mut p = Policy::new(None);
+        p.budgets.push(b);
+        let mut base = baseline(10_000, &[("std", 10_000)]);
+        base.artifacts[0].by_kind = vec![
+            ModuleSize {
+                name: "code".into(),
+                bytes: 6_000,
+            },
+            ModuleSize {
+                name: "other".into(),
+                bytes: 4_000,
+            },
+        ];
+        let mods = named(&[("std", 12_500)]);
+        let kinds = named(&[("code", 6_000), ("dwarf", 3_000), ("other", 3_500)]);
+        let f = Facts {
+            key: "dist/app",
+            size: 12_500,
+            findings: &[],
+            by_module: Some(&mods),
+            by_kind: Some(&kinds),
+            image: false,
+        };
+        let c = evaluate(f, &p, Some(&base)).unwrap();
+        let g = c.growth.as_ref().unwrap();
+        let k: Vec<(&str, i64)> = g.kinds.iter().map(|k| (k.name.as_str(), k.delta)).collect();
+        assert_eq!(k, [("dwarf", 3_000), ("other", -500)]);
+        assert_eq!(k.iter().map(|x| x.1).sum::<i64>(), g.delta);
+        let m = &result(&c, Code::SizeGrowth).violations[0].message;
+        assert!(
+            m.contains("by kind: debug info (DWARF) +2.9 KiB, padding and unattributed -500 B"),
+            "{m}"
+        );
     }
 
     #[test]
@@ -477,6 +574,7 @@ mod tests {
             size: 10,
             findings: &findings,
             by_module: None,
+            by_kind: None,
             image: false,
         };
         let mut p = Policy::new(None);
@@ -508,6 +606,7 @@ mod tests {
             size,
             findings: &[],
             by_module: None,
+            by_kind: None,
             image: false,
         };
         let c = evaluate(f(1000), &p, None).unwrap();
@@ -547,6 +646,7 @@ mod tests {
             size: 12_200,
             findings: &[],
             by_module: Some(&now),
+            by_kind: None,
             image: false,
         };
         let c = evaluate(f, &p, Some(&base)).unwrap();
@@ -593,6 +693,7 @@ mod tests {
             size: 100_501,
             findings: &[],
             by_module: None,
+            by_kind: None,
             image: false,
         };
         let c = evaluate(f, &p, Some(&base)).unwrap();
@@ -621,6 +722,7 @@ mod tests {
             size: 9_500,
             findings: &[],
             by_module: Some(&now),
+            by_kind: None,
             image: false,
         };
         let c = evaluate(f, &p, None).unwrap();
@@ -692,6 +794,7 @@ mod tests {
             size: 101,
             findings: &findings,
             by_module: None,
+            by_kind: None,
             image: true,
         };
         let c = evaluate(f, &p, None).expect("module caps on an image are not an error");
