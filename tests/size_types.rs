@@ -242,12 +242,14 @@ fn claims_are_linker_symbols_local_toolchain() {
 #[test]
 fn claims_are_linker_symbols_older_toolchains() {
     // Go 1.21/1.22: the bucket map layout; 1.24: swiss maps, and the old layout again
-    // under GOEXPERIMENT=noswissmap.
+    // under GOEXPERIMENT=noswissmap; 1.27: the moduledata without typelinks.
     for (tc, env) in [
         ("go1.21.0", &[][..]),
         ("go1.22.0", &[][..]),
         ("go1.24.0", &[][..]),
         ("go1.24.0", &[("GOEXPERIMENT", "noswissmap")][..]),
+        // No typelinks or itablinks: descriptors and itabs laid out back to back.
+        ("go1.27.4", &[][..]),
     ] {
         let bin = build_program(tc, env);
         let (claimed, region) = check_against_symbols(&bin);

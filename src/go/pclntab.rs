@@ -519,7 +519,8 @@ struct Moduledata {
 /// `runtime.firstmoduledata` (Go 1.18+), found as the data that points at the pclntab and
 /// at its function-name table with a length that fits. Layout: pcHeader, five slices, ftab,
 /// findfunctab, minpc, maxpc, text, etext, four more start/end pairs, (1.20+:
-/// covctrs/ecovctrs), end, gcdata, gcbss, types, etypes, rodata, gofunc.
+/// covctrs/ecovctrs), end, gcdata, gcbss, types, etypes (1.27+: typedesclen, etypes,
+/// itaboffset, itabsize), rodata, gofunc.
 fn moduledata(bin: &Binary<'_>, pcln_vaddr: u64, hdr: &Header) -> Option<Moduledata> {
     let p = hdr.ptr_size as usize;
     let enc = |x: u64| -> Vec<u8> {
@@ -569,6 +570,19 @@ fn moduledata(bin: &Binary<'_>, pcln_vaddr: u64, hdr: &Header) -> Option<Moduled
         if !in_exec(bin, text) {
             continue;
         }
+        // Go 1.27 replaced `etypes` by `typedesclen, etypes, itaboffset, itabsize`:
+        // a length where an address was moves gofunc three words on.
+        let types = read_uint(word(gofunc_word - 3), p, hdr.big_endian);
+        let etypes_or_len = read_uint(word(gofunc_word - 2), p, hdr.big_endian);
+        let gofunc_word = if hdr.version >= Version::V120 && etypes_or_len < types {
+            gofunc_word + 3
+        } else {
+            gofunc_word
+        };
+        let Some(w) = bin.data.get(at..at + (gofunc_word + 1) * p) else {
+            continue;
+        };
+        let word = |i: usize| &w[i * p..(i + 1) * p];
         // go:func.* sits in read-only data; anything else means the layout guess is off.
         let gofunc = Some(read_uint(word(gofunc_word), p, hdr.big_endian))
             .filter(|&g| g != 0 && !in_exec(bin, g) && bin.vaddr_to_offset(g).is_some());

@@ -56,6 +56,15 @@ pub struct Moduledata {
     pub typelinks: (u64, u64),
     /// The itablinks array: address and number of pointers.
     pub itablinks: (u64, u64),
+    /// Go 1.27+: the descriptors `reflect` may look up, laid out back to back as
+    /// `[start, end)` (what the typelinks listed before), and the itabs, back to back.
+    /// Empty before.
+    pub typedesc: (u64, u64),
+    /// Go 1.27+: the itabs, back to back, `[start, end)`.
+    pub itabs: (u64, u64),
+    /// The Go 1.27+ moduledata (and with it the map descriptor of that release, five
+    /// words longer).
+    pub go127: bool,
 }
 
 /// One owner of type data: a descriptor with its names, an itab, or an import path.
@@ -84,7 +93,40 @@ pub fn claims_from(bin: &Binary<'_>, md: &Moduledata) -> Vec<Claimed> {
     let Some(mut w) = Walker::new(bin, md) else {
         return Vec::new();
     };
-    let (roots, itabs) = roots(bin, md);
+    let (mut roots, mut itabs) = roots(bin, md);
+    // Go 1.27+: no typelinks or itablinks; the runtime steps through the descriptors
+    // and itabs themselves, each sized from its own layout.
+    let base = md.types.0;
+    if md.typedesc.1 > md.typedesc.0 {
+        let (mut t, end) = (md.typedesc.0 - base, md.typedesc.1 - base);
+        while t < end {
+            t = t.next_multiple_of(w.p);
+            let Some(d) = w.desc(t) else { break };
+            roots.push(t);
+            t += d.size.max(w.p);
+        }
+    }
+    if md.itabs.1 > md.itabs.0 {
+        let (mut at, end) = md.itabs;
+        let p = w.p;
+        while at < end {
+            at = at.next_multiple_of(p);
+            let (Some(i), Some(t)) = (
+                bin.read_ptr_vaddr(at).and_then(|a| a.checked_sub(base)),
+                bin.read_ptr_vaddr(at.wrapping_add(p))
+                    .and_then(|a| a.checked_sub(base)),
+            ) else {
+                break;
+            };
+            let Some(inter) = w.desc(i).filter(|d| d.kind == INTERFACE) else {
+                break;
+            };
+            roots.push(i);
+            roots.push(t);
+            itabs.push((at, i, t));
+            at += itab_size(p, inter.imethods);
+        }
+    }
     w.itabs = itabs;
     w.walk(roots);
     let mut out = w.into_claims();
@@ -156,6 +198,12 @@ fn roots(bin: &Binary<'_>, md: &Moduledata) -> (Vec<u64>, Vec<(u64, u64, u64)>) 
         }
     }
     (work, itabs)
+}
+
+/// An itab's size: interface and type pointers, hash (padded to a word), one function
+/// pointer per interface method (at least one).
+fn itab_size(p: u64, methods: u64) -> u64 {
+    (2 * p + 4).next_multiple_of(p) + methods.max(1).saturating_mul(p)
 }
 
 /// Locate `runtime.firstmoduledata`: writable data whose first word points at the pclntab
@@ -235,6 +283,9 @@ fn parse_moduledata(bin: &Binary<'_>, pclntab: &Pclntab, addr: u64) -> Option<Mo
         0
     };
     let (types, etypes) = (word(35 + c)?, word(36 + c)?);
+    if c == 2 && etypes < types {
+        return parse_moduledata_127(bin, addr, &word, types, etypes);
+    }
     if types == 0 || etypes <= types || etypes - types > i32::MAX as u64 {
         return None;
     }
@@ -271,9 +322,56 @@ fn parse_moduledata(bin: &Binary<'_>, pclntab: &Pclntab, addr: u64) -> Option<Mo
             gofunc: word(38 + c)?,
             typelinks,
             itablinks,
+            typedesc: (0, 0),
+            itabs: (0, 0),
+            go127: false,
         });
     }
     None
+}
+
+/// The Go 1.27 layout: `types, typedesclen, etypes, itaboffset, itabsize, rodata, gofunc,
+/// epclntab` where older releases have `types, etypes, rodata, gofunc[, epclntab]`, and no
+/// typelinks or itablinks slices.
+fn parse_moduledata_127(
+    bin: &Binary<'_>,
+    addr: u64,
+    word: &dyn Fn(u64) -> Option<u64>,
+    types: u64,
+    typedesclen: u64,
+) -> Option<Moduledata> {
+    let etypes = word(39)?;
+    let (itaboff, itabsize) = (word(40)?, word(41)?);
+    let region = etypes.checked_sub(types)?;
+    if types == 0
+        || region == 0
+        || region > i32::MAX as u64
+        || typedesclen > itaboff
+        || itaboff.checked_add(itabsize)? > region
+    {
+        return None;
+    }
+    bin.read_vaddr(types, region)?;
+    let pair = |i: u64| Some((word(i)?, word(i + 1)?));
+    let p = bin.ptr_size as u64;
+    Some(Moduledata {
+        addr,
+        text: pair(22)?,
+        noptrdata: pair(24)?,
+        data: pair(26)?,
+        bss: pair(28)?,
+        noptrbss: pair(30)?,
+        types: (types, etypes),
+        rodata: word(42)?,
+        gofunc: word(43)?,
+        typelinks: (0, 0),
+        itablinks: (0, 0),
+        // The first word is runtime.types itself (or the pointer-size increment the
+        // linker adds when it is empty).
+        typedesc: (types + p.min(typedesclen), types + typedesclen),
+        itabs: (types + itaboff, types + itaboff + itabsize),
+        go127: true,
+    })
 }
 
 /// A slice header at word `i`: (address, length), when length equals capacity and the
@@ -345,18 +443,17 @@ struct Walker<'d> {
     be: bool,
     descs: HashMap<u64, Desc>,
     itabs: Vec<(u64, u64, u64)>,
+    /// Go 1.27's map descriptor: key/elem offsets and strides for both group layouts.
+    go127: bool,
 }
 
 impl<'d> Walker<'d> {
     fn new(bin: &Binary<'d>, md: &Moduledata) -> Option<Self> {
         let (types, etypes) = md.types;
         let reg = bin.read_vaddr(types, etypes.checked_sub(types)?)?;
-        Some(Walker::over(
-            reg,
-            types,
-            bin.ptr_size as u64,
-            bin.big_endian,
-        ))
+        let mut w = Walker::over(reg, types, bin.ptr_size as u64, bin.big_endian);
+        w.go127 = md.go127;
+        Some(w)
     }
 
     /// A walker over the types region `reg`, mapped at `base`.
@@ -368,6 +465,7 @@ impl<'d> Walker<'d> {
             be,
             descs: HashMap::new(),
             itabs: Vec::new(),
+            go127: false,
         }
     }
 
@@ -524,7 +622,11 @@ impl<'d> Walker<'d> {
                 let swiss =
                     group_size.is_some_and(|gs| gs != 0 && self.word(t + h + 4 * p) == Some(gs));
                 (
-                    if swiss {
+                    if swiss && self.go127 {
+                        // Key, elem, group, hasher, group size, four offsets and
+                        // strides, elem offset, flags.
+                        align(h + 10 * p + 4)
+                    } else if swiss {
                         align(h + 7 * p + 4)
                     } else {
                         h + 4 * p + 8
@@ -727,7 +829,7 @@ impl<'d> Walker<'d> {
             if inter.kind != INTERFACE {
                 continue;
             }
-            let size = 24 + inter.imethods.max(1) * 8;
+            let size = itab_size(self.p, inter.imethods);
             out.push(Claimed {
                 item: format!("go:itab.{},{}", typ.string, inter.string),
                 package: self.package(t, &mut memo, 0),
