@@ -769,15 +769,15 @@ fn toolchain_binaries_agree_with_go_version_m() {
 fn build_script_is_idempotent() {
     let names = support::testbin_names();
     let dir = support::testbins_dir();
-    let lock = std::fs::File::create(dir.join(".lock")).expect("open lock");
-    lock.lock().expect("lock testbins");
-    let out = Command::new("bash")
+    // Under the same lock as tests/support takes (flock(1)).
+    let out = Command::new("flock")
+        .arg(dir.join(".lock"))
+        .arg("bash")
         .arg(support::repo_root().join("testbins/build.sh"))
         .arg(&dir)
         .arg(support::go_binary())
         .output()
-        .expect("run build.sh");
-    drop(lock);
+        .expect("run flock bash build.sh");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "build.sh failed:\n{stderr}");
     assert!(

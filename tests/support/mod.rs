@@ -6,7 +6,6 @@
 
 #![allow(dead_code)]
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -71,21 +70,25 @@ fn build_matrix() -> &'static Built {
         let dir = testbins_dir();
         std::fs::create_dir_all(&dir)
             .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
-        // Test binaries run in parallel processes; the exclusive lock makes the first
-        // one build and the others wait, then find everything fresh.
+        // Test binaries run in parallel processes; the exclusive lock (flock(1), as
+        // scripts/corpus.sh takes it; std's File::lock needs Rust 1.89, one above the
+        // minimum) makes the first one build and the others wait, then find
+        // everything fresh.
         let lock_path = dir.join(".lock");
-        let lock = File::create(&lock_path)
-            .unwrap_or_else(|e| panic!("cannot create {}: {e}", lock_path.display()));
-        lock.lock()
-            .unwrap_or_else(|e| panic!("cannot lock {}: {e}", lock_path.display()));
         let script = repo_root().join("testbins").join("build.sh");
-        let output = Command::new("bash")
+        let output = Command::new("flock")
+            .arg(&lock_path)
+            .arg("bash")
             .arg(&script)
             .arg(&dir)
             .arg(&go)
             .output()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
-        drop(lock);
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot run flock bash {}: {e} (flock is in util-linux)",
+                    script.display()
+                )
+            });
         Built {
             dir,
             ok: output.status.success(),
