@@ -98,6 +98,7 @@ fi
 # ---- other engineers: add `want CMD PACKAGE` lines for your tools here ----------------
 # (keep one line per tool, with a comment saying which tests need it)
 want zstd zstd        # tests/image.rs: a zstd-compressed outer image archive
+want groff groff-base # tests/completions.rs: the man page must be valid roff (groff -ww)
 
 # ---- end of the shared section --------------------------------------------------------
 

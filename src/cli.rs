@@ -12,8 +12,8 @@ use crate::render::ColorChoice;
 #[command(
     name = "goaudit",
     version,
-    about,
-    args_conflicts_with_subcommands = true
+    args_conflicts_with_subcommands = true,
+    after_help = EXAMPLES
 )]
 pub struct Cli {
     /// A subcommand; without one, goaudit audits the PATHs.
@@ -23,6 +23,22 @@ pub struct Cli {
     #[command(flatten)]
     pub audit: AuditArgs,
 }
+
+/// The examples section at the end of `goaudit --help` (and of the man page).
+pub const EXAMPLES: &str = "\
+Examples:
+  goaudit dist/                                  audit every Go binary under dist/
+  goaudit --json dist/api | jq '.artifacts[0].linking'
+  goaudit size --by package dist/api             where the bytes go, by package
+  goaudit shrink dist/api -o dist/api.small      strip safely, show the saving
+  goaudit check --require-static --no-cgo --max-size 12MiB dist/api
+  goaudit baseline write && goaudit check        gate growth against a baseline
+  goaudit hook install                           run `goaudit check` before every push
+  goaudit app-image.tar                          a container image: layers, files, causes
+  source <(goaudit completions bash)             shell completion (also zsh, fish, ...)
+
+Exit status: 0 ok, 1 a check policy failed, 2 an input or the configuration could not be read.
+Documentation: docs/ in the goaudit repository, or `goaudit man`.";
 
 /// Subcommands.
 #[derive(Debug, Subcommand)]
@@ -43,6 +59,10 @@ pub enum Command {
     Diff(crate::commands::diff::DiffArgs),
     /// Strip (and optionally UPX-pack) a Go ELF binary safely, showing what each step saved.
     Shrink(ShrinkArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) on stdout.
+    Completions(crate::commands::docs::CompletionsArgs),
+    /// Print the man page (roff), or write one page per subcommand with --dir.
+    Man(crate::commands::docs::ManArgs),
     /// Print the decoded pclntab (functions and files) for comparison with debug/gosym.
     #[command(name = "debug-pclntab", hide = true)]
     DebugPclntab(DebugPclntabArgs),

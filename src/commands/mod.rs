@@ -7,6 +7,7 @@ pub mod buildinfo;
 pub mod check;
 pub mod debug;
 pub mod diff;
+pub mod docs;
 pub mod hook;
 pub mod shrink;
 pub mod size;
