@@ -81,6 +81,23 @@ impl Code {
         )
     }
 
+    /// Whether the rule reads the program's own facts (linking, cgo, debug state, VCS
+    /// stamp, strings), which a packed binary hides until it is unpacked.
+    pub fn reads_program(self) -> bool {
+        matches!(
+            self,
+            Code::DynamicLink
+                | Code::CgoLinked
+                | Code::CgoResolver
+                | Code::CgoOsUser
+                | Code::SymtabPresent
+                | Code::DwarfPresent
+                | Code::NoTrimpath
+                | Code::VcsDirty
+                | Code::NixStoreRef
+        )
+    }
+
     /// The kebab-case id.
     pub fn id(self) -> &'static str {
         match self {

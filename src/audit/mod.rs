@@ -17,7 +17,7 @@ use crate::go::{self, BuildInfo, Pclntab};
 use crate::input::detect::{self, InputKind};
 use crate::size;
 
-pub use verdicts::{Cgo, Debug, Hardening, Linking, Net, OsUser, Vcs};
+pub use verdicts::{Cgo, Debug, Hardening, Linking, Net, OsUser, Unknown, Vcs};
 
 /// JSON schema version of the audit output. Adding keys does not bump it; renaming or
 /// removing one does.
@@ -46,6 +46,11 @@ pub struct Artifact {
     /// The facts describe the unpacked program (`packed` and `size` still describe the
     /// file on disk).
     pub unpacked: bool,
+    /// Set when the program's own facts (linking, cgo, resolver, os/user, debug state,
+    /// VCS stamp, store references) cannot be read: why, and how to fix that. Every
+    /// verdict it covers is then `unknown`, and `check` treats the rules reading them as
+    /// not evaluated. Null when the facts were read.
+    pub unknown: Option<Unknown>,
     /// Static or dynamic, with the loader and libraries.
     pub linking: Linking,
     /// The CGO_ENABLED setting and whether runtime/cgo is really linked.
@@ -185,8 +190,7 @@ fn audit_inner(
     let bin = Binary::parse(data)?;
 
     if bin.format == Format::Elf && bin.sections.is_empty() && detect::is_upx_packed(data) {
-        let elf = ElfLinking::parse(data).ok();
-        return Ok((packed_artifact(path, &bin, elf.as_ref()), None));
+        return Ok((packed_artifact(path, &bin), None));
     }
 
     // Optional structures degrade instead of failing the whole audit: a broken pclntab
@@ -273,6 +277,7 @@ fn audit_inner(
         go_version_source,
         packed: None,
         unpacked: false,
+        unknown: None,
         linking,
         cgo,
         net,
@@ -329,13 +334,32 @@ fn set_trimpath_saving(a: &mut Artifact, files: &[String]) {
 }
 
 impl Artifact {
+    /// Mark the program's facts unknown: every verdict says why and how to fix it.
+    pub fn set_unknown(&mut self, why: Unknown) {
+        self.linking = Linking::unknown(&why);
+        self.cgo = Cgo::unknown(&why);
+        self.net = Net::unknown(&why);
+        self.os_user = OsUser::unknown(&why);
+        self.unknown = Some(why);
+    }
+
     /// ELF position-independent executable (UPX refuses these).
     pub fn linking_is_pie(&self) -> bool {
         self.hardening.as_ref().is_some_and(|h| h.pie)
     }
 }
 
-fn packed_artifact(path: &str, bin: &Binary<'_>, elf: Option<&ElfLinking>) -> Artifact {
+/// Why the facts of a UPX-packed file read as bytes (no `upx -d` was tried) are unknown.
+pub fn packed_unknown() -> Unknown {
+    Unknown {
+        reason: "packed with UPX: the headers are the UPX stub's and the Go metadata is compressed"
+            .into(),
+        fix: "unpack it with `upx -d` and audit the result".into(),
+    }
+}
+
+fn packed_artifact(path: &str, bin: &Binary<'_>) -> Artifact {
+    let why = packed_unknown();
     let mut a = Artifact {
         kind: "binary",
         path: path.to_string(),
@@ -346,10 +370,11 @@ fn packed_artifact(path: &str, bin: &Binary<'_>, elf: Option<&ElfLinking>) -> Ar
         go_version_source: None,
         packed: Some("upx"),
         unpacked: false,
-        linking: Linking::packed(elf),
-        cgo: Cgo::unknown(),
-        net: Net::unknown(),
-        os_user: OsUser::unknown(),
+        linking: Linking::unknown(&why),
+        cgo: Cgo::unknown(&why),
+        net: Net::unknown(&why),
+        os_user: OsUser::unknown(&why),
+        unknown: Some(why),
         symtab: false,
         dwarf: false,
         trimpath: None,

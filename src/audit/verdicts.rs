@@ -51,16 +51,33 @@ pub struct Linking {
 }
 
 impl Linking {
-    pub(super) fn packed(elf: Option<&ElfLinking>) -> Self {
-        let kind = elf.map_or(LinkKind::Static, ElfLinking::kind);
+    /// A packed program: the headers are the UPX stub's, so they say nothing about the
+    /// program's own linking (a dynamic cgo program packs into a static-looking stub).
+    pub(super) fn unknown(why: &Unknown) -> Self {
         Linking {
-            kind,
-            interpreter: elf.and_then(|e| e.interpreter.clone()),
-            needed: elf.map(|e| e.needed.clone()).unwrap_or_default(),
+            kind: LinkKind::Unknown,
+            interpreter: None,
+            needed: Vec::new(),
             rpath: Vec::new(),
             runpath: Vec::new(),
-            evidence: "headers of the UPX stub; the packed program's own linking is hidden".into(),
+            evidence: why.evidence(),
         }
+    }
+}
+
+/// Why the verdicts of a binary cannot be read, and what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unknown {
+    /// What hides the facts, e.g. "packed with UPX and `upx` is not on PATH".
+    pub reason: String,
+    /// How to get them, e.g. "install upx to verify a packed binary".
+    pub fix: String,
+}
+
+impl Unknown {
+    /// The evidence line of every verdict it makes unknown.
+    pub fn evidence(&self) -> String {
+        format!("unknown: {}; {}", self.reason, self.fix)
     }
 }
 
@@ -69,8 +86,9 @@ impl Linking {
 pub struct Cgo {
     /// `CGO_ENABLED` from buildinfo: "0", "1", or null when not recorded.
     pub setting: Option<String>,
-    /// runtime/cgo is really linked (`crosscall2` present).
-    pub linked: bool,
+    /// runtime/cgo is really linked (`crosscall2` present); null when unknown (a
+    /// packed binary that could not be unpacked).
+    pub linked: Option<bool>,
     /// What the verdict rests on.
     pub evidence: String,
     /// Set when the setting and the reality differ, explaining why.
@@ -78,13 +96,18 @@ pub struct Cgo {
 }
 
 impl Cgo {
-    pub(super) fn unknown() -> Self {
+    pub(super) fn unknown(why: &Unknown) -> Self {
         Cgo {
             setting: None,
-            linked: false,
-            evidence: "unknown: packed".into(),
+            linked: None,
+            evidence: why.evidence(),
             note: None,
         }
+    }
+
+    /// runtime/cgo is known to be linked.
+    pub fn is_linked(&self) -> bool {
+        self.linked == Some(true)
     }
 }
 
@@ -103,11 +126,11 @@ pub struct Net {
 }
 
 impl Net {
-    pub(super) fn unknown() -> Self {
+    pub(super) fn unknown(why: &Unknown) -> Self {
         Net {
             resolver: "unknown",
             netgo: None,
-            evidence: "unknown: packed".into(),
+            evidence: why.evidence(),
         }
     }
 }
@@ -126,11 +149,11 @@ pub struct OsUser {
 }
 
 impl OsUser {
-    pub(super) fn unknown() -> Self {
+    pub(super) fn unknown(why: &Unknown) -> Self {
         OsUser {
             implementation: "unknown",
             osusergo: None,
-            evidence: "unknown: packed".into(),
+            evidence: why.evidence(),
         }
     }
 }
@@ -192,6 +215,7 @@ pub fn linking(bin: &Binary<'_>, ev: &Evidence<'_>) -> Linking {
                 LinkKind::StaticPie => {
                     "ET_DYN without PT_INTERP or DT_NEEDED: relocates itself".to_string()
                 }
+                LinkKind::Unknown => String::new(),
                 LinkKind::Dynamic => match (&e.interpreter, e.needed.is_empty()) {
                     (Some(i), true) => format!(
                         "PT_INTERP {i}; no DT_NEEDED (a PIE needs the loader only to relocate)"
@@ -330,7 +354,7 @@ pub fn cgo(ev: &Evidence<'_>) -> Cgo {
     };
     Cgo {
         setting,
-        linked,
+        linked: Some(linked),
         evidence,
         note,
     }
@@ -561,7 +585,7 @@ pub fn findings(a: &Artifact, _bin: &Binary<'_>) -> Vec<Finding> {
             format!("dynamically linked: {}", a.linking.evidence),
         ));
     }
-    if a.cgo.linked {
+    if a.cgo.is_linked() {
         let fix = if a.cgo.setting.as_deref() == Some("1") {
             "; build with CGO_ENABLED=0 if no C code is needed"
         } else {

@@ -45,6 +45,8 @@ pub enum LinkKind {
     StaticPie,
     /// Needs the dynamic loader (and perhaps shared libraries) at run time.
     Dynamic,
+    /// Cannot be known: the program is packed (UPX) and could not be unpacked.
+    Unknown,
 }
 
 impl LinkKind {
@@ -54,6 +56,7 @@ impl LinkKind {
             LinkKind::Static => "static",
             LinkKind::StaticPie => "static-pie",
             LinkKind::Dynamic => "dynamic",
+            LinkKind::Unknown => "unknown",
         }
     }
 }

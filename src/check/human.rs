@@ -50,6 +50,7 @@ pub fn write(w: &mut dyn Write, r: &CheckReport, st: &Style) -> io::Result<()> {
             writeln!(w)?;
         }
         let verdict = match a.status() {
+            Status::Unknown => st.bad("INCOMPLETE"),
             Status::Fail => st.bad("FAIL"),
             Status::Warn => st.warn("WARN"),
             _ => st.good("ok"),
@@ -86,7 +87,7 @@ pub fn write(w: &mut dyn Write, r: &CheckReport, st: &Style) -> io::Result<()> {
         let width = a
             .results
             .iter()
-            .filter(|r| matches!(r.status, Status::Fail | Status::Warn))
+            .filter(|r| matches!(r.status, Status::Fail | Status::Warn | Status::Unknown))
             .map(|r| r.rule.id().len())
             .max()
             .unwrap_or(0)
@@ -95,6 +96,22 @@ pub fn write(w: &mut dyn Write, r: &CheckReport, st: &Style) -> io::Result<()> {
             let label = match res.status {
                 Status::Fail => st.bad("error  "),
                 Status::Warn => st.warn("warning"),
+                // A rule that could not be evaluated is never a silent pass.
+                Status::Unknown => {
+                    let (label, tail) = if res.level == crate::check::Level::Deny {
+                        (st.bad("skipped"), " (a deny rule: the check is incomplete)")
+                    } else {
+                        (st.warn("skipped"), "")
+                    };
+                    let note = res.note.as_deref().unwrap_or("not evaluated");
+                    writeln!(
+                        w,
+                        "  {label} {:<width$} {}{tail}",
+                        res.rule.id(),
+                        note.strip_prefix("skipped: ").unwrap_or(note)
+                    )?;
+                    continue;
+                }
                 _ => continue,
             };
             for v in &res.violations {
@@ -121,8 +138,9 @@ pub fn write(w: &mut dyn Write, r: &CheckReport, st: &Style) -> io::Result<()> {
         )?;
     }
     let s = &r.summary;
+    let unevaluated = s.unevaluated + s.unevaluated_warnings;
     let counts = format!(
-        "{} error{}, {} warning{}, {} artifact{}{}",
+        "{} error{}, {} warning{}, {} artifact{}{}{}",
         s.failures,
         plural(s.failures),
         s.warnings,
@@ -133,9 +151,22 @@ pub fn write(w: &mut dyn Write, r: &CheckReport, st: &Style) -> io::Result<()> {
             format!(", {} input{} not checked", s.errors, plural(s.errors))
         } else {
             String::new()
+        },
+        if unevaluated > 0 {
+            format!(
+                ", {unevaluated} rule{} not evaluated{}",
+                plural(unevaluated),
+                if s.unevaluated > 0 {
+                    format!(" ({} at deny)", s.unevaluated)
+                } else {
+                    String::new()
+                }
+            )
+        } else {
+            String::new()
         }
     );
-    let verdict = if s.errors > 0 {
+    let verdict = if r.incomplete() {
         st.bad("incomplete")
     } else if s.failures > 0 {
         st.bad("failed")

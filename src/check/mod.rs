@@ -31,6 +31,10 @@ pub enum Status {
     Pass,
     /// Not evaluated: allowed, or nothing configured for it.
     Skip,
+    /// Configured, but its inputs are missing (a packed binary without `upx`, growth
+    /// limits without a baseline): it can neither pass nor fail. At deny level the run
+    /// is incomplete (exit 2).
+    Unknown,
 }
 
 /// One violation of a rule.
@@ -57,7 +61,7 @@ pub struct RuleResult {
     pub status: Status,
     /// Violations (empty on pass and skip).
     pub violations: Vec<Violation>,
-    /// Why the rule was skipped, when it was.
+    /// Why the rule was skipped or could not be evaluated, and the fix.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
@@ -114,10 +118,16 @@ pub struct ArtifactCheck {
 }
 
 impl ArtifactCheck {
-    /// Worst status over all rules.
+    /// Worst status over all rules: a deny rule that could not be evaluated is worst.
     pub fn status(&self) -> Status {
         let has = |s| self.results.iter().any(|r| r.status == s);
-        if has(Status::Fail) {
+        if self
+            .results
+            .iter()
+            .any(|r| r.status == Status::Unknown && r.level == Level::Deny)
+        {
+            Status::Unknown
+        } else if has(Status::Fail) {
             Status::Fail
         } else if has(Status::Warn) {
             Status::Warn
@@ -138,7 +148,13 @@ pub struct Summary {
     pub warnings: usize,
     /// Inputs that could not be checked.
     pub errors: usize,
-    /// No deny-level violation and no error.
+    /// Rules at deny level that could not be evaluated on some artifact (status
+    /// `unknown`): the run is incomplete and exits 2.
+    pub unevaluated: usize,
+    /// Rules at warn level that could not be evaluated (reported, the exit status is
+    /// unaffected).
+    pub unevaluated_warnings: usize,
+    /// No deny-level violation, no error and no deny rule left unevaluated.
     pub passed: bool,
 }
 
@@ -190,14 +206,23 @@ impl CheckReport {
                 .map(|r| r.violations.len())
                 .sum::<usize>()
         };
+        let unknown = |l: Level| {
+            artifacts
+                .iter()
+                .flat_map(|a| &a.results)
+                .filter(|r| r.status == Status::Unknown && r.level == l)
+                .count()
+        };
         let summary = Summary {
             artifacts: artifacts.len(),
             failures: count(Status::Fail),
             warnings: count(Status::Warn),
             errors: errors.len(),
+            unevaluated: unknown(Level::Deny),
+            unevaluated_warnings: unknown(Level::Warn),
             passed: false,
         };
-        let passed = summary.failures == 0 && summary.errors == 0;
+        let passed = summary.failures == 0 && summary.errors == 0 && summary.unevaluated == 0;
         CheckReport {
             config,
             baseline,
@@ -206,6 +231,22 @@ impl CheckReport {
             errors,
             summary: Summary { passed, ..summary },
         }
+    }
+
+    /// The run could not decide: an input was not checked or a deny rule could not be
+    /// evaluated (exit 2).
+    pub fn incomplete(&self) -> bool {
+        self.summary.errors > 0 || self.summary.unevaluated > 0
+    }
+
+    /// Every rule that could not be evaluated, with its artifact, in report order.
+    pub fn unevaluated(&self) -> impl Iterator<Item = (&ArtifactCheck, &RuleResult)> {
+        self.artifacts.iter().flat_map(|a| {
+            a.results
+                .iter()
+                .filter(|r| r.status == Status::Unknown)
+                .map(move |r| (a, r))
+        })
     }
 
     /// Every violation at fail or warn status, in report order, with its artifact and rule.

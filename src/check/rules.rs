@@ -115,6 +115,9 @@ pub struct Facts<'a> {
     /// A container image (size is its content size; the binary rules are checked on
     /// each of its Go binaries instead).
     pub image: bool,
+    /// Why the program's own facts are unknown (a packed binary not unpacked): the rules
+    /// reading them cannot be evaluated.
+    pub unknown: Option<&'a crate::audit::Unknown>,
 }
 
 impl<'a> Facts<'a> {
@@ -127,6 +130,7 @@ impl<'a> Facts<'a> {
             by_module: a.size_attribution.as_ref().map(|r| r.by_module.as_slice()),
             by_kind: a.size_attribution.as_ref().map(|r| r.by_kind.as_slice()),
             image: false,
+            unknown: a.unknown.as_ref(),
         }
     }
 
@@ -140,6 +144,7 @@ impl<'a> Facts<'a> {
             by_module: None,
             by_kind: None,
             image: true,
+            unknown: None,
         }
     }
 }
@@ -187,6 +192,10 @@ pub fn evaluate(
             _ if f.image && !code.is_image_only() => {
                 r.status = Status::Skip;
                 r.note = Some("checked on each Go binary in the image".into());
+            }
+            _ if code.reads_program() && f.unknown.is_some() => {
+                r.status = Status::Unknown;
+                r.note = f.unknown.map(|u| u.evidence());
             }
             _ => {
                 for finding in f.findings.iter().filter(|x| x.id == code) {
@@ -250,6 +259,12 @@ fn size_budget(f: Facts<'_>, budgets: &[&Budget], r: &mut RuleResult) {
     }
 }
 
+/// The note of a growth limit with no baseline file.
+pub const NO_BASELINE: &str = "skipped: no baseline; record one with `goaudit baseline write`";
+/// The note of a growth limit on an artifact the baseline does not list.
+pub const NOT_IN_BASELINE: &str =
+    "skipped: not in the baseline; record it with `goaudit baseline write`";
+
 fn size_growth(
     f: Facts<'_>,
     budgets: &[&Budget],
@@ -267,11 +282,12 @@ fn size_growth(
         return;
     }
     let Some(g) = growth else {
-        r.status = Status::Skip;
+        // A growth limit that cannot fire must say so: never a silent pass.
+        r.status = Status::Unknown;
         r.note = Some(if baseline.is_none() {
-            "no baseline file; record one with `goaudit baseline write`".into()
+            NO_BASELINE.into()
         } else {
-            "not in the baseline; record it with `goaudit baseline write`".into()
+            NOT_IN_BASELINE.into()
         });
         return;
     };
@@ -576,6 +592,7 @@ mod tests {
             by_module: None,
             by_kind: None,
             image: false,
+            unknown: None,
         };
         let mut p = Policy::new(None);
         let c = evaluate(f, &p, None).unwrap();
@@ -608,6 +625,7 @@ mod tests {
             by_module: None,
             by_kind: None,
             image: false,
+            unknown: None,
         };
         let c = evaluate(f(1000), &p, None).unwrap();
         assert_eq!(result(&c, Code::SizeBudget).status, Status::Pass);
@@ -648,6 +666,7 @@ mod tests {
             by_module: Some(&now),
             by_kind: None,
             image: false,
+            unknown: None,
         };
         let c = evaluate(f, &p, Some(&base)).unwrap();
         let g = c.growth.as_ref().unwrap();
@@ -670,11 +689,12 @@ mod tests {
         // Shrinking passes.
         let c = evaluate(Facts { size: 9_000, ..f }, &p, Some(&base)).unwrap();
         assert_eq!(result(&c, Code::SizeGrowth).status, Status::Pass);
-        // No baseline: skipped with the way to record one.
+        // No baseline: not evaluated (never a pass), with the way to record one.
         let c = evaluate(f, &p, None).unwrap();
         let r = result(&c, Code::SizeGrowth);
-        assert_eq!(r.status, Status::Skip);
-        assert!(r.note.as_ref().unwrap().contains("baseline write"));
+        assert_eq!(r.status, Status::Unknown);
+        assert_eq!(r.note.as_deref(), Some(NO_BASELINE));
+        assert_eq!(c.status(), Status::Unknown);
     }
 
     #[test]
@@ -695,6 +715,7 @@ mod tests {
             by_module: None,
             by_kind: None,
             image: false,
+            unknown: None,
         };
         let c = evaluate(f, &p, Some(&base)).unwrap();
         let r = result(&c, Code::SizeGrowth);
@@ -724,6 +745,7 @@ mod tests {
             by_module: Some(&now),
             by_kind: None,
             image: false,
+            unknown: None,
         };
         let c = evaluate(f, &p, None).unwrap();
         let r = result(&c, Code::ModuleBudget);
@@ -796,6 +818,7 @@ mod tests {
             by_module: None,
             by_kind: None,
             image: true,
+            unknown: None,
         };
         let c = evaluate(f, &p, None).expect("module caps on an image are not an error");
         assert_eq!(c.kind, "image");
@@ -818,5 +841,41 @@ mod tests {
         assert_eq!(c.kind, "binary");
         assert_eq!(result(&c, Code::CgoLibcClosure).status, Status::Skip);
         assert_eq!(result(&c, Code::DynamicLink).status, Status::Warn);
+    }
+
+    #[test]
+    fn rules_reading_a_hidden_program_are_not_evaluated() {
+        let why = crate::audit::Unknown {
+            reason: "packed with UPX and `upx` is not on PATH".into(),
+            fix: "install upx to verify a packed binary".into(),
+        };
+        let findings = [Finding::new(Code::UpxPacked, "packed")];
+        let f = Facts {
+            key: "app",
+            size: 100,
+            findings: &findings,
+            by_module: None,
+            image: false,
+            unknown: Some(&why),
+        };
+        let mut p = Policy::new(None);
+        p.set(Code::DynamicLink, Level::Deny);
+        let c = evaluate(f, &p, None).unwrap();
+        for &code in Code::ALL.iter().filter(|c| c.reads_program()) {
+            let r = result(&c, code);
+            if p.setting(code).level == Level::Allow {
+                assert_eq!(r.status, Status::Skip, "{code}");
+            } else {
+                assert_eq!(r.status, Status::Unknown, "{code}");
+                assert!(r.note.as_ref().unwrap().contains(&why.fix), "{code}");
+            }
+        }
+        // What the file itself shows is still judged.
+        assert_eq!(result(&c, Code::UpxPacked).status, Status::Warn);
+        assert_eq!(c.status(), Status::Unknown);
+        let report = crate::check::CheckReport::new(None, None, Vec::new(), vec![c], Vec::new());
+        assert!(report.incomplete());
+        assert!(!report.summary.passed);
+        assert_eq!(report.summary.unevaluated, 1);
     }
 }

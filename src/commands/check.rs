@@ -628,7 +628,26 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
     }
     err.write_all(&hook_buf)?;
 
-    if !report.errors.is_empty() {
+    if report.summary.unevaluated > 0 {
+        // A deny rule that could not be evaluated never passes: the run is incomplete.
+        writeln!(
+            err,
+            "goaudit: {} deny rule{} could not be evaluated, so the check is incomplete",
+            report.summary.unevaluated,
+            if report.summary.unevaluated == 1 {
+                ""
+            } else {
+                "s"
+            }
+        )?;
+        if args.hook {
+            writeln!(
+                err,
+                "goaudit: push blocked; fix that, or skip once with GOAUDIT_SKIP=1 git push"
+            )?;
+        }
+    }
+    if report.incomplete() {
         return Ok(Exit::Error);
     }
     if report.summary.failures > 0 {

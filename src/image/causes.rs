@@ -381,7 +381,7 @@ fn describe_bin(a: &Artifact) -> String {
         .unwrap_or_default();
     let cgo = match a.cgo.setting.as_deref() {
         Some(s) => format!(", CGO_ENABLED={s}"),
-        None if a.cgo.linked => ", cgo linked".into(),
+        None if a.cgo.is_linked() => ", cgo linked".into(),
         None => String::new(),
     };
     let strip = match (a.symtab, a.dwarf) {
@@ -640,7 +640,7 @@ pub fn build_report(
         let interp = l.interpreter.clone().unwrap_or_else(|| "none".into());
         let cgo = match b.artifact.cgo.setting.as_deref() {
             Some(s) => format!(" (CGO_ENABLED={s})"),
-            None if b.artifact.cgo.linked => " (cgo linked)".into(),
+            None if b.artifact.cgo.is_linked() => " (cgo linked)".into(),
             None => String::new(),
         };
         let mut ships: Vec<String> = graph.names(&set);
@@ -675,7 +675,7 @@ pub fn build_report(
             format!("; not found in the image: {}", c.missing.join(", "))
         };
         // A CGO_ENABLED=0 PIE needs only the loader, to relocate itself.
-        let pie_only = l.needed.is_empty() && !b.artifact.cgo.linked;
+        let pie_only = l.needed.is_empty() && b.artifact.cgo.linked == Some(false);
         let how = if pie_only {
             " as a position-independent executable (-buildmode=pie) the loader must relocate"
                 .to_string()

@@ -53,6 +53,34 @@ pub fn write(w: &mut dyn Write, r: &CheckReport, limit: usize) -> io::Result<()>
             escape_data(&format!("{}: {}", a.path, v.message))
         )?;
     }
+    // Rules that could not be evaluated: at deny level the run is incomplete (exit 2).
+    for (a, res) in r.unevaluated() {
+        let (kind, i) = if res.level == crate::check::Level::Deny {
+            ("error", 0)
+        } else {
+            ("warning", 1)
+        };
+        if shown[i] >= limit {
+            hidden[i] += 1;
+            continue;
+        }
+        shown[i] += 1;
+        writeln!(
+            w,
+            "::{kind} title={}::{}",
+            escape_property(&format!(
+                "goaudit {} not evaluated: {}",
+                res.rule.id(),
+                a.path
+            )),
+            escape_data(&format!(
+                "{}: {} not evaluated: {}",
+                a.path,
+                res.rule.id(),
+                res.note.as_deref().unwrap_or("inputs missing")
+            ))
+        )?;
+    }
     for e in &r.errors {
         if shown[0] >= limit {
             hidden[0] += 1;

@@ -198,7 +198,7 @@ pub fn write_comparison(w: &mut dyn Write, images: &[ImageReport]) -> io::Result
                         let name = b.path.rsplit('/').next().unwrap_or(&b.path);
                         let cgo = match b.cgo.setting.as_deref() {
                             Some(s) => format!("cgo={s}"),
-                            None if b.cgo.linked => "cgo".into(),
+                            None if b.cgo.is_linked() => "cgo".into(),
                             None => "cgo=?".into(),
                         };
                         format!("{name} {} {cgo} {}", b.linking.kind.name(), stripped(b))

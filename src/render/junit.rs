@@ -35,23 +35,36 @@ pub fn write(w: &mut dyn Write, r: &CheckReport) -> io::Result<()> {
             .count()
     };
     let tests: usize = r.artifacts.iter().map(|a| a.results.len()).sum::<usize>() + r.errors.len();
+    let deny_unknown = |a: &crate::check::ArtifactCheck| {
+        a.results
+            .iter()
+            .filter(|x| x.status == Status::Unknown && x.level == crate::check::Level::Deny)
+            .count()
+    };
+    let warn_unknown = |a: &crate::check::ArtifactCheck| {
+        a.results
+            .iter()
+            .filter(|x| x.status == Status::Unknown && x.level != crate::check::Level::Deny)
+            .count()
+    };
     writeln!(w, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(
         w,
         r#"<testsuites name="goaudit check" tests="{tests}" failures="{}" errors="{}" skipped="{}" time="0">"#,
         count(Status::Fail),
-        r.errors.len(),
-        count(Status::Skip)
+        r.errors.len() + r.artifacts.iter().map(deny_unknown).sum::<usize>(),
+        count(Status::Skip) + r.artifacts.iter().map(warn_unknown).sum::<usize>()
     )?;
     for a in &r.artifacts {
         let n = |s: Status| a.results.iter().filter(|x| x.status == s).count();
         let name = escape(&a.path);
         writeln!(
             w,
-            r#"  <testsuite name="{name}" tests="{}" failures="{}" errors="0" skipped="{}" time="0">"#,
+            r#"  <testsuite name="{name}" tests="{}" failures="{}" errors="{}" skipped="{}" time="0">"#,
             a.results.len(),
             n(Status::Fail),
-            n(Status::Skip)
+            deny_unknown(a),
+            n(Status::Skip) + warn_unknown(a)
         )?;
         for res in &a.results {
             let id = res.rule.id();
@@ -87,6 +100,32 @@ pub fn write(w: &mut dyn Write, r: &CheckReport) -> io::Result<()> {
                         w,
                         "      <system-out>warning: {}</system-out>",
                         escape(&text)
+                    )?;
+                    writeln!(w, "    </testcase>")?;
+                }
+                // Not evaluated at deny level: the check could not run (an error, as
+                // the exit status 2 says); at warn level it is reported as skipped.
+                Status::Unknown if res.level == crate::check::Level::Deny => {
+                    writeln!(w, ">")?;
+                    writeln!(
+                        w,
+                        r#"      <error message="{}" type="not-evaluated"/>"#,
+                        escape(&format!(
+                            "not evaluated: {}",
+                            res.note.as_deref().unwrap_or("inputs missing")
+                        ))
+                    )?;
+                    writeln!(w, "    </testcase>")?;
+                }
+                Status::Unknown => {
+                    writeln!(w, ">")?;
+                    writeln!(
+                        w,
+                        r#"      <skipped message="{}"/>"#,
+                        escape(&format!(
+                            "not evaluated: {}",
+                            res.note.as_deref().unwrap_or("inputs missing")
+                        ))
                     )?;
                     writeln!(w, "    </testcase>")?;
                 }

@@ -21,22 +21,28 @@ pub fn cell(s: &str) -> String {
 /// Write the markdown report.
 pub fn write(w: &mut dyn Write, r: &CheckReport) -> io::Result<()> {
     let s = &r.summary;
-    let verdict = if s.errors > 0 {
+    let verdict = if r.incomplete() {
         "❗ incomplete"
     } else if s.failures > 0 {
         "❌ failed"
     } else {
         "✅ passed"
     };
+    let unevaluated = s.unevaluated + s.unevaluated_warnings;
     writeln!(
         w,
-        "### goaudit check {verdict}: {} error{}, {} warning{}, {} artifact{}\n",
+        "### goaudit check {verdict}: {} error{}, {} warning{}, {} artifact{}{}\n",
         s.failures,
         plural(s.failures),
         s.warnings,
         plural(s.warnings),
         s.artifacts,
-        plural(s.artifacts)
+        plural(s.artifacts),
+        if unevaluated > 0 {
+            format!(", {unevaluated} rule{} not evaluated", plural(unevaluated))
+        } else {
+            String::new()
+        }
     )?;
     if !r.artifacts.is_empty() {
         writeln!(
@@ -54,6 +60,7 @@ pub fn write(w: &mut dyn Write, r: &CheckReport) -> io::Result<()> {
                 None => ("–".into(), "–".into(), "–".into()),
             };
             let status = match a.status() {
+                Status::Unknown => "❗ incomplete",
                 Status::Fail => "❌ fail",
                 Status::Warn => "⚠️ warn",
                 _ => "✅ pass",
@@ -91,6 +98,25 @@ pub fn write(w: &mut dyn Write, r: &CheckReport) -> io::Result<()> {
             res.rule.id(),
             cell(&a.path).replace('`', "'"),
             cell(&v.message)
+        )?;
+    }
+    for (a, res) in r.unevaluated() {
+        if !any {
+            writeln!(w, "| level | rule | artifact | message |")?;
+            writeln!(w, "|---|---|---|---|")?;
+            any = true;
+        }
+        let level = if res.level == crate::check::Level::Deny {
+            "not evaluated (deny)"
+        } else {
+            "not evaluated"
+        };
+        writeln!(
+            w,
+            "| {level} | `{}` | `{}` | {} |",
+            res.rule.id(),
+            cell(&a.path).replace('`', "'"),
+            cell(res.note.as_deref().unwrap_or("inputs missing"))
         )?;
     }
     for e in &r.errors {

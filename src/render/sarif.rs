@@ -86,9 +86,26 @@ pub fn to_value(r: &CheckReport) -> Value {
             "properties": {"artifact": a.path, "artifactSize": a.size},
         }));
     }
+    // A rule that could not be evaluated is a result of kind `open` (SARIF: "the tool
+    // could not determine whether the result is a pass or fail").
+    for (a, res) in r.unevaluated() {
+        let note = res.note.as_deref().unwrap_or("inputs missing");
+        results.push(json!({
+            "ruleId": res.rule.id(),
+            "ruleIndex": Code::ALL.iter().position(|c| *c == res.rule).unwrap_or(0),
+            "kind": "open",
+            "level": "none",
+            "message": {"text": format!("{}: {} not evaluated: {note}", a.path, res.rule.id())},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": a.file}}}],
+            "partialFingerprints": {
+                "goauditViolation/v1": fingerprint(&[res.rule.id(), &a.path, "not-evaluated"]),
+            },
+            "properties": {"artifact": a.path, "artifactSize": a.size, "ruleLevel": res.level.name()},
+        }));
+    }
     // Inputs that could not be checked are not rule results: SARIF reports them as
-    // notifications of an unsuccessful run.
-    let notifications: Vec<Value> = r
+    // notifications of an unsuccessful run, as are deny rules left unevaluated.
+    let mut notifications: Vec<Value> = r
         .errors
         .iter()
         .map(|e| {
@@ -99,6 +116,19 @@ pub fn to_value(r: &CheckReport) -> Value {
             })
         })
         .collect();
+    for (a, res) in r.unevaluated() {
+        notifications.push(json!({
+            "level": if res.level == Level::Deny { "error" } else { "warning" },
+            "message": {"text": format!(
+                "{}: {} not evaluated: {}",
+                a.path,
+                res.rule.id(),
+                res.note.as_deref().unwrap_or("inputs missing")
+            )},
+            "associatedRule": {"id": res.rule.id()},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": a.file}}}],
+        }));
+    }
     json!({
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -111,7 +141,7 @@ pub fn to_value(r: &CheckReport) -> Value {
             }},
             "automationDetails": {"id": "goaudit/check/"},
             "invocations": [{
-                "executionSuccessful": r.errors.is_empty(),
+                "executionSuccessful": !r.incomplete(),
                 "toolExecutionNotifications": notifications,
             }],
             "results": results,

@@ -43,10 +43,21 @@ pub fn write_artifact(w: &mut dyn Write, a: &Artifact, st: &Style) -> io::Result
         (None, _) => {}
     }
 
+    if let Some(why) = &a.unknown {
+        // The stub's headers say nothing about the program: no verdict is given.
+        for label in ["linking", "cgo", "dns", "os/user"] {
+            row(w, label, &st.warn("unknown"), "", st)?;
+        }
+        row(w, "reason", "", &why.reason, st)?;
+        row(w, "fix", "", &why.fix, st)?;
+        return Ok(());
+    }
+
     let link = match a.linking.kind {
         LinkKind::Static => st.good("static"),
         LinkKind::StaticPie => st.good("static-pie"),
         LinkKind::Dynamic => st.bad("dynamic"),
+        LinkKind::Unknown => st.warn("unknown"),
     };
     row(w, "linking", &link, &a.linking.evidence, st)?;
     if !a.linking.rpath.is_empty() || !a.linking.runpath.is_empty() {
@@ -63,10 +74,10 @@ pub fn write_artifact(w: &mut dyn Write, a: &Artifact, st: &Style) -> io::Result
             .map_or("CGO_ENABLED not recorded".to_string(), |s| {
                 format!("CGO_ENABLED={s}")
             });
-        let verdict = if a.cgo.linked {
-            st.bad("linked")
-        } else {
-            st.good("not linked")
+        let verdict = match a.cgo.linked {
+            Some(true) => st.bad("linked"),
+            Some(false) => st.good("not linked"),
+            None => st.warn("unknown"),
         };
         row(
             w,
@@ -81,13 +92,13 @@ pub fn write_artifact(w: &mut dyn Write, a: &Artifact, st: &Style) -> io::Result
         let dns = match a.net.resolver {
             "go" => st.good("pure Go"),
             "cgo" => st.warn("cgo"),
-            other => st.dim(other),
+            other => other.to_string(),
         };
         row(w, "dns", &dns, &a.net.evidence, st)?;
         let user = match a.os_user.implementation {
             "go" => st.good("pure Go"),
             "cgo" => st.warn("cgo"),
-            other => st.dim(other),
+            other => other.to_string(),
         };
         row(w, "os/user", &user, &a.os_user.evidence, st)?;
 
@@ -212,14 +223,19 @@ pub fn write_artifact(w: &mut dyn Write, a: &Artifact, st: &Style) -> io::Result
 }
 
 fn row(w: &mut dyn Write, label: &str, verdict: &str, detail: &str, st: &Style) -> io::Result<()> {
+    // The evidence is what the verdict rests on: printed at full contrast, only the
+    // verdict is coloured.
+    let _ = st;
     let label = format!("{label:<10}");
     if verdict.is_empty() {
-        writeln!(w, "  {}{detail}", st.dim(&label))
+        writeln!(w, "  {label}{detail}")
+    } else if detail.is_empty() {
+        writeln!(w, "  {label}{verdict}")
     } else {
         // Pad on the visible width: colour codes would throw `{:<12}` off.
         let visible = strip_ansi_len(verdict);
         let pad = " ".repeat(12usize.saturating_sub(visible));
-        writeln!(w, "  {}{verdict}{pad}{}", st.dim(&label), st.dim(detail))
+        writeln!(w, "  {label}{verdict}{pad}{detail}")
     }
 }
 

@@ -377,6 +377,9 @@ pub fn shrink(req: &Request) -> Result<Report, Error> {
 /// What the audit says about a UPX-packed file it unpacked to read.
 pub const UNPACKED_NOTE: &str = "packed with UPX; figures are for the unpacked program";
 
+/// The fix for a packed binary audited without `upx`.
+pub const UPX_FIX: &str = "install upx to verify a packed binary";
+
 /// Audit a UPX-packed file through `upx -d`.
 ///
 /// Returns `None` when `data` is not a UPX-packed ELF file. Otherwise, when `upx` is
@@ -396,6 +399,7 @@ pub fn audit_packed(path: &Path, label: &str, data: &[u8]) -> Option<Artifact> {
         Ok(None) => Err(format!("`upx` is not installed; {}", upx::INSTALL_HINT)),
         Err(e) => Err(e),
     };
+    let upx_missing = matches!(&unpacked, Err(e) if e.starts_with("`upx` is not installed"));
     match unpacked {
         Ok(mut a) => {
             let unpacked_size = a.size;
@@ -417,6 +421,17 @@ pub fn audit_packed(path: &Path, label: &str, data: &[u8]) -> Option<Artifact> {
             for f in a.findings.iter_mut().filter(|f| f.id == Code::UpxPacked) {
                 f.message = format!("{}; goaudit could not unpack it: {why}", f.message);
             }
+            a.set_unknown(if upx_missing {
+                audit::Unknown {
+                    reason: "packed with UPX and `upx` is not on PATH".into(),
+                    fix: UPX_FIX.into(),
+                }
+            } else {
+                audit::Unknown {
+                    reason: format!("packed with UPX and `upx -d` failed: {why}"),
+                    fix: "unpack it with `upx -d` and audit the result".into(),
+                }
+            });
             Some(a)
         }
     }
