@@ -565,6 +565,7 @@ mod tests {
             by_module: Some(&mods),
             by_kind: Some(&kinds),
             image: false,
+            unknown: None,
         };
         let c = evaluate(f, &p, Some(&base)).unwrap();
         let g = c.growth.as_ref().unwrap();
@@ -855,6 +856,7 @@ mod tests {
             size: 100,
             findings: &findings,
             by_module: None,
+            by_kind: None,
             image: false,
             unknown: Some(&why),
         };
