@@ -99,6 +99,9 @@ fi
 # (keep one line per tool, with a comment saying which tests need it)
 want zstd zstd        # tests/image.rs: a zstd-compressed outer image archive
 want groff groff-base # tests/completions.rs: the man page must be valid roff (groff -ww)
+want chromium chromium  # tests/html.rs: the HTML treemap in headless Chromium
+want node nodejs      # tests/html.rs: drives Chromium through playwright-core
+want npm npm          # tests/html.rs: installs playwright-core into target/browser
 
 # ---- end of the shared section --------------------------------------------------------
 
@@ -130,6 +133,18 @@ for t in go cargo; do
 		exit 1
 	fi
 done
+
+# playwright-core for tests/html.rs (tests/browser/package.json), in target/browser.
+if [ ! -d target/browser/node_modules/playwright-core ] ||
+	! cmp -s tests/browser/package.json target/browser/package.json; then
+	log "installing playwright-core into target/browser"
+	mkdir -p target/browser
+	cp tests/browser/package.json target/browser/package.json
+	(cd target/browser && npm install --no-audit --no-fund --loglevel=error) || {
+		log "npm install in target/browser failed: tests/html.rs needs playwright-core"
+		exit 1
+	}
+fi
 
 # Test corpus (owned by another engineer; optional until it exists).
 if [ -x scripts/corpus.sh ]; then

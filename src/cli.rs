@@ -204,6 +204,12 @@ pub struct SizeArgs {
     /// Do not truncate long names.
     #[arg(short = 'w', long)]
     pub wide: bool,
+    /// Also write a self-contained HTML report (zoomable treemap, search, table) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Also write a static SVG treemap to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
     /// Output options.
     #[command(flatten)]
     pub output: OutputArgs,

@@ -14,6 +14,9 @@ use crate::render::size::{Row, SizeTable, write_table};
 use crate::shrink::upx;
 use crate::size::why;
 
+/// Symbols shown per package in the HTML treemap; the rest are one "N more" box.
+const TREEMAP_SYMBOLS: usize = 12;
+
 /// Run the size report for each PATH.
 pub fn run(args: &SizeArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io::Result<Exit> {
     let style = Style::for_stdout(args.output.color);
@@ -22,6 +25,9 @@ pub fn run(args: &SizeArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io
     // Input order of binaries (false) and images (true), for JSON.
     let mut order: Vec<(bool, usize)> = Vec::new();
     let mut errors = Vec::new();
+    // The treemap of the first input, for --html and --svg.
+    let want_tree = args.html.is_some() || args.svg.is_some();
+    let mut tree: Option<(String, Vec<String>, crate::render::treemap::Node)> = None;
     for (path, label, slice) in with_fat_slices(&args.paths) {
         let path = &path;
         let is_image = if path.is_dir() {
@@ -33,6 +39,22 @@ pub fn run(args: &SizeArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io
             match crate::image::read(path, &args.limits.options()) {
                 Ok(found) => {
                     for r in found {
+                        if want_tree && tree.is_none() {
+                            let mut lines = vec![format!(
+                                "{} content, {} layer{}, {} Go binar{}",
+                                crate::render::human_bytes(r.content_size),
+                                r.layers.len(),
+                                if r.layers.len() == 1 { "" } else { "s" },
+                                r.binaries.len(),
+                                if r.binaries.len() == 1 { "y" } else { "ies" }
+                            )];
+                            lines.extend(r.why.iter().cloned());
+                            tree = Some((
+                                r.path.clone(),
+                                lines,
+                                crate::render::treemap::image_tree(&r),
+                            ));
+                        }
                         if !args.output.json {
                             if !order.is_empty() {
                                 writeln!(out)?;
@@ -95,6 +117,20 @@ pub fn run(args: &SizeArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io
             super::input_failed(err, &mut errors, label, e);
             continue;
         };
+        if want_tree && tree.is_none() {
+            let mut lines = crate::render::html::verdict_lines(&artifact);
+            lines.extend(why::narrative(&artifact, Some(report)));
+            tree = Some((
+                artifact.path.clone(),
+                lines,
+                crate::render::treemap::binary_tree(
+                    &artifact.path,
+                    report,
+                    attribution.as_ref(),
+                    TREEMAP_SYMBOLS,
+                ),
+            ));
+        }
         if !args.output.json {
             if !order.is_empty() {
                 writeln!(out)?;
@@ -133,6 +169,29 @@ pub fn run(args: &SizeArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io
         }
         order.push((false, artifacts.len()));
         artifacts.push(artifact);
+    }
+    if let Some((title, lines, root)) = &tree {
+        let mut write = |path: &PathBuf, content: String| {
+            if let Err(source) = std::fs::write(path, content) {
+                let e = Error::Io {
+                    path: path.clone(),
+                    source,
+                };
+                super::input_failed(err, &mut errors, path.display().to_string(), e);
+            }
+        };
+        if let Some(p) = &args.html {
+            let page = crate::render::html::page(&crate::render::html::Page {
+                title: title.clone(),
+                lines: lines.clone(),
+                root,
+                diff: false,
+            });
+            write(p, page);
+        }
+        if let Some(p) = &args.svg {
+            write(p, crate::render::treemap::svg(root, 960.0, 600.0));
+        }
     }
     if args.output.json {
         use crate::render::json::AnyArtifact;

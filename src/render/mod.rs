@@ -13,6 +13,7 @@ pub mod markdown;
 pub mod sarif;
 pub mod size;
 pub mod text;
+pub mod treemap;
 
 use std::io::IsTerminal;
 
