@@ -30,6 +30,8 @@ Examples:
   goaudit dist/                                  audit every Go binary under dist/
   goaudit --json dist/api | jq '.artifacts[0].linking'
   goaudit size --by package dist/api             where the bytes go, by package
+  goaudit diff old/api dist/api                  what grew between two builds, and why
+  goaudit size --html report.html dist/api       a zoomable treemap to open in a browser
   goaudit shrink dist/api -o dist/api.small      strip safely, show the saving
   goaudit check --require-static --no-cgo --max-size 12MiB dist/api
   goaudit baseline write && goaudit check        gate growth against a baseline
