@@ -34,6 +34,7 @@ Examples:
   goaudit size --html report.html dist/api       a zoomable treemap to open in a browser
   goaudit shrink dist/api -o dist/api.small      strip safely, show the saving
   goaudit check --require-static --no-cgo --max-size 12MiB dist/api
+  goaudit init                                   write a starter goaudit.toml
   goaudit baseline write && goaudit check        gate growth against a baseline
   goaudit hook install                           run `goaudit check` before every push
   goaudit app-image.tar                          a container image: layers, files, causes
@@ -61,6 +62,8 @@ pub enum Command {
     Diff(crate::commands::diff::DiffArgs),
     /// Strip (and optionally UPX-pack) a Go ELF binary safely, showing what each step saved.
     Shrink(ShrinkArgs),
+    /// Write a commented starter goaudit.toml from the Go binaries found in a directory.
+    Init(crate::commands::init::InitArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) on stdout.
     Completions(crate::commands::docs::CompletionsArgs),
     /// Print the man page (roff), or write one page per subcommand with --dir.

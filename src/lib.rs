@@ -47,6 +47,7 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write, err: &mut dyn Write) -> std::io::
         Some(cli::Command::Size(s)) => commands::size::run(s, out, err),
         Some(cli::Command::Diff(d)) => commands::diff::run(d, out, err),
         Some(cli::Command::Shrink(s)) => commands::shrink::run(s, out, err),
+        Some(cli::Command::Init(i)) => commands::init::run(i, out, err),
         Some(cli::Command::Completions(c)) => commands::docs::completions(c, out),
         Some(cli::Command::Man(m)) => commands::docs::man(m, out, err),
         Some(cli::Command::DebugPclntab(d)) => commands::debug::run(d, out, err),

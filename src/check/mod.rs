@@ -8,6 +8,7 @@ pub mod baseline;
 pub mod config;
 pub mod human;
 pub mod rules;
+pub mod starter;
 
 use serde::Serialize;
 

@@ -9,6 +9,7 @@ pub mod debug;
 pub mod diff;
 pub mod docs;
 pub mod hook;
+pub mod init;
 pub mod shrink;
 pub mod size;
 
