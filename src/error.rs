@@ -36,6 +36,27 @@ pub enum Error {
         /// What is wrong.
         what: String,
     },
+    /// The container's own headers contradict the file (truncated, offsets past the end,
+    /// sections outside their segments): nothing read from it can be trusted, least of
+    /// all the absence of something.
+    #[error("{}: damaged {format}: {what}", path.display())]
+    Damaged {
+        /// The file at fault.
+        path: PathBuf,
+        /// The container format ("ELF", "Mach-O", "PE").
+        format: &'static str,
+        /// What is wrong.
+        what: String,
+    },
+    /// A panic in the analysis of one input, caught so the other inputs are still
+    /// reported. Always a bug in goaudit.
+    #[error("{}: internal error, please report: {message}", path.display())]
+    Internal {
+        /// The input being analysed.
+        path: PathBuf,
+        /// The panic message and where it was raised.
+        message: String,
+    },
     /// A usage or configuration error, reported as exit 2.
     #[error("{0}")]
     Usage(String),
@@ -52,12 +73,15 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Parsers return this without knowing the file name; the caller attaches the path
 /// with [`ParseError::at`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{format}: {what}")]
+#[error("{}{format}: {what}", if *damaged { "damaged " } else { "" })]
 pub struct ParseError {
     /// The structure being parsed ("buildinfo", "pclntab", "ELF").
     pub format: &'static str,
     /// What is wrong, e.g. "offset 0x1234 beyond end of section".
     pub what: String,
+    /// The container itself is inconsistent ([`Error::Damaged`]), rather than one
+    /// structure inside it being unreadable.
+    pub damaged: bool,
 }
 
 impl ParseError {
@@ -66,11 +90,28 @@ impl ParseError {
         ParseError {
             format,
             what: what.into(),
+            damaged: false,
+        }
+    }
+
+    /// The container (`format`: "ELF", "Mach-O", "PE") contradicts the file.
+    pub fn damaged(format: &'static str, what: impl Into<String>) -> Self {
+        ParseError {
+            format,
+            what: what.into(),
+            damaged: true,
         }
     }
 
     /// Attach the file path, turning this into a library [`Error`].
     pub fn at(self, path: impl Into<PathBuf>) -> Error {
+        if self.damaged {
+            return Error::Damaged {
+                path: path.into(),
+                format: self.format,
+                what: self.what,
+            };
+        }
         Error::Malformed {
             path: path.into(),
             format: self.format,

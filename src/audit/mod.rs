@@ -183,6 +183,9 @@ fn audit_inner(
     data: &[u8],
     with_size: bool,
 ) -> Result<(Artifact, Option<size::Attribution>), AuditError> {
+    // A file cut inside its headers no longer sniffs as what it was (an MZ stub whose
+    // PE header is gone): damage, not "not an executable".
+    crate::binary::integrity::check(data)?;
     let kind = detect::sniff(data);
     if !matches!(kind, InputKind::Elf | InputKind::MachO | InputKind::Pe) {
         return Err(AuditError::NotExecutable);

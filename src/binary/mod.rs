@@ -10,6 +10,7 @@
 
 pub mod elf;
 pub mod fat;
+pub mod integrity;
 
 use object::{Object, ObjectSection, ObjectSegment, ObjectSymbol};
 
@@ -126,7 +127,18 @@ impl std::fmt::Debug for Binary<'_> {
 
 impl<'data> Binary<'data> {
     /// Parse the headers of an ELF, Mach-O or PE file.
+    ///
+    /// The container's consistency is checked first ([`integrity::check`]): a damaged
+    /// file is an error, never a table of contents with parts missing.
     pub fn parse(data: &'data [u8]) -> Result<Self, ParseError> {
+        integrity::check(data)?;
+        Self::parse_lenient(data)
+    }
+
+    /// Parse without the consistency check: what object and goblin can reach of a
+    /// damaged file. For the decoders' own hardening tests and fuzzing only; no verdict
+    /// may rest on a binary parsed this way.
+    pub fn parse_lenient(data: &'data [u8]) -> Result<Self, ParseError> {
         let file =
             object::File::parse(data).map_err(|e| ParseError::new("object file", e.to_string()))?;
         let format = match file.format() {
