@@ -36,7 +36,7 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
                 let path = error_path(&e);
                 fail(e, &mut errors, path);
             }
-            Entry::OciLayout(p) => match crate::image::read(&p, &image_opts) {
+            Entry::OciLayout(p) => match read_image(&p, &image_opts) {
                 Ok(found) => {
                     for r in found {
                         emit_image(r, args.output.json, &style, out, &mut order, &mut images)?;
@@ -46,7 +46,7 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
             },
             // Archives (tar, gzip, zstd by content) are container images.
             Entry::File { path, explicit } if crate::image::looks_like_archive(&path) => {
-                match crate::image::read(&path, &image_opts) {
+                match read_image(&path, &image_opts) {
                     Ok(found) => {
                         for r in found {
                             emit_image(r, args.output.json, &style, out, &mut order, &mut images)?;
@@ -59,7 +59,11 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
             Entry::File { path, explicit } => {
                 let label = path.display().to_string();
                 // A universal Mach-O yields one report per architecture slice.
-                for (label, audited) in audit_file_slices(&path, &label, args.output.json) {
+                let slices = super::guard::guard(&label, || {
+                    audit_file_slices(&path, &label, args.output.json)
+                })
+                .unwrap_or_else(|e| vec![(label.clone(), Err(FileError::Fail(e)))]);
+                for (label, audited) in slices {
                     match audited {
                         Ok(a) => {
                             order.push((false, artifacts.len()));
@@ -136,6 +140,17 @@ fn emit_image(
     order.push((true, images.len()));
     images.push(r);
     Ok(())
+}
+
+/// Read a container image, a panic inside becoming its error.
+pub(crate) fn read_image(
+    path: &std::path::Path,
+    opts: &crate::image::Options,
+) -> Result<Vec<crate::image::ImageReport>, Error> {
+    super::guard::guard(&path.display().to_string(), || {
+        crate::image::read(path, opts)
+    })
+    .and_then(|r| r)
 }
 
 /// Why one file produced no report; shared with `check` and `baseline`.
@@ -220,7 +235,9 @@ fn error_path(e: &Error) -> String {
     match e {
         Error::Io { path, .. }
         | Error::Unsupported { path, .. }
-        | Error::Malformed { path, .. } => path.display().to_string(),
+        | Error::Malformed { path, .. }
+        | Error::Damaged { path, .. }
+        | Error::Internal { path, .. } => path.display().to_string(),
         other => other
             .to_string()
             .split(": ")

@@ -29,7 +29,7 @@ pub fn run(
         };
         if is_image {
             // Each Go binary in the image, labelled `<archive>:<path in the image>`.
-            match crate::image::read(path, &args.limits.options()) {
+            match super::audit::read_image(path, &args.limits.options()) {
                 Ok(found) => {
                     let keys = super::check::image_keys(&label, &found);
                     for (image, r) in keys.iter().zip(&found) {
@@ -63,23 +63,26 @@ pub fn run(
             }
             continue;
         }
-        let result = FileBytes::open(path).and_then(|fb| {
-            let mut data = fb.bytes();
-            // `go version` reads a universal Mach-O through its first slice only
-            // (debug/buildinfo takes `Arches[0]`), so the output names the file once.
-            if crate::binary::fat::is_fat(data) {
-                let slices = crate::binary::fat::slices(data).map_err(|e| e.at(path))?;
-                data = slices.first().map_or(&[][..], |s| s.data);
-            }
-            let bin = Binary::parse(data).map_err(|e| e.at(path))?;
-            match buildinfo::read(&bin).map_err(|e| e.at(path))? {
-                Some(bi) => Ok(bi),
-                None => Err(Error::Unsupported {
-                    path: path.clone(),
-                    what: "no Go buildinfo found".into(),
-                }),
-            }
-        });
+        let result = super::guard::guard(&label, || {
+            FileBytes::open(path).and_then(|fb| {
+                let mut data = fb.bytes();
+                // `go version` reads a universal Mach-O through its first slice only
+                // (debug/buildinfo takes `Arches[0]`), so the output names the file once.
+                if crate::binary::fat::is_fat(data) {
+                    let slices = crate::binary::fat::slices(data).map_err(|e| e.at(path))?;
+                    data = slices.first().map_or(&[][..], |s| s.data);
+                }
+                let bin = Binary::parse(data).map_err(|e| e.at(path))?;
+                match buildinfo::read(&bin).map_err(|e| e.at(path))? {
+                    Some(bi) => Ok(bi),
+                    None => Err(Error::Unsupported {
+                        path: path.clone(),
+                        what: "no Go buildinfo found".into(),
+                    }),
+                }
+            })
+        })
+        .and_then(|r| r);
         match result {
             Ok(bi) if args.json => infos.push(serde_json::json!({"path": label, "buildinfo": bi})),
             Ok(bi) => {

@@ -253,14 +253,16 @@ pub(crate) fn collect(
         let key = key_for(&path, &canon, &s.root);
         // Archives (tar, gzip, zstd by content) and OCI layouts are container images.
         if layout || crate::image::looks_like_archive(&path) {
-            match crate::image::read(&path, image_opts) {
+            match super::audit::read_image(&path, image_opts) {
                 Ok(found) => push_images(&key, found, &mut targets),
                 Err(Error::Unsupported { .. }) if !explicit => {}
                 Err(e) => fail(e, &mut errors, key),
             }
             continue;
         }
-        for (label, audited) in audit_file_slices(&path, &key, with_size) {
+        let slices = super::guard::guard(&key, || audit_file_slices(&path, &key, with_size))
+            .unwrap_or_else(|e| vec![(key.clone(), Err(FileError::Fail(e)))]);
+        for (label, audited) in slices {
             match audited {
                 Ok(artifact) => targets.push(Target {
                     key: label,

@@ -8,6 +8,7 @@ pub mod check;
 pub mod debug;
 pub mod diff;
 pub mod docs;
+pub mod guard;
 pub mod hook;
 pub mod init;
 pub mod shrink;

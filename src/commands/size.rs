@@ -36,7 +36,7 @@ pub fn run(args: &SizeArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io
             crate::image::looks_like_archive(path)
         };
         if is_image {
-            match crate::image::read(path, &args.limits.options()) {
+            match super::audit::read_image(path, &args.limits.options()) {
                 Ok(found) => {
                     for r in found {
                         if want_tree && tree.is_none() {
@@ -71,34 +71,38 @@ pub fn run(args: &SizeArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io
             }
             continue;
         }
-        let result = FileBytes::open(path).and_then(|fb| {
-            // The label names the fat slice (`path[arm64]`) when there is one.
-            let to_error = |e: AuditError| match e {
-                AuditError::Malformed(p) => p.at(&label),
-                other => Error::Unsupported {
-                    path: PathBuf::from(&label),
-                    what: other.to_string(),
-                },
-            };
-            let mut data = fb.bytes();
-            if crate::binary::fat::is_fat(data) {
-                data = fat_slice(data, slice).map_err(|e| e.at(path))?;
-            }
-            if detect::sniff(data) == InputKind::Elf && detect::is_upx_packed(data) {
-                // Sizes of a packed file mean nothing; attribute the program UPX restores.
-                if let Ok(Some((_dir, unpacked))) = upx::unpack_to_temp(path) {
-                    let bytes = std::fs::read(&unpacked).map_err(|source| Error::Io {
-                        path: unpacked.clone(),
-                        source,
-                    })?;
-                    let (mut a, attr) = audit::audit_detailed(&label, &bytes).map_err(to_error)?;
-                    a.packed = Some("upx");
-                    a.unpacked = true;
-                    return Ok((a, attr));
+        let result = super::guard::guard(&label, || {
+            FileBytes::open(path).and_then(|fb| {
+                // The label names the fat slice (`path[arm64]`) when there is one.
+                let to_error = |e: AuditError| match e {
+                    AuditError::Malformed(p) => p.at(&label),
+                    other => Error::Unsupported {
+                        path: PathBuf::from(&label),
+                        what: other.to_string(),
+                    },
+                };
+                let mut data = fb.bytes();
+                if crate::binary::fat::is_fat(data) {
+                    data = fat_slice(data, slice).map_err(|e| e.at(path))?;
                 }
-            }
-            audit::audit_detailed(&label, data).map_err(to_error)
-        });
+                if detect::sniff(data) == InputKind::Elf && detect::is_upx_packed(data) {
+                    // Sizes of a packed file mean nothing; attribute the program UPX restores.
+                    if let Ok(Some((_dir, unpacked))) = upx::unpack_to_temp(path) {
+                        let bytes = std::fs::read(&unpacked).map_err(|source| Error::Io {
+                            path: unpacked.clone(),
+                            source,
+                        })?;
+                        let (mut a, attr) =
+                            audit::audit_detailed(&label, &bytes).map_err(to_error)?;
+                        a.packed = Some("upx");
+                        a.unpacked = true;
+                        return Ok((a, attr));
+                    }
+                }
+                audit::audit_detailed(&label, data).map_err(to_error)
+            })
+        })
+        .and_then(|r| r);
         let (artifact, attribution) = match result {
             Ok(x) => x,
             Err(e) => {
