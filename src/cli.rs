@@ -209,6 +209,14 @@ pub struct SizeArgs {
     /// Do not truncate long names.
     #[arg(short = 'w', long)]
     pub wide: bool,
+    /// Only packages or modules starting with PATTERN (`github.com/prometheus`, `net/`);
+    /// the rest is summed in one row.
+    #[arg(long, value_name = "PATTERN")]
+    pub filter: Option<String>,
+    /// Only machine code (`.text`), as cargo-bloat shows by default; the rest is summed
+    /// in one row.
+    #[arg(long)]
+    pub code: bool,
     /// Also write a self-contained HTML report (zoomable treemap, search, table) to FILE.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,

@@ -20,6 +20,19 @@ const TREEMAP_SYMBOLS: usize = 12;
 /// Run the size report for each PATH.
 pub fn run(args: &SizeArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io::Result<Exit> {
     let style = Style::for_stdout(args.output.color);
+    if args.filter.is_some() && args.by == SizeBy::Section {
+        super::report_error(
+            err,
+            &Error::Usage(
+                "--filter selects packages or modules; sections belong to no package (use --by package or module)".into(),
+            ),
+        );
+        return Ok(Exit::Error);
+    }
+    let view = View {
+        filter: args.filter.as_deref(),
+        code: args.code,
+    };
     let mut artifacts = Vec::new();
     let mut images: Vec<crate::image::ImageReport> = Vec::new();
     // Input order of binaries (false) and images (true), for JSON.
@@ -152,7 +165,7 @@ pub fn run(args: &SizeArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io
                     style.warn("packed with UPX; figures are for the unpacked program")
                 )?;
             }
-            let table = size_table(args.by, report, attribution.as_ref());
+            let table = size_table(args.by, report, attribution.as_ref(), view);
             let width = if args.wide { 0 } else { 70 };
             write_table(out, &table, args.rows, width, &style)?;
             if report.unattributed > 0 {
@@ -271,6 +284,7 @@ fn write_image(
         total: r.content_size,
         total_label: "content size",
         noun: "causes",
+        excluded: Vec::new(),
     };
     writeln!(out)?;
     write_table(out, &table, args.rows, width, style)?;
@@ -294,7 +308,15 @@ fn write_image(
         }
         write_table(
             out,
-            &size_table(args.by, report, None),
+            &size_table(
+                args.by,
+                report,
+                None,
+                View {
+                    filter: args.filter.as_deref(),
+                    code: args.code,
+                },
+            ),
             args.rows,
             width,
             style,
@@ -303,65 +325,132 @@ fn write_image(
     Ok(())
 }
 
+/// What part of the bytes a table shows: `--filter` and `--code`.
+#[derive(Debug, Clone, Copy, Default)]
+struct View<'a> {
+    filter: Option<&'a str>,
+    code: bool,
+}
+
+impl View<'_> {
+    /// A package (of a module) the filter keeps: the package or its module starts with
+    /// the pattern.
+    fn keeps(&self, package: &str, module: &str) -> bool {
+        self.filter
+            .is_none_or(|f| package.starts_with(f) || module.starts_with(f))
+    }
+
+    /// What the view leaves out, in words, for the row that sums it.
+    fn left_out(&self, rest: &str) -> String {
+        let mut parts = Vec::new();
+        if let Some(f) = self.filter {
+            parts.push(format!("not matching `{f}`"));
+        }
+        if self.code {
+            parts.push("not code".to_string());
+        }
+        if !rest.is_empty() {
+            parts.push(rest.to_string());
+        }
+        format!("left out: {}", parts.join("; "))
+    }
+}
+
 /// The table `--by` asks for. Symbols need the item-level attribution, which only a
-/// file read directly has; without it the symbol table is empty.
+/// file read directly has; without it the symbol table is empty. Whatever the view
+/// leaves out is one row, so the column still adds up to the file size.
 fn size_table<'a>(
     by: SizeBy,
     report: &crate::size::SizeReport,
     attribution: Option<&crate::size::Attribution>,
+    view: View<'_>,
 ) -> SizeTable<'a> {
+    let mut t = SizeTable {
+        extra_header: None,
+        label_headers: &["Module"],
+        rows: Vec::new(),
+        total: report.total,
+        total_label: "file size",
+        noun: "modules",
+        excluded: Vec::new(),
+    };
+    let pkg_bytes = |p: &crate::size::PackageSize| if view.code { p.text_bytes } else { p.bytes };
     match by {
-        SizeBy::Module => SizeTable {
-            extra_header: None,
-            label_headers: &["Module"],
-            rows: named_rows(&report.by_module),
-            total: report.total,
-            total_label: "file size",
-            noun: "modules",
-        },
-        SizeBy::Package => SizeTable {
-            extra_header: Some("Text"),
-            label_headers: &["Package", "Module"],
-            rows: report
+        SizeBy::Module => {
+            let mut m: std::collections::HashMap<&str, u64> = std::collections::HashMap::new();
+            for p in report
                 .by_package
                 .iter()
+                .filter(|p| view.keeps(&p.name, &p.module))
+            {
+                *m.entry(p.module.as_str()).or_default() += pkg_bytes(p);
+            }
+            t.rows = m
+                .into_iter()
+                .filter(|(_, b)| *b > 0)
+                .map(|(name, bytes)| Row {
+                    bytes,
+                    extra: None,
+                    labels: vec![name.to_string()],
+                })
+                .collect();
+        }
+        SizeBy::Package => {
+            t.extra_header = (!view.code).then_some("Text");
+            t.label_headers = &["Package", "Module"];
+            t.noun = "packages";
+            t.rows = report
+                .by_package
+                .iter()
+                .filter(|p| view.keeps(&p.name, &p.module) && pkg_bytes(p) > 0)
                 .map(|p| Row {
-                    bytes: p.bytes,
-                    extra: Some(p.text_bytes),
+                    bytes: pkg_bytes(p),
+                    extra: (!view.code).then_some(p.text_bytes),
                     labels: vec![p.name.clone(), p.module.clone()],
                 })
-                .collect(),
-            total: report.total,
-            total_label: "file size",
-            noun: "packages",
-        },
-        SizeBy::Section => SizeTable {
-            extra_header: None,
-            label_headers: &["Section"],
-            rows: named_rows(&report.by_section),
-            total: report.total,
-            total_label: "file size",
-            noun: "sections",
-        },
-        SizeBy::Symbol => SizeTable {
-            extra_header: None,
-            label_headers: &["Symbol", "Package"],
-            rows: attribution
-                .as_ref()
-                .map(|a| a.by_item())
+                .collect();
+        }
+        SizeBy::Section => {
+            t.label_headers = &["Section"];
+            t.noun = "sections";
+            t.rows = named_rows(
+                &report
+                    .by_section
+                    .iter()
+                    .filter(|s| !view.code || matches!(s.name.as_str(), ".text" | "__text"))
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            );
+        }
+        SizeBy::Symbol => {
+            t.label_headers = &["Symbol", "Package"];
+            t.noun = "symbols";
+            t.rows = attribution
+                .map(|a| a.symbols(view.code))
                 .unwrap_or_default()
                 .into_iter()
-                .map(|(item, pkg, bytes)| Row {
+                .filter(|(_, pkg, module, _)| view.keeps(pkg, module))
+                .map(|(item, pkg, _, bytes)| Row {
                     bytes,
                     extra: None,
                     labels: vec![item, pkg],
                 })
-                .collect(),
-            total: report.total,
-            total_label: "file size",
-            noun: "symbols",
-        },
+                .collect();
+        }
     }
+    t.rows
+        .sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.labels.cmp(&b.labels)));
+    let shown: u64 = t.rows.iter().map(|r| r.bytes).sum();
+    let rest = report.total.saturating_sub(shown);
+    if rest > 0 {
+        let what = if by == SizeBy::Symbol {
+            "not a symbol's code or data (see --by section)"
+        } else {
+            ""
+        };
+        t.excluded.push((view.left_out(what), rest));
+    }
+    t
 }
 
 /// One row per (name, bytes).

@@ -36,6 +36,9 @@ pub struct SizeTable<'a> {
     pub total_label: &'a str,
     /// What a "more" row counts ("modules", "packages", ...).
     pub noun: &'a str,
+    /// Bytes the view leaves out (a `--filter`, `--code`, or what is no symbol), each
+    /// with what it is, shown before the total so the column still adds up.
+    pub excluded: Vec<(String, u64)>,
 }
 
 /// Write the table with the top `n` rows (0 = all). Names longer than `width` are cut
@@ -88,6 +91,18 @@ pub fn write_table(
             rest.len(),
             t.noun
         )));
+        rec.extend(std::iter::repeat_n(
+            String::new(),
+            t.label_headers.len().saturating_sub(1),
+        ));
+        b.push_record(rec);
+    }
+    for (what, bytes) in t.excluded.iter().filter(|e| e.1 > 0) {
+        let mut rec = vec![human_bytes(*bytes), pct(*bytes)];
+        if t.extra_header.is_some() {
+            rec.push(String::new());
+        }
+        rec.push(st.dim(what));
         rec.extend(std::iter::repeat_n(
             String::new(),
             t.label_headers.len().saturating_sub(1),

@@ -150,6 +150,9 @@ pub struct Owner {
     pub package: u32,
     /// What kind of bytes.
     pub kind: Kind,
+    /// A pseudo-item shared by a package's bytes of one kind (`symbol table`, `DWARF
+    /// unit`, `funcdata`, a section name, padding), not a function or data symbol.
+    pub pseudo: bool,
 }
 
 /// The full attribution: who owns each piece of the file.
@@ -200,6 +203,7 @@ impl Owners {
             item: item.into(),
             package,
             kind,
+            pseudo: false,
         });
         (self.owners.len() - 1) as OwnerId
     }
@@ -214,6 +218,7 @@ impl Owners {
             item: item.into(),
             package: p,
             kind,
+            pseudo: true,
         });
         let id = (self.owners.len() - 1) as OwnerId;
         self.fixed
@@ -1018,6 +1023,39 @@ impl Attribution {
             by_section,
             by_kind,
         }
+    }
+
+    /// Bytes per real function or data symbol (no pseudo-items such as `symbol table`
+    /// or `DWARF unit`), largest first: (item, package, module, bytes). Only the item's
+    /// code and data count (its pclntab records, symbol-table entry and DWARF do not);
+    /// with `code_only`, only its machine code.
+    pub fn symbols(&self, code_only: bool) -> Vec<(String, String, String, u64)> {
+        let mut m: HashMap<(&str, u32), u64> = HashMap::new();
+        for p in &self.pieces {
+            let Some(o) = p.owner else { continue };
+            let owner = &self.owners[o as usize];
+            let counted = match owner.kind {
+                Kind::Text => true,
+                Kind::Data | Kind::Types => !code_only,
+                _ => false,
+            };
+            if counted && !owner.pseudo {
+                *m.entry((&owner.item, owner.package)).or_default() += p.end - p.start;
+            }
+        }
+        let mut v: Vec<(String, String, String, u64)> = m
+            .into_iter()
+            .map(|((item, pkg), b)| {
+                (
+                    item.to_string(),
+                    self.packages[pkg as usize].clone(),
+                    self.package_modules[pkg as usize].clone(),
+                    b,
+                )
+            })
+            .collect();
+        v.sort_by(|a, b| b.3.cmp(&a.3).then_with(|| a.0.cmp(&b.0)));
+        v
     }
 
     /// Bytes per item (function or symbol name), largest first.
