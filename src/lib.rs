@@ -31,6 +31,7 @@ pub mod input;
 pub mod render;
 pub mod shrink;
 pub mod size;
+pub mod suggest;
 
 use std::io::Write;
 

@@ -114,9 +114,11 @@ fn repo_with_remote() -> (tempfile::TempDir, PathBuf) {
         &work,
         &["remote", "add", "origin", remote.to_str().unwrap()],
     );
+    // The binaries these tests push are prebuilt test binaries with no VCS stamp, so
+    // the stale-artifact comparison is off here (it has its own test below).
     std::fs::write(
         work.join("goaudit.toml"),
-        "version = 1\npaths = [\"bin/app\"]\n\n[rules]\ndynamic-link = \"deny\"\n",
+        "version = 1\npaths = [\"bin/app\"]\n\n[rules]\ndynamic-link = \"deny\"\n\n[hook]\nstale = \"off\"\n",
     )
     .unwrap();
     std::fs::write(work.join(".gitignore"), "bin/\n").unwrap();
@@ -201,6 +203,172 @@ fn pre_push_hook_blocks_a_dynamic_binary_and_passes_a_static_one() {
     let o = run_in(&work, &["hook", "uninstall"]);
     assert_eq!(code(&o), 0, "{:?}", out_str(&o));
     assert!(!hook.exists());
+}
+
+/// `go build` of the repository's main package into `bin/app`, CGO_ENABLED=0, with the
+/// VCS stamp (the default inside a git work tree).
+fn go_build_app(work: &Path) {
+    let o = Command::new(support::go_binary())
+        .args(["build", "-buildvcs=true", "-o", "bin/app", "."])
+        .current_dir(work)
+        .env("CGO_ENABLED", "0")
+        .env("GOTOOLCHAIN", "local")
+        .env("GOFLAGS", "")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("run go build");
+    assert!(o.status.success(), "go build: {:?}", out_str(&o));
+}
+
+/// The VCS stamp of `bin` as `go version -m` prints it (independent of goaudit).
+fn go_vcs(bin: &Path) -> (String, String) {
+    let o = Command::new(support::go_binary())
+        .args(["version", "-m"])
+        .arg(bin)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    let get = |k: &str| {
+        text.lines()
+            .find_map(|l| {
+                l.trim()
+                    .strip_prefix(&format!("build\t{k}="))
+                    .map(str::to_string)
+            })
+            .unwrap_or_default()
+    };
+    (get("vcs.revision"), get("vcs.modified"))
+}
+
+#[test]
+fn pre_push_hook_refuses_an_artifact_not_built_from_the_pushed_commit() {
+    let (_tmp, work) = repo_with_remote();
+    std::fs::write(work.join("go.mod"), "module example.com/app\n\ngo 1.21\n").unwrap();
+    let config = |hook: &str| {
+        std::fs::write(
+            work.join("goaudit.toml"),
+            format!(
+                "version = 1\npaths = [\"bin/app\"]\n\n[rules]\ndynamic-link = \"deny\"\n{hook}"
+            ),
+        )
+        .unwrap();
+    };
+    config("");
+    git_ok(&work, &["add", "."]);
+    git_ok(&work, &["commit", "-q", "-m", "go.mod"]);
+    assert_eq!(code(&run_in(&work, &["hook", "install"])), 0);
+
+    // Built from the commit being pushed: the push goes through.
+    go_build_app(&work);
+    let head = git_ok(&work, &["rev-parse", "HEAD"]).trim().to_string();
+    assert_eq!(
+        go_vcs(&work.join("bin/app")),
+        (head.clone(), "false".into())
+    );
+    let o = git(&work, &["push", "origin", "HEAD:refs/heads/main"]);
+    let (so, se) = out_str(&o);
+    assert!(o.status.success(), "fresh artifact refused: {so}{se}");
+    assert!(!se.contains("stale"), "{se}");
+
+    // A new commit, yesterday's binary: refused by default (fail closed), naming both.
+    std::fs::write(
+        work.join("main.go"),
+        "package main\n\nfunc main() { println(1) }\n",
+    )
+    .unwrap();
+    git_ok(&work, &["commit", "-q", "-am", "change"]);
+    let new_head = git_ok(&work, &["rev-parse", "HEAD"]).trim().to_string();
+    let o = git(&work, &["push", "origin", "HEAD:refs/heads/main"]);
+    let (so, se) = out_str(&o);
+    assert!(!o.status.success(), "stale artifact pushed: {so}{se}");
+    assert!(se.contains("stale artifact: bin/app"), "{se}");
+    assert!(
+        se.contains(&head[..12]) && se.contains(&new_head[..12]),
+        "{se}"
+    );
+    assert!(se.contains("GOAUDIT_SKIP=1"), "{se}");
+    assert!(
+        se.contains("build = "),
+        "the fix names the [hook] build key: {se}"
+    );
+    assert!(!remote_heads(&work).contains(&new_head), "remote moved");
+
+    // stale = "warn": reported, the push goes on.
+    config("\n[hook]\nstale = \"warn\"\n");
+    git_ok(&work, &["commit", "-q", "-am", "warn on stale"]);
+    let o = git(&work, &["push", "origin", "HEAD:refs/heads/main"]);
+    let (so, se) = out_str(&o);
+    assert!(o.status.success(), "stale = warn blocked: {so}{se}");
+    assert!(se.contains("warning: stale artifact: bin/app"), "{se}");
+
+    // A build command: the hook rebuilds from the pushed tree first, then checks it.
+    config(
+        "\n[hook]\nbuild = \"CGO_ENABLED=0 GOTOOLCHAIN=local go build -buildvcs=true -o bin/app .\"\n",
+    );
+    git_ok(&work, &["commit", "-q", "-am", "build in the hook"]);
+    let top = git_ok(&work, &["rev-parse", "HEAD"]).trim().to_string();
+    let go_dir = support::go_binary().parent().unwrap().to_path_buf();
+    let path = format!(
+        "{}:{}",
+        go_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let o = git_env(
+        &work,
+        &["push", "origin", "HEAD:refs/heads/main"],
+        &[("PATH", &path)],
+    );
+    let (so, se) = out_str(&o);
+    assert!(
+        o.status.success(),
+        "push with a build command refused: {so}{se}"
+    );
+    assert!(se.contains("running the hook's build command"), "{se}");
+    assert_eq!(
+        go_vcs(&work.join("bin/app")).0,
+        top,
+        "the hook did not rebuild"
+    );
+    assert!(remote_heads(&work).contains(&top));
+
+    // A failing build command blocks the push with its status.
+    config("\n[hook]\nbuild = \"exit 3\"\n");
+    git_ok(&work, &["commit", "-q", "-am", "broken build"]);
+    let o = git(&work, &["push", "origin", "HEAD:refs/heads/main"]);
+    let (so, se) = out_str(&o);
+    assert!(!o.status.success(), "{so}{se}");
+    assert!(se.contains("failed (exit 3)"), "{se}");
+
+    // Built from a dirty tree (vcs.modified=true): not exactly the commit pushed.
+    config("");
+    git_ok(&work, &["commit", "-q", "-am", "no hook table"]);
+    std::fs::write(
+        work.join("main.go"),
+        "package main\n\nfunc main() { println(2) }\n",
+    )
+    .unwrap();
+    go_build_app(&work);
+    assert_eq!(go_vcs(&work.join("bin/app")).1, "true");
+    let o = git(&work, &["push", "origin", "HEAD:refs/heads/main"]);
+    let (so, se) = out_str(&o);
+    assert!(!o.status.success(), "dirty build pushed: {so}{se}");
+    assert!(se.contains("vcs.modified=true"), "{se}");
+}
+
+#[test]
+fn pre_push_hook_names_a_missing_artifact_once_with_the_skip_hint() {
+    let (_tmp, work) = repo_with_remote();
+    assert_eq!(code(&run_in(&work, &["hook", "install"])), 0);
+    let o = git(&work, &["push", "origin", "HEAD:refs/heads/main"]);
+    let (so, se) = out_str(&o);
+    assert!(!o.status.success(), "{so}{se}");
+    assert_eq!(
+        se.matches("matches no file").count(),
+        1,
+        "the error must be printed once:\n{se}"
+    );
+    assert!(se.contains("GOAUDIT_SKIP=1 git push"), "{se}");
 }
 
 #[test]
@@ -706,6 +874,19 @@ fn bad_configs_exit_2_with_file_line_col() {
             "goaudit.toml:3:14:",
         ),
         ("[rules]\ncgo-linked = \"deny\"\n", "goaudit.toml:1:1:"),
+        // A mistyped rule id gets the nearest real one.
+        (
+            "version = 1\n[rules]\ncgo-resolve = \"deny\"\n",
+            "goaudit.toml:3:1: unknown rule `cgo-resolve`; did you mean `cgo-resolver`?",
+        ),
+        (
+            "version = 1\n[hook]\nstale = \"maybe\"\n",
+            "goaudit.toml:3:9: invalid stale \"maybe\"",
+        ),
+        (
+            "version = 1\n[hook]\nbuidl = \"make\"\n",
+            "goaudit.toml:3:1:",
+        ),
     ];
     for (cfg, want) in cases {
         let p = Project::new(cfg);

@@ -181,6 +181,40 @@ struct RawConfig {
     rules: BTreeMap<Spanned<String>, Spanned<Level>>,
     #[serde(default)]
     budget: Vec<RawBudget>,
+    hook: Option<RawHook>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHook {
+    stale: Option<Spanned<String>>,
+    build: Option<Spanned<String>>,
+}
+
+/// What the pre-push hook does with an artifact not built from the commit being pushed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Stale {
+    /// Block the push (exit 2): the check would be about some other build.
+    #[default]
+    Fail,
+    /// Report it, let the push go on.
+    Warn,
+    /// Do not compare.
+    Off,
+}
+
+/// `[hook]`: how `goaudit check --hook` makes sure it checks what is pushed.
+#[derive(Debug, Clone, Default)]
+pub struct HookConfig {
+    /// Artifacts whose `vcs.revision` is not the pushed commit (or `vcs.modified`).
+    pub stale: Stale,
+    /// Where `stale` was set.
+    pub stale_location: Option<Location>,
+    /// A shell command (`sh -c`) the hook runs in the config's root before checking,
+    /// e.g. `make dist`.
+    pub build: Option<String>,
+    /// Where `build` was set.
+    pub build_location: Option<Location>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -284,6 +318,8 @@ pub struct Config {
     pub baseline: Option<PathBuf>,
     /// `[[budget]]` entries, in file order.
     pub budgets: Vec<Budget>,
+    /// `[hook]`.
+    pub hook: HookConfig,
 }
 
 /// Find a config by walking up from `start`: the first directory holding one of
@@ -378,8 +414,11 @@ pub fn parse(source: &str, display: &str, root: &Path) -> Result<Config, Error> 
     for (k, v) in &raw.rules {
         let Some(code) = Code::from_id(k.get_ref()) else {
             let ids: Vec<&str> = Code::ALL.iter().map(|c| c.id()).collect();
+            let hint = crate::suggest::nearest(k.get_ref(), ids.iter().copied())
+                .map(|n| format!("; did you mean `{n}`?"))
+                .unwrap_or_default();
             return Err(Error::Usage(format!(
-                "{}: unknown rule `{}`, expected one of {}",
+                "{}: unknown rule `{}`{hint} (expected one of {})",
                 loc(k.span()),
                 k.get_ref(),
                 ids.join(", ")
@@ -435,6 +474,34 @@ pub fn parse(source: &str, display: &str, root: &Path) -> Result<Config, Error> 
         });
     }
 
+    let mut hook = HookConfig::default();
+    if let Some(h) = &raw.hook {
+        if let Some(s) = &h.stale {
+            hook.stale = match s.get_ref().as_str() {
+                "fail" => Stale::Fail,
+                "warn" => Stale::Warn,
+                "off" => Stale::Off,
+                other => {
+                    return Err(Error::Usage(format!(
+                        "{}: invalid stale {other:?}: expected \"fail\", \"warn\" or \"off\"",
+                        loc(s.span())
+                    )));
+                }
+            };
+            hook.stale_location = Some(loc(s.span()));
+        }
+        if let Some(b) = &h.build {
+            if b.get_ref().trim().is_empty() {
+                return Err(Error::Usage(format!(
+                    "{}: `build` is empty; name a command such as \"make dist\" or remove the key",
+                    loc(b.span())
+                )));
+            }
+            hook.build = Some(b.get_ref().clone());
+            hook.build_location = Some(loc(b.span()));
+        }
+    }
+
     Ok(Config {
         file: PathBuf::from(display),
         display: display.to_string(),
@@ -443,6 +510,7 @@ pub fn parse(source: &str, display: &str, root: &Path) -> Result<Config, Error> 
         paths,
         baseline,
         budgets,
+        hook,
     })
 }
 

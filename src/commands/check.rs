@@ -465,15 +465,102 @@ enum Push {
 
 /// git writes `<local ref> <local sha> <remote ref> <remote sha>` lines; a local sha of
 /// all zeros is a deletion. lefthook leaves a terminal on stdin, so it is read only when
-/// it is not one (otherwise the hook would wait forever).
-fn read_pre_push_stdin() -> Push {
+/// it is not one (otherwise the hook would wait forever). Returns what the push does and
+/// the commits it ships (empty when stdin said nothing).
+fn read_pre_push_stdin() -> (Push, Vec<String>) {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        return Push::Updates;
+        return (Push::Updates, Vec::new());
     }
     let mut text = String::new();
     let _ = stdin.lock().take(1 << 20).read_to_string(&mut text);
-    classify_push(&text)
+    (classify_push(&text), pushed_commits(&text))
+}
+
+/// The local shas being pushed (deletions left out), in input order, without repeats.
+fn pushed_commits(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let Some(sha) = line.split_whitespace().nth(1) else {
+            continue;
+        };
+        let is_sha = sha.len() >= 40 && sha.bytes().all(|b| b.is_ascii_hexdigit());
+        if is_sha && sha.bytes().any(|b| b != b'0') && !out.iter().any(|s| s == sha) {
+            out.push(sha.to_ascii_lowercase());
+        }
+    }
+    out
+}
+
+/// `git rev-parse HEAD` in `dir`: what is being pushed when git's stdin is not available.
+fn head_commit(dir: &Path) -> Option<String> {
+    let o = std::process::Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let sha = String::from_utf8_lossy(&o.stdout).trim().to_string();
+    (o.status.success() && !sha.is_empty()).then_some(sha)
+}
+
+/// Why a binary was not built from one of `pushed`, or None when it was: its buildinfo
+/// `vcs.revision` must be a pushed commit and `vcs.modified` false.
+pub(crate) fn staleness(a: &Artifact, pushed: &[String]) -> Option<String> {
+    let short = |s: &str| s.chars().take(12).collect::<String>();
+    let push = pushed
+        .iter()
+        .map(|s| short(s))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if a.unknown.is_some() {
+        return Some(format!(
+            "cannot read its VCS stamp ({}), so it cannot be matched to the pushed commit {push}",
+            a.unknown.as_ref().map_or("", |u| u.reason.as_str())
+        ));
+    }
+    let Some(rev) = a.vcs.as_ref().and_then(|v| v.revision.as_deref()) else {
+        return Some(format!(
+            "has no vcs.revision (built with -buildvcs=false, outside the repository, or by a tool that drops it), so it cannot be matched to the pushed commit {push}"
+        ));
+    };
+    if !pushed.iter().any(|p| p.eq_ignore_ascii_case(rev)) {
+        return Some(format!(
+            "was built from {} (vcs.revision), not from the pushed commit {push}",
+            short(rev)
+        ));
+    }
+    if a.vcs.as_ref().and_then(|v| v.modified) == Some(true) {
+        return Some(format!(
+            "was built from {} with uncommitted changes (vcs.modified=true), not exactly the pushed commit",
+            short(rev)
+        ));
+    }
+    None
+}
+
+/// Run `[hook] build` with `sh -c` in `root`, its output on `err`'s side (stderr).
+fn run_build(cmd: &str, root: &Path, err: &mut dyn Write) -> Result<(), Error> {
+    let _ = writeln!(err, "goaudit: running the hook's build command: {cmd}");
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(cmd)
+        .current_dir(root)
+        .stdin(std::process::Stdio::null())
+        // git shows a hook's stderr; the build's stdout goes there too.
+        .stdout(std::io::stderr())
+        .status()
+        .map_err(|e| Error::Other(format!("cannot run the hook's build command `{cmd}`: {e}")))?;
+    if status.success() {
+        return Ok(());
+    }
+    let how = status
+        .code()
+        .map_or("killed by a signal".to_string(), |c| format!("exit {c}"));
+    Err(Error::Other(format!(
+        "the hook's build command `{cmd}` failed ({how}); fix the build, or skip once with GOAUDIT_SKIP=1 git push"
+    )))
 }
 
 fn classify_push(text: &str) -> Push {
@@ -494,15 +581,18 @@ fn classify_push(text: &str) -> Push {
 
 /// Run the check.
 pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io::Result<Exit> {
+    let mut pushed = Vec::new();
     if args.hook {
         if std::env::var("GOAUDIT_SKIP").is_ok_and(|v| v == "1") {
             writeln!(err, "goaudit: GOAUDIT_SKIP=1 set, skipping the check")?;
             return Ok(Exit::Ok);
         }
-        if read_pre_push_stdin() == Push::DeletesOnly {
+        let (push, commits) = read_pre_push_stdin();
+        if push == Push::DeletesOnly {
             writeln!(err, "goaudit: the push only deletes refs, nothing to check")?;
             return Ok(Exit::Ok);
         }
+        pushed = commits;
     }
     let fail = |err: &mut dyn Write, e: Error| {
         report_error(err, &e);
@@ -512,6 +602,13 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
         Ok(s) => s,
         Err(e) => return fail(err, e),
     };
+    let hook_cfg = s.cfg.as_ref().map(|c| c.hook.clone()).unwrap_or_default();
+    if args.hook
+        && let Some(cmd) = &hook_cfg.build
+        && let Err(e) = run_build(cmd, &s.root, err)
+    {
+        return fail(err, e);
+    }
     let mut policy = Policy::new(s.cfg.as_ref());
     if let Err(e) = apply_flags(args, &mut policy) {
         return fail(err, e);
@@ -540,11 +637,39 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
     let with_size = baseline.is_some()
         || (policy.budgets.iter().any(|b| !b.modules.is_empty())
             && policy.setting(Code::ModuleBudget).level != Level::Allow);
-    let (targets, mut errors) =
-        match collect(&args.paths, &s, with_size, &args.limits.options(), err) {
-            Ok(t) => t,
-            Err(e) => return fail(err, e),
-        };
+    // In the hook the report (on stderr) lists unreadable inputs already: one line each.
+    let mut quiet = std::io::sink();
+    let collect_err: &mut dyn Write = if args.hook && args.format == CheckFormat::Human {
+        &mut quiet
+    } else {
+        err
+    };
+    let (targets, mut errors) = match collect(
+        &args.paths,
+        &s,
+        with_size,
+        &args.limits.options(),
+        collect_err,
+    ) {
+        Ok(t) => t,
+        Err(e) => return fail(err, e),
+    };
+    // The hook checks what is pushed: an artifact built from another commit (or from a
+    // dirty tree) says nothing about it.
+    let mut stale: Vec<String> = Vec::new();
+    if args.hook && hook_cfg.stale != config::Stale::Off {
+        if pushed.is_empty() {
+            pushed.extend(head_commit(&s.root));
+        }
+        for t in &targets {
+            if let Subject::Binary(a) = &t.subject
+                && t.file == t.key
+                && let Some(why) = staleness(a, &pushed)
+            {
+                stale.push(format!("{}: {why}", t.key));
+            }
+        }
+    }
     if targets.is_empty() && errors.is_empty() {
         return fail(
             err,
@@ -630,6 +755,30 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
     }
     err.write_all(&hook_buf)?;
 
+    if !stale.is_empty() {
+        let (level, tail) = match hook_cfg.stale {
+            config::Stale::Fail => ("error", ""),
+            _ => ("warning", " (stale = \"warn\")"),
+        };
+        for line in &stale {
+            writeln!(err, "goaudit: {level}: stale artifact: {line}{tail}")?;
+        }
+        let fix = match &hook_cfg.build {
+            Some(_) => "the [hook] build command did not rebuild it; fix the command's output path",
+            None => {
+                "rebuild it from the commit being pushed, or name the build command as `build = \"...\"` under [hook] in goaudit.toml"
+            }
+        };
+        writeln!(err, "goaudit: {fix}")?;
+        if hook_cfg.stale == config::Stale::Fail {
+            writeln!(
+                err,
+                "goaudit: push blocked: the artifacts checked are not the commit being pushed; skip once with GOAUDIT_SKIP=1 git push"
+            )?;
+            return Ok(Exit::Error);
+        }
+    }
+
     if report.summary.unevaluated > 0 {
         // A deny rule that could not be evaluated never passes: the run is incomplete.
         writeln!(
@@ -650,6 +799,14 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
         }
     }
     if report.incomplete() {
+        if args.hook && !report.errors.is_empty() {
+            writeln!(
+                err,
+                "goaudit: push blocked: {} input{} could not be checked; build them first, or skip once with GOAUDIT_SKIP=1 git push",
+                report.errors.len(),
+                if report.errors.len() == 1 { "" } else { "s" }
+            )?;
+        }
         return Ok(Exit::Error);
     }
     if report.summary.failures > 0 {
@@ -715,6 +872,21 @@ mod tests {
             Push::Updates
         );
         assert_eq!(classify_push(""), Push::Updates);
+    }
+
+    #[test]
+    fn pushed_commits_leave_out_deletions_and_repeats() {
+        let z = "0".repeat(40);
+        let a = "a".repeat(40);
+        let b = "B".repeat(40);
+        let text = format!(
+            "refs/heads/x {a} refs/heads/x {z}\n(delete) {z} refs/heads/y {a}\nrefs/heads/z {a} refs/heads/z {z}\nrefs/tags/t {b} refs/tags/t {z}\ngarbage\n"
+        );
+        assert_eq!(
+            pushed_commits(&text),
+            vec![a.clone(), b.to_ascii_lowercase()]
+        );
+        assert!(pushed_commits("").is_empty());
     }
 
     #[test]
