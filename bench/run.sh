@@ -23,3 +23,19 @@ for bin in "$compile" target/testbins/promserver-default "$out/bigbin"; do
   /usr/bin/time -f "goaudit size peak RSS %M KiB" "$ga" size "$bin" > /dev/null
   /usr/bin/time -f "go tool nm peak RSS %M KiB" go tool nm -size -sort size "$bin" > /dev/null
 done
+
+# The HTML treemap: page size and the time to the first treemap in headless Chromium
+# (needs scripts/setup.sh's chromium and playwright-core).
+if [ -x /usr/bin/chromium ] && [ -d target/browser/node_modules/playwright-core ]; then
+  for bin in "$compile" target/testbins/promserver-default "$out/bigbin"; do
+    [ -f "$bin" ] || continue
+    "$ga" size --html "$out/report.html" "$bin" > /dev/null
+    echo "## html: $bin: page $(stat -c %s "$out/report.html") bytes; ms to the first treemap:"
+    for i in 1 2 3; do
+      prof=$(mktemp -d)
+      GOAUDIT_NODE_MODULES=target/browser/node_modules node tests/browser/treemap.mjs \
+        "$out/report.html" "$out/report.png" "$prof" | grep -o '"readyMs":[0-9]*'
+      rm -rf "$prof"
+    done
+  done
+fi

@@ -210,6 +210,7 @@ const svg = document.getElementById('treemap');
 const tbody = document.querySelector('#table tbody');
 const search = document.getElementById('search');
 const NS = 'http://www.w3.org/2000/svg';
+const SHORT = {go:'Go',std:'std',runtime:'runtime',cgo:'C / cgo',meta:'metadata',unattributed:'unattributed',other:'other',layer:'layer',file:'file',grown:'grown',shrunk:'shrunk'};
 const KINDS = {go:'Go code (main, dependencies)',std:'standard library',runtime:'runtime',cgo:'C / cgo',meta:'metadata (pclntab, DWARF, symbols)',unattributed:'unattributed',other:'headers, padding, other',layer:'layer',file:'file',grown:'grown',shrunk:'shrunk'};
 let stack = [D.root];
 let sortCol = 'bytes', sortDir = -1;
@@ -263,11 +264,12 @@ function draw(){
       const sr=squarify(k.c.map(c=>c.b),r.x+2,r.y+strip,r.w-4,r.h-strip-2);
       k.c.forEach((c,j)=>{const s=sr[j];if(s.w<1||s.h<1)return;
         el('rect',{x:s.x,y:s.y,width:s.w,height:s.h,class:'sub k-'+c.k+(q&&!matches(c,q)?' dim':'')},g);
-        if(s.w>60&&s.h>24){const t=el('text',{x:s.x+3,y:s.y+12,class:'sz'},g);t.textContent=fit(c.n,s.w-6)}});
+        if(s.w>60&&s.h>24){const t=el('text',{x:s.x+3,y:s.y+12,class:'sz'},g);t.textContent=fit(rel(c.n,k),s.w-6)}});
     }
-    if(r.w>36&&r.h>13){const t=el('text',{x:r.x+3,y:r.y+12},g);t.textContent=fit(k.n+'  '+size(k),r.w-6)}
+    if(r.w>36&&r.h>13){const t=el('text',{x:r.x+3,y:r.y+12},g);t.textContent=fit(rel(k.n,cur)+'  '+size(k),r.w-6)}
   });
 }
+function rel(n,parent){const p=parent.n+'/';return n.startsWith(p)&&n.length>p.length?n.slice(p.length):n}
 function fit(s,w){const n=Math.max(0,Math.floor(w/6.3));return s.length<=n?s:s.slice(0,Math.max(0,n-1))+'…'}
 function rows(){
   const cur=stack[stack.length-1];
@@ -285,13 +287,13 @@ function rows(){
     const name=td(r.label);name.title=r.label;
     td(size(r.n),'num').title=r.n.b+' bytes = '+both(r.n.b);
     td((cur.b?(100*r.n.b/cur.b):0).toFixed(1)+'%','num');
-    const kd=td('');const sw=document.createElement('span');sw.className='sw k-'+r.n.k;kd.appendChild(sw);kd.appendChild(document.createTextNode(KINDS[r.n.k]||r.n.k));
+    const kd=td('');const sw=document.createElement('span');sw.className='sw k-'+r.n.k;kd.appendChild(sw);kd.appendChild(document.createTextNode(SHORT[r.n.k]||r.n.k));kd.title=KINDS[r.n.k]||r.n.k;
     if(r.n.c&&r.n.c.length)name.onclick=()=>{if(q){search.value=''}zoom(r.n)};
     frag.appendChild(tr);
   }
   tbody.appendChild(frag);
 }
-function render(){crumbs();draw();rows();document.body.dataset.ready='1'}
+function render(){crumbs();draw();rows();if(!document.body.dataset.ready)document.body.dataset.readyMs=Math.round(performance.now());document.body.dataset.ready='1'}
 document.querySelectorAll('#table th').forEach(th=>th.addEventListener('click',()=>{const c=th.dataset.col;if(sortCol===c)sortDir=-sortDir;else{sortCol=c;sortDir=c==='name'||c==='kind'?1:-1}rows()}));
 search.addEventListener('input',()=>{draw();rows()});
 document.addEventListener('keydown',e=>{if(e.key==='Escape'&&stack.length>1&&document.activeElement!==search){stack.pop();render()}});
