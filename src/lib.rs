@@ -25,6 +25,7 @@ pub mod commands;
 pub mod diff;
 pub mod error;
 pub mod finding;
+pub mod fuzzing;
 pub mod go;
 pub mod image;
 pub mod input;
