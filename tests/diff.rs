@@ -370,3 +370,47 @@ fn images_differing_by_one_layer() {
     ]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn hostile_reports_do_not_panic() {
+    let dir = fixtures::fresh_dir("diff-hostile");
+    let report = |total: u64, names: &[(&str, u64)]| {
+        let list: Vec<Value> = names
+            .iter()
+            .map(|(n, b)| serde_json::json!({"name": n, "bytes": b}))
+            .collect();
+        let pkgs: Vec<Value> = names
+            .iter()
+            .map(|(n, b)| serde_json::json!({"name": n, "module": n, "bytes": b}))
+            .collect();
+        serde_json::json!({"schema_version": 1, "artifacts": [{
+            "kind": "binary", "path": "x", "size": total,
+            "size_attribution": {"total": total, "by_module": list, "by_package": pkgs,
+                "by_section": list, "by_kind": list}
+        }]})
+    };
+    let old = dir.join("old.json");
+    let new = dir.join("new.json");
+    std::fs::write(&old, report(0, &[]).to_string()).unwrap();
+    std::fs::write(&new, report(u64::MAX, &[("a", u64::MAX)]).to_string()).unwrap();
+    let html = dir.join("d.html");
+    for args in [
+        vec![],
+        vec!["--format", "markdown"],
+        vec!["--json"],
+        vec!["--html", html.to_str().unwrap(), "--fail-on-growth", "1%"],
+    ] {
+        let mut a = args.clone();
+        a.push(old.to_str().unwrap());
+        a.push(new.to_str().unwrap());
+        let out = run_diff(&a);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{args:?}: {err}");
+    }
+    // Not a report at all: one line, exit 2.
+    std::fs::write(&old, "{\"artifacts\": 3}").unwrap();
+    let out = run_diff(&[old.to_str().unwrap(), new.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1);
+}

@@ -760,6 +760,45 @@ mod tests {
     }
 
     #[test]
+    fn module_versions_from_reports() {
+        let art = |version: &str, bytes: u64| {
+            serde_json::json!({
+                "kind": "binary", "path": "app", "size": 1000 + bytes,
+                "buildinfo": {"deps": [
+                    {"path": "golang.org/x/net", "version": version},
+                    {"path": "golang.org/x/sys", "version": "v0.30.0"}
+                ], "settings": [["CGO_ENABLED", "0"]]},
+                "size_attribution": {"total": 1000 + bytes,
+                    "by_module": [{"name": "std", "bytes": 1000}, {"name": "golang.org/x/net", "bytes": bytes}],
+                    "by_package": [{"name": "net", "module": "std", "bytes": 1000},
+                                   {"name": "golang.org/x/net/http2", "module": "golang.org/x/net", "bytes": bytes}],
+                    "by_section": [{"name": ".text", "bytes": 1000 + bytes}]}
+            })
+        };
+        let o = BinarySide::from_json(&art("v0.20.0", 100)).unwrap();
+        let n = BinarySide::from_json(&art("v0.23.0", 412)).unwrap();
+        let d = diff_binaries(&o, &n);
+        assert_eq!(
+            d.modules,
+            [ModuleVersionChange {
+                path: "golang.org/x/net".into(),
+                old: Some("v0.20.0".into()),
+                new: Some("v0.23.0".into()),
+                delta: Some(312),
+            }]
+        );
+        assert!(d.settings.is_empty() && d.verdicts.is_empty());
+        assert!(
+            d.by_kind.is_empty(),
+            "reports without by_kind give no kinds"
+        );
+        // Lists that do not add up are a damaged report, even when they overflow.
+        let mut bad = art("v0.20.0", 100);
+        bad["size_attribution"]["by_module"][0]["bytes"] = u64::MAX.into();
+        assert!(BinarySide::from_json(&bad).unwrap_err().contains("damaged"));
+    }
+
+    #[test]
     fn growth_limits() {
         let t = Total::new(1000, 1100);
         assert!("50".parse::<GrowthLimit>().unwrap().exceeded(&t));

@@ -154,19 +154,23 @@ impl BinarySide {
                 };
                 // The partition is what makes the diff add up: a report whose lists do
                 // not sum to its total is damaged.
+                // Summed wide: a hostile report must not overflow.
+                let sum = |v: &mut dyn Iterator<Item = u64>| v.map(u128::from).sum::<u128>();
                 let sums = [
-                    ("by_module", d.by_module.iter().map(|x| x.1).sum::<u64>()),
-                    ("by_package", d.by_package.iter().map(|x| x.2).sum()),
-                    ("by_section", d.by_section.iter().map(|x| x.1).sum()),
+                    ("by_module", sum(&mut d.by_module.iter().map(|x| x.1))),
+                    ("by_package", sum(&mut d.by_package.iter().map(|x| x.2))),
+                    ("by_section", sum(&mut d.by_section.iter().map(|x| x.1))),
                 ];
                 for (k, sum) in sums {
-                    if sum != total {
+                    if sum != u128::from(total) {
                         return Err(format!(
                             "size_attribution.{k} sums to {sum}, not to total {total}: the report is damaged"
                         ));
                     }
                 }
-                if !d.by_kind.is_empty() && d.by_kind.iter().map(|x| x.1).sum::<u64>() != total {
+                if !d.by_kind.is_empty()
+                    && sum(&mut d.by_kind.iter().map(|x| x.1)) != u128::from(total)
+                {
                     return Err(format!(
                         "size_attribution.by_kind does not sum to total {total}: the report is damaged"
                     ));
@@ -267,8 +271,8 @@ impl ImageSide {
                 .ok_or("cause without id")?;
             causes.push((id.to_string(), u(c, "bytes").ok_or("cause without bytes")?));
         }
-        let sum: u64 = causes.iter().map(|c| c.1).sum();
-        if !causes.is_empty() && sum != content_size {
+        let sum: u128 = causes.iter().map(|c| u128::from(c.1)).sum();
+        if !causes.is_empty() && sum != u128::from(content_size) {
             return Err(format!(
                 "the counted causes sum to {sum}, not to content_size {content_size}: the report is damaged"
             ));

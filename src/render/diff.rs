@@ -53,7 +53,7 @@ fn select<'a>(v: &'a [Change], o: &Options) -> Shown<'a> {
     } else {
         o.rows.min(keep.len())
     };
-    let sum = |x: &[&Change]| x.iter().map(|c| c.delta).sum::<i64>();
+    let sum = |x: &[&Change]| x.iter().fold(0i64, |a, c| a.saturating_add(c.delta));
     Shown {
         more: (keep.len() - n, sum(&keep[n..])),
         hidden: (below.len(), sum(&below)),
@@ -430,8 +430,8 @@ fn write_image_text(w: &mut dyn Write, i: &ImageDiff, o: &Options, st: &Style) -
 }
 
 fn layer_total(i: &ImageDiff) -> Total {
-    let old = i.layers.iter().map(|l| l.old).sum();
-    let new = i.layers.iter().map(|l| l.new).sum();
+    let old = i.layers.iter().fold(0u64, |a, l| a.saturating_add(l.old));
+    let new = i.layers.iter().fold(0u64, |a, l| a.saturating_add(l.new));
     Total::new(old, new)
 }
 

@@ -113,7 +113,7 @@ pub fn diff_page(d: &Diff) -> String {
                 })
                 .collect();
             children.sort_by_key(|c| std::cmp::Reverse(c.bytes));
-            let bytes = children.iter().map(|c| c.bytes).sum();
+            let bytes = children.iter().fold(0u64, |a, c| a.saturating_add(c.bytes));
             let mut lines = vec![format!(
                 "content size {} → {} ({})",
                 super::human_bytes(i.total.old),

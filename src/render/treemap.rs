@@ -77,7 +77,7 @@ fn fold(mut v: Vec<Node>, keep: usize, min: u64, kind: &'static str) -> Vec<Node
         return v;
     }
     let rest = v.split_off(cut);
-    let bytes = rest.iter().map(|n| n.bytes).sum();
+    let bytes = rest.iter().fold(0u64, |a, n| a.saturating_add(n.bytes));
     if bytes > 0 {
         v.push(Node::leaf(format!("{} more", rest.len()), bytes, kind));
     }
@@ -236,8 +236,7 @@ pub fn diff_tree(d: &crate::diff::BinaryDiff) -> Node {
             // the absolute changes of its packages.
             let bytes: u64 = pkgs
                 .iter()
-                .map(|p| p.bytes)
-                .sum::<u64>()
+                .fold(0u64, |a, p| a.saturating_add(p.bytes))
                 .max(m.delta.unsigned_abs());
             Node {
                 name: m.name.clone(),
@@ -248,7 +247,7 @@ pub fn diff_tree(d: &crate::diff::BinaryDiff) -> Node {
             }
         })
         .collect();
-    let bytes = mods.iter().map(|m| m.bytes).sum();
+    let bytes = mods.iter().fold(0u64, |a, m| a.saturating_add(m.bytes));
     Node {
         name: d.new_path.clone(),
         bytes,
