@@ -26,15 +26,19 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
     let image_opts = args.limits.options();
     let mut errors = Vec::new();
     let mut skipped = 0usize;
-    let mut fail = |e: Error, errors: &mut Vec<InputError>, path: String| {
+    let fail = |err: &mut dyn Write, e: Error, errors: &mut Vec<InputError>, path: String| {
         super::input_failed(err, errors, path, e)
     };
 
     for entry in input::expand(&args.paths) {
         match entry {
+            Entry::Skipped(note) => {
+                writeln!(err, "goaudit: note: {note}")?;
+            }
             Entry::Error(e) => {
                 let path = error_path(&e);
-                fail(e, &mut errors, path);
+                let e = with_subcommand_hint(e);
+                fail(err, e, &mut errors, path);
             }
             Entry::OciLayout(p) => match read_image(&p, &image_opts) {
                 Ok(found) => {
@@ -42,7 +46,7 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
                         emit_image(r, args.output.json, &style, out, &mut order, &mut images)?;
                     }
                 }
-                Err(e) => fail(e, &mut errors, p.display().to_string()),
+                Err(e) => fail(err, e, &mut errors, p.display().to_string()),
             },
             // Archives (tar, gzip, zstd by content) are container images.
             Entry::File { path, explicit } if crate::image::looks_like_archive(&path) => {
@@ -53,7 +57,7 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
                         }
                     }
                     Err(Error::Unsupported { .. }) if !explicit => skipped += 1,
-                    Err(e) => fail(e, &mut errors, path.display().to_string()),
+                    Err(e) => fail(err, e, &mut errors, path.display().to_string()),
                 }
             }
             Entry::File { path, explicit } => {
@@ -81,13 +85,25 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
                                 path: label.clone().into(),
                                 what: "not a Go binary".into(),
                             };
-                            fail(e, &mut errors, label);
+                            fail(err, e, &mut errors, label);
                         }
-                        Err(FileError::Fail(e)) => fail(e, &mut errors, label),
+                        Err(FileError::Fail(e)) => fail(err, e, &mut errors, label),
                     }
                 }
             }
         }
+    }
+
+    if errors.is_empty() && artifacts.is_empty() && images.is_empty() {
+        // Nothing to audit is an error, as in `check`: a CI step auditing an empty
+        // directory (a build that wrote elsewhere) must not pass.
+        let named: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
+        let named = named.join(", ");
+        let e = Error::Usage(format!(
+            "{named}: no Go binaries or container images found ({skipped} other file{} skipped)",
+            if skipped == 1 { "" } else { "s" }
+        ));
+        fail(err, e, &mut errors, named);
     }
 
     if args.output.json && !images.is_empty() {
@@ -107,12 +123,14 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
     } else if images.len() > 1 {
         writeln!(out)?;
         render::image::write_comparison(out, &images)?;
-    } else if skipped > 0 || artifacts.len() > 1 {
+    } else if (skipped > 0 && !artifacts.is_empty()) || artifacts.len() > 1 {
         writeln!(out)?;
         writeln!(
             out,
-            "{} Go binaries audited, {skipped} other files skipped",
-            artifacts.len()
+            "{} Go binar{} audited, {skipped} other file{} skipped",
+            artifacts.len(),
+            if artifacts.len() == 1 { "y" } else { "ies" },
+            if skipped == 1 { "" } else { "s" }
         )?;
     }
     Ok(if errors.is_empty() {
@@ -120,6 +138,31 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
     } else {
         Exit::Error
     })
+}
+
+/// A path that does not exist and reads like a mistyped subcommand (`goaudit chek`)
+/// gets "did you mean `goaudit check`?".
+fn with_subcommand_hint(e: Error) -> Error {
+    let Error::Io { path, source } = &e else {
+        return e;
+    };
+    let word = path.to_string_lossy();
+    if source.kind() != std::io::ErrorKind::NotFound || word.contains(['/', '\\', '.']) {
+        return e;
+    }
+    use clap::CommandFactory;
+    let cmd = crate::cli::Cli::command();
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .filter(|c| !c.is_hide_set())
+        .map(|c| c.get_name().to_string())
+        .collect();
+    match crate::suggest::nearest(&word, names.iter().map(String::as_str)) {
+        Some(n) => Error::Usage(format!(
+            "{word}: no such file or directory, and no subcommand `{word}`; did you mean `goaudit {n}`?"
+        )),
+        None => e,
+    }
 }
 
 /// Print an image report (human output) and remember it, in input order, for JSON.

@@ -177,7 +177,7 @@ pub(crate) fn collect(
     // (path, named explicitly rather than found by a walk or a glob, an OCI layout)
     let mut files: Vec<(PathBuf, bool, bool)> = Vec::new();
     let mut errors = Vec::new();
-    let mut fail = |e: Error, errors: &mut Vec<InputError>, path: String| {
+    let fail = |err: &mut dyn Write, e: Error, errors: &mut Vec<InputError>, path: String| {
         super::input_failed(err, errors, path, e)
     };
     if !paths.is_empty() {
@@ -185,9 +185,12 @@ pub(crate) fn collect(
             match entry {
                 Entry::File { path, explicit } => files.push((path, explicit, false)),
                 Entry::OciLayout(p) => files.push((p, true, true)),
+                Entry::Skipped(note) => {
+                    let _ = writeln!(err, "goaudit: note: {note}");
+                }
                 Entry::Error(e) => {
                     let p = e.to_string();
-                    fail(e, &mut errors, p);
+                    fail(err, e, &mut errors, p);
                 }
             }
         }
@@ -227,6 +230,7 @@ pub(crate) fn collect(
                     .as_ref()
                     .map_or(cfg.display.clone(), |l| l.to_string());
                 fail(
+                    err,
                     Error::Usage(format!(
                         "{at}: {:?} matches no file; build the artifacts before running check",
                         p.glob
@@ -256,7 +260,7 @@ pub(crate) fn collect(
             match super::audit::read_image(&path, image_opts) {
                 Ok(found) => push_images(&key, found, &mut targets),
                 Err(Error::Unsupported { .. }) if !explicit => {}
-                Err(e) => fail(e, &mut errors, key),
+                Err(e) => fail(err, e, &mut errors, key),
             }
             continue;
         }
@@ -271,6 +275,7 @@ pub(crate) fn collect(
                 }),
                 Err(FileError::Skip) if !explicit => {}
                 Err(FileError::Skip) => fail(
+                    err,
                     Error::Unsupported {
                         path: label.clone().into(),
                         what: "not a Go binary".into(),
@@ -278,7 +283,7 @@ pub(crate) fn collect(
                     &mut errors,
                     label,
                 ),
-                Err(FileError::Fail(e)) => fail(e, &mut errors, label),
+                Err(FileError::Fail(e)) => fail(err, e, &mut errors, label),
             }
         }
     }

@@ -64,6 +64,9 @@ pub enum Entry {
     OciLayout(PathBuf),
     /// Something that could not be read; reported, never fatal to the walk.
     Error(Error),
+    /// Something a walk left out on purpose (a symlink loop such as Debian's
+    /// `/usr/bin/X11 -> .`): a note, not an error.
+    Skipped(String),
 }
 
 /// Expand PATHs: files as given, directories walked in sorted order.
@@ -105,10 +108,11 @@ fn walk(dir: &Path, out: &mut Vec<Entry>, seen: &mut Vec<PathBuf>) {
         }
     };
     if seen.contains(&canon) {
-        out.push(Entry::Error(Error::Other(format!(
-            "{}: symlink loop, not followed",
-            dir.display()
-        ))));
+        out.push(Entry::Skipped(format!(
+            "{}: symlink loop (points back to {}), not followed",
+            dir.display(),
+            canon.display()
+        )));
         return;
     }
     seen.push(canon);
@@ -136,6 +140,8 @@ fn walk(dir: &Path, out: &mut Vec<Entry>, seen: &mut Vec<PathBuf>) {
     children.sort();
     for c in children {
         match std::fs::metadata(&c) {
+            // Version-control metadata holds no artifacts (and can be large).
+            Ok(m) if m.is_dir() && c.file_name().is_some_and(|n| n == ".git") => {}
             Ok(m) if m.is_dir() => {
                 if detect::is_oci_layout(&c) {
                     out.push(Entry::OciLayout(c));
@@ -150,15 +156,17 @@ fn walk(dir: &Path, out: &mut Vec<Entry>, seen: &mut Vec<PathBuf>) {
             Ok(_) => {} // sockets, fifos, devices: not binaries
             Err(source) => {
                 // A dangling symlink or a loop of symlinks (ELOOP) lands here.
-                let what = if source.raw_os_error() == Some(40) {
-                    "symlink loop, not followed".to_string()
+                if source.raw_os_error() == Some(40) {
+                    out.push(Entry::Skipped(format!(
+                        "{}: symlink loop, not followed",
+                        c.display()
+                    )));
                 } else {
-                    source.to_string()
-                };
-                out.push(Entry::Error(Error::Other(format!(
-                    "{}: {what}",
-                    c.display()
-                ))));
+                    out.push(Entry::Error(Error::Other(format!(
+                        "{}: {source}",
+                        c.display()
+                    ))));
+                }
             }
         }
     }
