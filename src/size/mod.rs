@@ -16,6 +16,7 @@
 //! 9. bytes between sections: padding.
 
 pub mod cnames;
+pub mod disasm;
 pub mod dwarf;
 pub mod funcdata;
 pub mod ranges;
@@ -26,7 +27,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::binary::Binary;
+use crate::binary::{Binary, read_uint};
 use crate::go::pclntab::Version;
 use crate::go::symname::{ASSEMBLY, PackageRuns, resolve_assembly};
 use crate::go::{BuildInfo, Pclntab};
@@ -328,6 +329,8 @@ pub fn attribute(
     std::thread::scope(|sc| {
         let types_job =
             sc.spawn(move || pclntab.map(|p| types::claims(bin, p)).unwrap_or_default());
+        let sizes = &code_sizes;
+        let refs_job = sc.spawn(move || code_data_refs(bin, pclntab, sizes));
         let dwarf_job = sc.spawn(move || {
             let mut units = Vec::new();
             let c_code =
@@ -342,6 +345,12 @@ pub fn attribute(
         let funcdata_blobs =
             pclntab.is_some_and(|p| p.version >= Version::V118 && p.gofunc.is_some());
         let mut gofunc_symbol: Option<(u64, u64, u64, OwnerId)> = None;
+        // `go:string.*` spans every string literal: the code that uses each one names
+        // its package (below); the symbol keeps the rest.
+        let mut gostring_symbol: Option<(u64, u64, OwnerId)> = None;
+        // Data objects with a known package, `(start, end, package)`: what pointers in
+        // data are charged to.
+        let mut data_spans: Vec<(u64, u64, u32)> = Vec::new();
         let alloc_sections: HashMap<usize, bool> =
             bin.sections.iter().map(|s| (s.index, s.alloc)).collect();
         let mut symbols: Vec<crate::binary::Symbol> = bin
@@ -386,6 +395,17 @@ pub fn attribute(
                 gofunc_symbol = Some((s.addr, size, off, id));
                 continue;
             }
+            if s.name == "go:string.*" || s.name == "go.string.*" {
+                gostring_symbol = Some((off, size, id));
+                continue;
+            }
+            if !s.is_text {
+                data_spans.push((
+                    s.addr,
+                    s.addr.saturating_add(size),
+                    ow.owners[id as usize].package,
+                ));
+            }
             cs.claim(off, off.saturating_add(size), id);
             if is_c_code(&pkg) {
                 c_owners.push((id, s.addr));
@@ -396,11 +416,12 @@ pub fn attribute(
         // typelinks, itablinks): what a stripped binary still says about its data. The linker
         // hides `type:*` symbols even when it keeps the rest, so this matters unstripped too.
         cs.next_class();
+        // A panic there would be a bug; the claims are then just missing.
+        let type_claims = types_job.join().unwrap_or_default();
         {
-            // A panic there would be a bug; the claims are then just missing.
-            for c in types_job.join().unwrap_or_default() {
+            for c in &type_claims {
                 let id = ow.item(&c.item, &c.package, Kind::Types);
-                for (start, end) in c.ranges {
+                for &(start, end) in &c.ranges {
                     if let Some(off) = bin.vaddr_to_offset(start) {
                         cs.claim(off, off.saturating_add(end.saturating_sub(start)), id);
                     }
@@ -454,6 +475,96 @@ pub fn attribute(
                     _ => claim_vrange(bin, &mut cs, start, stop, id),
                 }
             }
+        }
+        // Data the code names: string literals, variables, static composite literals,
+        // each blob to the package whose code references it. Objects the symbol table
+        // and the type walk delimit bound the blobs.
+        cs.next_class();
+        let mut refs = refs_job.join().unwrap_or_default();
+        // Where the symbol table spans `go:func.*`, its funcdata blobs and the rest of
+        // it are charged below; the code's references there are left to them.
+        let gofunc_span = gofunc_symbol
+            .filter(|_| funcdata_blobs)
+            .map(|(addr, size, _, _)| (addr, addr.saturating_add(size)));
+        if let Some((lo, hi)) = gofunc_span {
+            refs.retain(|r| r.target < lo || r.target >= hi);
+        }
+        if !refs.is_empty() {
+            let mut bounds: Vec<u64> = Vec::with_capacity(symbols.len() * 2);
+            for s in symbols.iter().filter(|s| s.size > 0) {
+                bounds.push(s.addr);
+                bounds.push(s.addr.saturating_add(s.size));
+            }
+            for c in &type_claims {
+                for &(a, b) in &c.ranges {
+                    bounds.push(a);
+                    bounds.push(b);
+                }
+            }
+            bounds.sort_unstable();
+            bounds.dedup();
+            let secs = data_sections(bin);
+            let limit = |a: u64| {
+                let i = secs.partition_point(|s| s.1 <= a);
+                secs.get(i).filter(|s| s.0 <= a).map(|s| s.1)
+            };
+            let pkg_ids: Vec<u32> = func_pkgs.iter().map(|p| ow.package(p)).collect();
+            let pkg_of = |f: u32| pkg_ids.get(f as usize).copied().unwrap_or(0);
+            let code_blobs = disasm::blobs(&refs, &bounds, &pkg_of, &limit);
+            for &(start, end, owner) in &code_blobs {
+                let id = match owner {
+                    Some(p) => {
+                        let name = ow.packages[p as usize].clone();
+                        ow.shared("data named by its code", &name, Kind::Data)
+                    }
+                    None => ow.shared(
+                        "data named by code of several packages",
+                        SHARED_DATA,
+                        Kind::Data,
+                    ),
+                };
+                claim_vrange(bin, &mut cs, start, end, id);
+                if let Some(p) = owner {
+                    data_spans.push((start, end, p));
+                }
+            }
+            // Data that only other data points at (the backing arrays of slices and
+            // strings in variables, embedded files): the pointing object's package.
+            cs.next_class();
+            data_spans.sort_unstable();
+            let types_region = type_claims
+                .iter()
+                .flat_map(|c| c.ranges.iter().copied())
+                .fold(None, |acc: Option<(u64, u64)>, (a, b)| {
+                    Some(acc.map_or((a, b), |(x, y)| (x.min(a), y.max(b))))
+                });
+            let mut drefs = data_refs(bin, &secs, &data_spans, types_region);
+            if let Some((lo, hi)) = gofunc_span {
+                drefs.retain(|r| r.target < lo || r.target >= hi);
+            }
+            let mut bounds2: Vec<u64> = bounds;
+            bounds2.extend(refs.iter().map(|r| r.target));
+            bounds2.sort_unstable();
+            bounds2.dedup();
+            let ident = |p: u32| p;
+            for (start, end, owner) in disasm::blobs(&drefs, &bounds2, &ident, &limit) {
+                let id = match owner {
+                    Some(p) => {
+                        let name = ow.packages[p as usize].clone();
+                        ow.shared("data its data points at", &name, Kind::Data)
+                    }
+                    None => ow.shared(
+                        "data pointed at by data of several packages",
+                        SHARED_DATA,
+                        Kind::Data,
+                    ),
+                };
+                claim_vrange(bin, &mut cs, start, end, id);
+            }
+        }
+        cs.next_class();
+        if let Some((off, size, id)) = gostring_symbol {
+            cs.claim(off, off.saturating_add(size), id);
         }
         cs.next_class();
         if let Some((_, size, off, id)) = gofunc_symbol {
@@ -684,6 +795,128 @@ fn claim_glibc_rest(
             claim_vrange(bin, cs, s.addr.max(go_hi), end, code);
         }
     }
+}
+
+/// The owner of data that code of several packages names.
+pub const SHARED_DATA: &str = "[shared data]";
+
+/// Non-code sections with file bytes that code may name data in, sorted: `(start, end)`
+/// of their on-disk part. The pclntab and the tables the runtime walks itself are left out.
+fn data_sections(bin: &Binary<'_>) -> Vec<(u64, u64)> {
+    let mut v: Vec<(u64, u64)> = bin
+        .sections
+        .iter()
+        .filter(|s| s.alloc && !s.executable && s.addr != 0)
+        .filter(|s| known_section_owner(&s.name).is_none())
+        .filter_map(|s| {
+            let (_, len) = s.file_range?;
+            let end = s.addr.saturating_add(s.size.min(len));
+            (end > s.addr).then_some((s.addr, end))
+        })
+        .collect();
+    v.sort_unstable();
+    v
+}
+
+/// Pointers in data into data: each aligned word of a data section (outside the types
+/// region) inside an object of known package (`spans`, sorted) whose value is an address
+/// in a data section. The following word is taken as a length (string and slice headers)
+/// when the target is read-only and it fits. `func` of each reference is the package.
+fn data_refs(
+    bin: &Binary<'_>,
+    secs: &[(u64, u64)],
+    spans: &[(u64, u64, u32)],
+    types: Option<(u64, u64)>,
+) -> Vec<disasm::CodeRef> {
+    let p = bin.ptr_size as u64;
+    if (p != 4 && p != 8) || secs.is_empty() || spans.is_empty() {
+        return Vec::new();
+    }
+    let in_data = |a: u64| {
+        let i = secs.partition_point(|s| s.1 <= a);
+        secs.get(i).filter(|s| s.0 <= a).copied()
+    };
+    let readonly: Vec<(u64, u64)> = bin
+        .sections
+        .iter()
+        .filter(|s| s.alloc && !s.writable && !s.executable)
+        .map(|s| (s.addr, s.addr.saturating_add(s.size)))
+        .collect();
+    let (tlo, thi) = types.unwrap_or((0, 0));
+    let mut out = Vec::new();
+    for &(lo, hi, pkg) in spans {
+        if lo < thi && hi > tlo {
+            continue;
+        }
+        let start = lo.next_multiple_of(p);
+        let Some(bytes) = bin.read_vaddr(start, hi.saturating_sub(start)) else {
+            continue;
+        };
+        let words: Vec<u64> = bytes
+            .chunks_exact(p as usize)
+            .map(|w| read_uint(w, p as usize, bin.big_endian))
+            .collect();
+        for (i, &v) in words.iter().enumerate() {
+            if v >= tlo && v < thi {
+                continue;
+            }
+            let Some((_, send)) = in_data(v) else {
+                continue;
+            };
+            let ro = readonly.iter().any(|r| r.0 <= v && v < r.1);
+            let len = words
+                .get(i + 1)
+                .copied()
+                .filter(|&l| ro && l > 0 && l <= send - v)
+                .unwrap_or(0);
+            out.push(disasm::CodeRef {
+                target: v,
+                len,
+                func: pkg,
+            });
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
+/// References from each function's code into data sections (see [`disasm`]).
+fn code_data_refs(
+    bin: &Binary<'_>,
+    pclntab: Option<&Pclntab>,
+    code_sizes: &[u64],
+) -> Vec<disasm::CodeRef> {
+    let Some(p) = pclntab else {
+        return Vec::new();
+    };
+    if !disasm::supported(&bin.arch) {
+        return Vec::new();
+    }
+    let secs = data_sections(bin);
+    if secs.is_empty() {
+        return Vec::new();
+    }
+    let funcs: Vec<(&[u8], u64)> = p
+        .funcs
+        .iter()
+        .zip(code_sizes)
+        .map(|(f, &size)| {
+            let code = bin
+                .vaddr_to_offset(f.entry)
+                .and_then(|off| bin.bytes_at(off, size))
+                .unwrap_or(&[]);
+            (code, f.entry)
+        })
+        .collect();
+    let (lo, hi) = (secs[0].0, secs[secs.len() - 1].1);
+    let wanted = |a: u64| {
+        if a < lo || a >= hi {
+            return false;
+        }
+        let i = secs.partition_point(|s| s.1 <= a);
+        secs.get(i).is_some_and(|s| s.0 <= a)
+    };
+    disasm::code_refs(&bin.arch, &funcs, &wanted)
 }
 
 /// The symbol spanning all funcdata: `go:func.*`, spelled `go.func.*` before Go 1.20.
