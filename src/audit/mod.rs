@@ -40,6 +40,9 @@ pub struct Artifact {
     pub go_version: Option<String>,
     /// Where `go_version` came from: `buildinfo`, or `inferred` (symbol or string scan).
     pub go_version_source: Option<&'static str>,
+    /// How an inferred version was found: `runtime.buildVersion` or `version string in
+    /// <section>`; null when read from buildinfo or unknown.
+    pub go_version_evidence: Option<String>,
     /// `"upx"` when the file is packed. The Go facts below are then absent, unless
     /// `unpacked` says they were read from the program `upx -d` restored.
     pub packed: Option<&'static str>,
@@ -262,12 +265,13 @@ fn audit_inner(
         .unwrap_or_default();
     let nix_store_refs = nix::scan(&bin, files, ev.elf.as_ref());
 
-    let (go_version, go_version_source) = match &buildinfo {
+    let (go_version, go_version_source, go_version_evidence) = match &buildinfo {
         Some(bi) if !bi.go_version.is_empty() => (
             Some(bi.go_version.clone()),
             Some(if bi.inferred { "inferred" } else { "buildinfo" }),
+            bi.inferred_from.clone(),
         ),
-        _ => (None, None),
+        _ => (None, None, None),
     };
 
     let mut a = Artifact {
@@ -278,6 +282,7 @@ fn audit_inner(
         size: data.len() as u64,
         go_version,
         go_version_source,
+        go_version_evidence,
         packed: None,
         unpacked: false,
         unknown: None,
@@ -371,6 +376,7 @@ fn packed_artifact(path: &str, bin: &Binary<'_>) -> Artifact {
         size: bin.data.len() as u64,
         go_version: None,
         go_version_source: None,
+        go_version_evidence: None,
         packed: Some("upx"),
         unpacked: false,
         linking: Linking::unknown(&why),

@@ -49,6 +49,11 @@ pub struct BuildInfo {
     pub settings: Vec<(String, String)>,
     /// True when the header was missing and the version was recovered another way.
     pub inferred: bool,
+    /// How an inferred version was recovered: `runtime.buildVersion` (the string
+    /// variable, found through the symbol table) or `version string in <section>` (a
+    /// scan of read-only data). Absent when the header was read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inferred_from: Option<String>,
     /// The modinfo text as stored in the binary (sentinels stripped); empty when the
     /// value was built by hand. The string fields above are lossy where this holds bytes
     /// that are not UTF-8, so rendering goes back to these bytes when they are present.
@@ -272,9 +277,10 @@ pub fn read(bin: &Binary<'_>) -> Result<Option<BuildInfo>, ParseError> {
     if let Some(addr) = find_header(bin) {
         return decode_at(bin, addr).map(Some);
     }
-    Ok(infer_version(bin).map(|v| BuildInfo {
+    Ok(infer_version(bin).map(|(v, from)| BuildInfo {
         go_version: v,
         inferred: true,
+        inferred_from: Some(from),
         ..Default::default()
     }))
 }
@@ -943,23 +949,23 @@ pub fn go_is_print(c: char) -> bool {
 /// `runtime.buildVersion` is a Go string variable, so with a symbol table the answer is
 /// exact. Without one, read-only data is scanned for `go1.N[.P|rcN|betaN]`, but only in a
 /// file that shows another Go mark, so that no C program gets a Go version.
-fn infer_version(bin: &Binary<'_>) -> Option<String> {
+fn infer_version(bin: &Binary<'_>) -> Option<(String, String)> {
     for name in ["runtime.buildVersion", "_runtime.buildVersion"] {
         if let Some(v) = bin
             .symbol(name)
             .and_then(|sym| read_go_string(bin, sym.addr))
         {
-            return Some(v);
+            return Some((v, "runtime.buildVersion".to_string()));
         }
     }
     if !has_go_marks(bin) {
         return None;
     }
-    let rodata = [".rodata", "__rodata", ".rdata"]
+    let (name, rodata) = [".rodata", "__rodata", ".rdata"]
         .iter()
-        .find_map(|n| bin.section(n))
-        .and_then(|s| bin.section_data(s))?;
-    scan_versions(rodata)
+        .find_map(|n| bin.section(n).map(|s| (*n, s)))
+        .and_then(|(n, s)| Some((n, bin.section_data(s)?)))?;
+    scan_versions(rodata).map(|v| (v, format!("version string in {name}")))
 }
 
 fn read_go_string(bin: &Binary<'_>, addr: u64) -> Option<String> {
