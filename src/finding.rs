@@ -46,6 +46,11 @@ pub enum Code {
     DuplicateGoMainModule,
     /// A Go binary in an image keeps its symbol table or DWARF.
     SymbolsNotStripped,
+    /// A Go toolchain (GOROOT tree) ships in a runtime image.
+    GoToolchain,
+    /// The image's entrypoint cannot start: missing, or its loader or a library is
+    /// absent, or it is built for another architecture.
+    ImageCannotStart,
 }
 
 impl Code {
@@ -68,6 +73,8 @@ impl Code {
         Code::ConfigReferencesExtraClosure,
         Code::DuplicateGoMainModule,
         Code::SymbolsNotStripped,
+        Code::GoToolchain,
+        Code::ImageCannotStart,
     ];
 
     /// Whether the finding describes a container image rather than one binary.
@@ -78,6 +85,8 @@ impl Code {
                 | Code::ConfigReferencesExtraClosure
                 | Code::DuplicateGoMainModule
                 | Code::SymbolsNotStripped
+                | Code::GoToolchain
+                | Code::ImageCannotStart
         )
     }
 
@@ -118,6 +127,8 @@ impl Code {
             Code::ConfigReferencesExtraClosure => "config-references-extra-closure",
             Code::DuplicateGoMainModule => "duplicate-go-main-module",
             Code::SymbolsNotStripped => "symbols-not-stripped",
+            Code::GoToolchain => "go-toolchain",
+            Code::ImageCannotStart => "image-cannot-start",
         }
     }
 
@@ -159,6 +170,12 @@ impl Code {
             }
             Code::SymbolsNotStripped => {
                 "a Go binary in the image keeps its symbol table or DWARF (build with -ldflags='-s -w')"
+            }
+            Code::GoToolchain => {
+                "a Go toolchain (GOROOT tree) ships in the runtime image (use a multi-stage build)"
+            }
+            Code::ImageCannotStart => {
+                "the image's entrypoint is missing, lacks its loader or a library, or is built for another architecture"
             }
         }
     }

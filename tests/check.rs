@@ -1207,7 +1207,13 @@ fn check_gates_container_images_and_the_binaries_inside() {
     let dynamic_img = results_of(&doc, "dynamic.tar");
     assert_eq!(dynamic_img["kind"], "image");
     assert_eq!(status_of(dynamic_img, "dynamic-link"), "skip");
-    assert_eq!(doc["summary"]["failures"], 1, "{so}");
+    // The dynamic binary on scratch has no loader: that image cannot start.
+    assert_eq!(status_of(dynamic_img, "image-cannot-start"), "fail");
+    assert_eq!(
+        status_of(results_of(&doc, "static.tar"), "image-cannot-start"),
+        "pass"
+    );
+    assert_eq!(doc["summary"]["failures"], 2, "{so}");
 
     // SARIF points at the archive, a real file (`dynamic.tar:/app/server` is no URI);
     // the message names the binary inside.
@@ -1292,7 +1298,11 @@ fn check_gates_container_images_and_the_binaries_inside() {
     let layout = p.path().join("layout");
     let bin = std::fs::read(testbin("netuser-cgo0")).unwrap();
     let layer = fixtures::layer_tar(&[fixtures::file("server", bin)]);
-    let cfg = fixtures::config(&[&layer], serde_json::json!({}), vec![]);
+    let cfg = fixtures::config(
+        &[&layer],
+        serde_json::json!({"Entrypoint": ["/server"]}),
+        vec![],
+    );
     fixtures::oci_layout_dir(
         &layout,
         &cfg,

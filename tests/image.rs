@@ -63,34 +63,82 @@ fn images_json(path: &Path, extra: &[&str]) -> Vec<Value> {
     assert!(!arts.is_empty(), "no artifact for {}", path.display());
     for a in &arts {
         assert_eq!(a["kind"], "image", "{}", path.display());
-        // The counted causes partition the content size; the others explain bytes
-        // already counted.
+    }
+    assert_partition(path, &arts);
+    arts
+}
+
+/// The sizes Python's tarfile finds in the layer tars (tests/fixtures/images/image_sizes.py),
+/// one entry per image.
+fn independent_sizes(path: &Path) -> Vec<Value> {
+    let py = support::require_tool("python3", "install python3 (`apt-get install python3`)");
+    let script = support::repo_root().join("tests/fixtures/images/image_sizes.py");
+    let out = Command::new(py)
+        .arg(script)
+        .arg(path)
+        .output()
+        .expect("run image_sizes.py");
+    assert!(
+        out.status.success(),
+        "image_sizes.py {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("image_sizes.py JSON")
+}
+
+/// Every image's causes partition its content size, as computed from the layer tars by
+/// Python: the rows add up to it exactly, the `wasted` row is content minus visible, and
+/// the other rows add up to the visible bytes.
+fn assert_partition(path: &Path, arts: &[Value]) {
+    let ind = independent_sizes(path);
+    let mut theirs: Vec<(u64, u64)> = ind
+        .iter()
+        .map(|i| (u(&i["content"]), u(&i["visible"])))
+        .collect();
+    let mut ours: Vec<(u64, u64)> = Vec::new();
+    for a in arts {
         let causes = a["causes"].as_array().expect("causes");
-        let counted: u64 = causes
+        let total: u64 = causes.iter().map(|c| u(&c["bytes"])).sum();
+        let wasted: u64 = causes
             .iter()
-            .filter(|c| c["counted"] == true)
-            .map(|c| c["bytes"].as_u64().unwrap())
+            .filter(|c| c["id"] == "wasted")
+            .map(|c| u(&c["bytes"]))
             .sum();
         assert_eq!(
-            counted,
+            total,
             u(&a["content_size"]),
             "{}: {causes:#?}",
             path.display()
         );
-        for c in causes.iter().filter(|c| c["counted"] == false) {
-            assert!(
-                [
-                    "symbols-not-stripped",
-                    "config-references-extra-closure",
-                    "duplicate-go-main-module"
-                ]
-                .contains(&c["id"].as_str().unwrap()),
-                "{}: uncounted {c}",
-                path.display()
-            );
+        assert_eq!(wasted, u(&a["wasted_bytes"]), "{}", path.display());
+        assert_eq!(total - wasted, u(&a["visible_size"]), "{}", path.display());
+        for c in causes {
+            for p in c["parts"].as_array().into_iter().flatten() {
+                assert!(
+                    u(&p["bytes"]) <= u(&c["bytes"]),
+                    "{}: part {p} of {c}",
+                    path.display()
+                );
+            }
         }
+        let by_layer: u64 = a["wasted_by_layer"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| u(&w["bytes"]))
+            .sum();
+        assert_eq!(by_layer, u(&a["wasted_bytes"]), "{}", path.display());
+        ours.push((u(&a["content_size"]), u(&a["visible_size"])));
     }
-    arts
+    theirs.sort();
+    ours.sort();
+    assert_eq!(
+        ours,
+        theirs,
+        "{}: goaudit vs the layer tars (content, visible)",
+        path.display()
+    );
 }
 
 fn image_json(path: &Path) -> Value {
@@ -349,7 +397,7 @@ fn dynamic_binary_with_host_libc_names_the_closure() {
     assert_eq!(u(&img["content_size"]), bin.len() as u64 + lib_bytes);
     assert_eq!(saving(&img, "cgo-libc-closure"), Some(lib_bytes));
     let c = &causes(&img, "cgo-libc-closure")[0];
-    assert_eq!(c["what"], "glibc closure");
+    assert_eq!(c["what"], "glibc (libc.so.6, ld-linux-x86-64.so.2)");
     let why = c["why"].as_str().unwrap();
     assert!(why.contains("/app/netuser is dynamically linked"), "{why}");
     assert!(why.contains("CGO_ENABLED=1"), "{why}");
@@ -533,7 +581,18 @@ fn nix_result_names_the_three_causes() {
         img["causes"]
     );
     let c = &causes(&img, "cgo-libc-closure")[0];
-    let why = c["why"].as_str().unwrap();
+    let why = format!(
+        "{}: {}",
+        c["what"].as_str().unwrap(),
+        c["why"].as_str().unwrap()
+    );
+    assert!(
+        c["what"]
+            .as_str()
+            .unwrap()
+            .starts_with("glibc (glibc-2.40-66, libunistring-1.2, libidn2-2.3.7)"),
+        "{c}"
+    );
     for n in [
         "glibc-2.40-66",
         "libidn2-2.3.7",
@@ -548,9 +607,22 @@ fn nix_result_names_the_three_causes() {
         saving(&img, "config-references-extra-closure"),
         Some(fx.dup)
     );
-    let c = &causes(&img, "config-references-extra-closure")[0];
-    assert!(c["why"].as_str().unwrap().contains(&fx.dup_root));
+    let f = img["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "config-references-extra-closure")
+        .unwrap();
+    assert!(f["message"].as_str().unwrap().contains(&fx.dup_root));
+    // The duplicate copy is charged once, to the duplicate row naming both paths;
+    // the config's closure holds nothing else here, so it has no row of its own.
     assert_eq!(saving(&img, "duplicate-go-main-module"), Some(fx.dup));
+    let d = &causes(&img, "duplicate-go-main-module")[0];
+    assert_eq!(u(&d["bytes"]), fx.dup);
+    for r in [&fx.app_root, &fx.dup_root] {
+        assert!(d["why"].as_str().unwrap().contains(r.as_str()), "{d}");
+    }
+    assert!(causes(&img, "config-references-extra-closure").is_empty());
     // 3. the symbol table.
     assert_eq!(saving(&img, "symbols-not-stripped"), Some(fx.symtab));
 
@@ -618,7 +690,7 @@ fn nix_result_names_the_three_causes() {
     // The text report tells the story in one line per cause.
     let r = goaudit(&[fx.path.as_os_str()]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stdout.contains("glibc closure"), "{}", r.stdout);
+    assert!(r.stdout.contains("glibc (glibc-2.40-66"), "{}", r.stdout);
     assert!(
         r.stdout.contains("build with CGO_ENABLED=0"),
         "{}",
@@ -1062,7 +1134,16 @@ fn dynamic_binary_on_scratch_is_reported_as_unable_to_start() {
     std::fs::write(&p, fixtures::docker25(&cfg, &[l], "broken:1")).unwrap();
     let img = image_json(&p);
     let first = img["why"][0].as_str().unwrap();
-    assert!(first.contains("/app will not start"), "{first}");
+    assert!(first.contains("/app cannot start"), "{first}");
+    assert!(
+        img["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["id"] == "image-cannot-start"),
+        "{}",
+        img["findings"]
+    );
     assert!(
         first.contains(&interp) && first.contains("libc.so.6"),
         "{first}"
@@ -1121,10 +1202,7 @@ fn other_payload_is_named_by_kind() {
         certs.len() as u64
     );
     assert_eq!(u(&causes(&img, "tzdata")[0]["bytes"]), tz.len() as u64);
-    assert_eq!(
-        u(&causes(&img, "other-files")[0]["bytes"]),
-        misc.len() as u64
-    );
+    assert_eq!(u(&causes(&img, "app-layer")[0]["bytes"]), misc.len() as u64);
     assert_eq!(u(&causes(&img, "go-binary")[0]["bytes"]), bin.len() as u64);
     // Here the causes partition the content.
     let sum: u64 = img["causes"]

@@ -25,6 +25,8 @@ pub fn default_level(code: Code) -> Level {
             Level::Allow
         }
         Code::SizeBudget | Code::SizeGrowth | Code::ModuleBudget => Level::Deny,
+        // A container that cannot start is never a matter of taste.
+        Code::ImageCannotStart => Level::Deny,
         _ => Level::Warn,
     }
 }

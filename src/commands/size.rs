@@ -264,14 +264,13 @@ fn write_image(
         ))
     )?;
     let width = if args.wide { 0 } else { 70 };
-    // What the content size is made of: the counted causes add up to it.
+    // What the content size is made of: the causes partition it.
     let table = SizeTable {
         extra_header: None,
         label_headers: &["Cause", "What"],
         rows: r
             .causes
             .iter()
-            .filter(|c| c.counted)
             .map(|c| Row {
                 bytes: c.bytes,
                 extra: None,

@@ -52,6 +52,12 @@ pub struct ElfInfo {
     pub artifact: Option<Artifact>,
     /// Interpreter, `DT_NEEDED`, RPATH/RUNPATH.
     pub linking: Option<ElfLinking>,
+    /// `e_machine` from the ELF header.
+    pub machine: u16,
+    /// ELFCLASS64.
+    pub class64: bool,
+    /// sha256 of the file, for Go programs (finds byte-identical copies).
+    pub digest: Option<[u8; 32]>,
 }
 
 /// Everything kept from one layer blob.
@@ -83,6 +89,19 @@ pub struct LayerScan {
     pub absolute_names: bool,
     /// Things not analysed.
     pub notes: Vec<String>,
+    /// The loader's configuration files (`etc/ld.so.conf`, `etc/ld.so.conf.d/*`,
+    /// `etc/ld-musl-*.path`), up to [`MAX_TEXT`] bytes each.
+    pub texts: HashMap<String, Vec<u8>>,
+}
+
+/// Largest loader configuration file kept.
+pub const MAX_TEXT: u64 = 64 << 10;
+
+/// Is this a file the dynamic loader reads for its search path?
+pub fn is_loader_config(path: &str) -> bool {
+    path == "etc/ld.so.conf"
+        || path.starts_with("etc/ld.so.conf.d/")
+        || (path.starts_with("etc/ld-musl-") && path.ends_with(".path"))
 }
 
 /// Normalise a tar or manifest path: no leading `/` or `./`, no `.` components, `..`
@@ -385,6 +404,7 @@ fn scan_tar(r: &mut dyn Read, opts: &Options) -> io::Result<LayerScan> {
         refs: HashMap::new(),
         absolute_names: false,
         notes: Vec::new(),
+        texts: HashMap::new(),
     };
     let mut next_inode = 0u64;
     let mut ar = tar::Archive::new(r);
@@ -441,6 +461,11 @@ fn scan_tar(r: &mut dyn Read, opts: &Options) -> io::Result<LayerScan> {
                     (&mut e).take(opts.max_file).read_to_end(&mut bytes)?;
                     scanner.feed(&bytes[4..]);
                     elf = Some(analyse_elf(&path, &bytes));
+                } else if !is_elf && size <= MAX_TEXT && is_loader_config(&path) {
+                    let mut bytes = head[..n].to_vec();
+                    (&mut e).take(MAX_TEXT).read_to_end(&mut bytes)?;
+                    scanner.feed(&bytes[n..]);
+                    s.texts.insert(path.clone(), bytes);
                 } else {
                     if is_elf {
                         s.notes.push(format!(
@@ -551,7 +576,25 @@ fn analyse_elf(path: &str, bytes: &[u8]) -> ElfInfo {
     let linking = ElfLinking::parse(bytes).ok();
     // Not Go, or Go with a broken structure: the linking view is still useful.
     let artifact = audit::audit_bytes(&label, bytes).ok();
-    ElfInfo { artifact, linking }
+    let class64 = bytes.get(4) == Some(&2);
+    let machine = match (bytes.get(5), bytes.get(18..20)) {
+        (Some(2), Some(m)) => u16::from_be_bytes([m[0], m[1]]),
+        (_, Some(m)) => u16::from_le_bytes([m[0], m[1]]),
+        _ => 0,
+    };
+    let digest = artifact.as_ref().map(|_| {
+        use sha2::Digest;
+        let mut d = [0u8; 32];
+        d.copy_from_slice(&sha2::Sha256::digest(bytes));
+        d
+    });
+    ElfInfo {
+        artifact,
+        linking,
+        machine,
+        class64,
+        digest,
+    }
 }
 
 /// A visible path in the final filesystem and the layer its copy comes from.
@@ -568,6 +611,9 @@ pub struct Visible {
 pub struct FinalFs {
     /// Every visible path.
     pub nodes: BTreeMap<String, Visible>,
+    /// For each hidden copy, (its layer, its path) -> the layer that hid it (by
+    /// overwriting it, a whiteout, an opaque directory or a file over its directory).
+    pub hidden_by: HashMap<(usize, String), usize>,
 }
 
 /// Symlink hops followed before giving up, as the kernel does (ELOOP at 40).
@@ -581,34 +627,38 @@ impl FinalFs {
             // Whiteouts hide lower layers only, whatever their place in the tar, so
             // they are applied before the layer's own entries.
             for d in &l.opaque {
-                fs.remove_children(d);
+                fs.remove_children(d, i);
             }
             for w in &l.whiteouts {
-                fs.nodes.remove(w);
-                fs.remove_children(w);
+                if let Some(old) = fs.nodes.remove(w) {
+                    fs.hidden_by.insert((old.layer, w.clone()), i);
+                }
+                fs.remove_children(w, i);
             }
             for (p, n) in &l.nodes {
                 if *n != Node::Dir {
                     // A file or symlink replacing a lower directory hides its subtree.
                     if matches!(fs.nodes.get(p), Some(v) if v.node == Node::Dir) {
-                        fs.remove_children(p);
+                        fs.remove_children(p, i);
                     }
                 } else if matches!(fs.nodes.get(p), Some(v) if v.node == Node::Dir) {
                     continue; // merged directory: keep the lower entry
                 }
-                fs.nodes.insert(
+                if let Some(old) = fs.nodes.insert(
                     p.clone(),
                     Visible {
                         layer: i,
                         node: n.clone(),
                     },
-                );
+                ) {
+                    fs.hidden_by.insert((old.layer, p.clone()), i);
+                }
             }
         }
         fs
     }
 
-    fn remove_children(&mut self, dir: &str) {
+    fn remove_children(&mut self, dir: &str, by: usize) {
         let prefix = format!("{dir}/");
         let doomed: Vec<String> = self
             .nodes
@@ -617,7 +667,9 @@ impl FinalFs {
             .map(|(k, _)| k.clone())
             .collect();
         for k in doomed {
-            self.nodes.remove(&k);
+            if let Some(old) = self.nodes.remove(&k) {
+                self.hidden_by.insert((old.layer, k), by);
+            }
         }
     }
 

@@ -10,6 +10,7 @@
 pub mod archive;
 pub mod causes;
 pub mod layers;
+pub mod loader;
 
 use std::path::Path;
 
@@ -53,6 +54,8 @@ pub struct ImageReport {
     pub path: String,
     /// Tag or reference name (`example/app:latest`) when the archive records one.
     pub name: Option<String>,
+    /// `os/architecture[/variant]` from the image config (`linux/arm64/v8`).
+    pub platform: Option<String>,
     /// How the image was stored: `docker-archive`, `docker-archive+oci-layout` (Docker
     /// 25+ save), `oci-archive`, `oci-layout`; with `+nix` when written by dockerTools.
     pub format: String,
@@ -64,8 +67,13 @@ pub struct ImageReport {
     pub visible_size: u64,
     /// Content a later layer overwrote or deleted: `content_size - visible_size`.
     pub wasted_bytes: u64,
+    /// `visible_size / content_size` (1 for an empty image): the share of the shipped
+    /// content a container can see (dive's efficiency, with each hidden copy once).
+    pub efficiency: f64,
     /// Σ of the layer blobs as stored (compressed where the blob is).
     pub blob_size: u64,
+    /// The config's Entrypoint followed by its Cmd.
+    pub entrypoint: Vec<String>,
     /// Per layer, bottom to top.
     pub layers: Vec<LayerReport>,
     /// The base: layers below the application's.
@@ -81,6 +89,8 @@ pub struct ImageReport {
     pub largest_files: Vec<FileSize>,
     /// The biggest overwritten or deleted files (each path once per hidden copy).
     pub wasted_files: Vec<FileSize>,
+    /// The wasted bytes by the layer that hides them (adds up to `wasted_bytes`).
+    pub wasted_by_layer: Vec<WastedLayer>,
     /// Why the image is this size, biggest first.
     pub causes: Vec<Cause>,
     /// Actionable causes as findings with stable ids and the bytes a fix would save.
@@ -94,6 +104,8 @@ pub struct ImageReport {
 /// One layer.
 #[derive(Debug, Clone, Serialize)]
 pub struct LayerReport {
+    /// 1-based layer number, bottom first (as every other layer number in the report).
+    pub number: usize,
     /// Blob digest as the manifest names it (`sha256:...`), or the diff ID when the
     /// archive only names the uncompressed tar.
     pub digest: String,
@@ -113,6 +125,8 @@ pub struct LayerReport {
     pub whiteouts: usize,
     /// The config history's `created_by` or `comment` for this layer.
     pub history: Option<String>,
+    /// Part of the base image.
+    pub base: bool,
     /// Nix store paths the layer adds.
     pub store_paths: Vec<String>,
 }
@@ -159,40 +173,55 @@ pub struct FileSize {
     pub path: String,
     /// Bytes.
     pub bytes: u64,
-    /// Index of the layer holding this copy.
+    /// Number (1-based) of the layer holding this copy.
     pub layer: usize,
+    /// For a hidden copy: the number of the layer that hides it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hidden_by: Option<usize>,
 }
 
-/// One reason for bytes in the image.
+/// Wasted bytes hidden by one layer.
+#[derive(Debug, Clone, Serialize)]
+pub struct WastedLayer {
+    /// Number (1-based) of the layer whose copies or whiteouts hide the bytes.
+    pub layer: usize,
+    /// Bytes of lower-layer content it hides.
+    pub bytes: u64,
+    /// Its history entry.
+    pub history: Option<String>,
+}
+
+/// A part of a cause's bytes worth knowing (a binary's symbol table): inside the
+/// cause's `bytes`, never added to the total.
+#[derive(Debug, Clone, Serialize)]
+pub struct Part {
+    /// What the part is.
+    pub what: String,
+    /// Its bytes.
+    pub bytes: u64,
+}
+
+/// One row of the partition: every visible byte of the image belongs to exactly one
+/// cause, and the hidden ones to the one `wasted` row, so the causes add up to
+/// `content_size`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Cause {
-    /// Stable kebab-case id: a finding code for actionable causes (`cgo-libc-closure`,
-    /// `config-references-extra-closure`, `duplicate-go-main-module`,
-    /// `symbols-not-stripped`), else `base`, `go-binary`, `shared-libraries`,
-    /// `nix-store-path`, `certificates`, `tzdata`, `other-files`, `wasted`.
+    /// Stable kebab-case id: `go-binary`, `duplicate-go-main-module`,
+    /// `cgo-libc-closure`, `shared-libraries`, `go-toolchain`, `go-build-cache`,
+    /// `config-references-extra-closure`, `nix-store-path`, `package-cache`, `docs`,
+    /// `base`, `certificates`, `tzdata`, `app-layer`, `wasted`.
     pub id: String,
     /// What the bytes are.
     pub what: String,
-    /// How many.
+    /// How many (this row's share of the content: rows never overlap).
     pub bytes: u64,
     /// Why they are in the image.
     pub why: String,
     /// How to get rid of them, for actionable causes.
     pub fix: Option<String>,
-    /// Whether these bytes are counted here once: the counted causes add up to the
-    /// image's `content_size`. False for the causes that explain bytes already counted
-    /// under another (`symbols-not-stripped` inside a `go-binary`,
-    /// `config-references-extra-closure` and `duplicate-go-main-module`).
-    pub counted: bool,
-}
-
-impl Cause {
-    /// Causes that explain bytes another cause already counts.
-    pub const OVERLAYS: &'static [&'static str] = &[
-        "symbols-not-stripped",
-        "config-references-extra-closure",
-        "duplicate-go-main-module",
-    ];
+    /// Parts of these bytes (a Go binary's symbol table and DWARF), inside `bytes`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<Part>,
 }
 
 /// Does this file start like an archive goaudit should read as an image (tar, gzip or

@@ -71,20 +71,46 @@ pub fn write_image(w: &mut dyn Write, r: &ImageReport, st: &Style) -> io::Result
         .map(|n| format!(" {n}"))
         .unwrap_or_default();
     writeln!(w, "{}{name}", st.bold(&r.path))?;
+    let outer = if r.outer_compression == "none" {
+        String::new()
+    } else {
+        format!(" ({} compressed)", r.outer_compression)
+    };
+    let platform = r
+        .platform
+        .as_deref()
+        .map(|p| format!(", {p}"))
+        .unwrap_or_default();
+    let n = r.layers.len();
     writeln!(
         w,
-        "  image: {} (outer {}), {} layers",
+        "  image: {}{outer}{platform}, {n} layer{}",
         r.format,
-        r.outer_compression,
-        r.layers.len()
+        if n == 1 { "" } else { "s" }
     )?;
+    let wasted = if r.wasted_bytes == 0 {
+        "nothing wasted".to_string()
+    } else {
+        let mut by = r.wasted_by_layer.clone();
+        by.sort_by_key(|w| std::cmp::Reverse(w.bytes));
+        let layers: Vec<String> = by
+            .iter()
+            .take(3)
+            .map(|x| format!("layer {}", x.layer))
+            .collect();
+        format!(
+            "{} wasted (hidden by {}; efficiency {:.1}%)",
+            human_bytes(r.wasted_bytes),
+            layers.join(", "),
+            r.efficiency * 100.0
+        )
+    };
     writeln!(
         w,
-        "  size: {} content ({}, as docker image ls), {} visible, {} wasted, {} in blobs",
+        "  size: {} content ({}, as docker image ls), {} visible, {wasted}, {} in blobs",
         human_bytes(r.content_size),
         docker_size(r.content_size),
         human_bytes(r.visible_size),
-        human_bytes(r.wasted_bytes),
         human_bytes(r.blob_size)
     )?;
     if !r.why.is_empty() {
@@ -93,7 +119,7 @@ pub fn write_image(w: &mut dyn Write, r: &ImageReport, st: &Style) -> io::Result
             writeln!(w, "    {} {}", st.warn("-"), short_store_paths(line))?;
         }
     }
-    writeln!(w, "  causes:")?;
+    writeln!(w, "  causes (add up to the content size):")?;
     for c in &r.causes {
         writeln!(
             w,
@@ -102,6 +128,16 @@ pub fn write_image(w: &mut dyn Write, r: &ImageReport, st: &Style) -> io::Result
             c.id,
             short_store_paths(&c.what)
         )?;
+        for p in &c.parts {
+            writeln!(
+                w,
+                "    {:>10}  {:<32} {} {}",
+                "",
+                "",
+                st.dim("of which"),
+                format_args!("{} {}", p.what, human_bytes(p.bytes))
+            )?;
+        }
         writeln!(w, "    {:>10}  {}", "", st.dim(&short_store_paths(&c.why)))?;
     }
     writeln!(w, "  layers:")?;
@@ -114,14 +150,19 @@ pub fn write_image(w: &mut dyn Write, r: &ImageReport, st: &Style) -> io::Result
                 format!("  {h}")
             })
             .unwrap_or_default();
+        let comp = if l.compression == "none" {
+            String::new()
+        } else {
+            format!(" ({})", l.compression)
+        };
+        let base = if l.base { ", base" } else { "" };
         writeln!(
             w,
-            "    {:>2} {} {:>10} content {:>10} blob ({}){hist}",
+            "    {:>2} {} {:>10} content {:>10} blob{comp}{base}{hist}",
             i + 1,
             &l.digest.get(..19).unwrap_or(&l.digest),
             human_bytes(l.content_size),
             human_bytes(l.blob_size),
-            l.compression
         )?;
     }
     if !r.binaries.is_empty() {
