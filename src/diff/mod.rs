@@ -264,7 +264,7 @@ pub struct ImageDiff {
     pub total: Total,
     /// Wasted bytes (overwritten or deleted in a later layer).
     pub wasted: Total,
-    /// Per cause (the counted causes sum to the content size); deltas sum to
+    /// Per cause (the causes partition the content size); deltas sum to
     /// `total.delta`.
     pub by_cause: Vec<Change>,
     /// Layers matched by digest, then by position and command; every layer of either

@@ -64,7 +64,7 @@ pub struct ImageSide {
     pub content_size: u64,
     /// Wasted bytes.
     pub wasted_bytes: u64,
-    /// The counted causes, (id, bytes); they sum to the content size.
+    /// The causes, (id, bytes); they partition the content size.
     pub causes: Vec<(String, u64)>,
     /// Layers in order.
     pub layers: Vec<Layer>,
@@ -262,7 +262,9 @@ impl ImageSide {
             .map(Vec::as_slice)
             .unwrap_or(&[])
         {
-            if c.get("counted").and_then(Value::as_bool) != Some(true) {
+            // Every cause row is one part of the partition; reports written before
+            // that marked the overlapping ones `"counted": false`.
+            if c.get("counted").and_then(Value::as_bool) == Some(false) {
                 continue;
             }
             let id = c
