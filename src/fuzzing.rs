@@ -587,6 +587,7 @@ modules = { "github.com/x/y" = "2MiB" }
             name: "text".into(),
             bytes: 1,
         }],
+        settings: vec![("CGO_ENABLED".into(), "0".into())],
     }]);
     out.push((
         "baseline",

@@ -39,6 +39,10 @@ pub struct BaselineEntry {
     /// was unavailable.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub by_kind: Vec<ModuleSize>,
+    /// Build settings from buildinfo (`[key, value]` pairs in file order), so growth can
+    /// name the flags that changed; empty without buildinfo.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub settings: Vec<(String, String)>,
 }
 
 /// The whole baseline file.
@@ -97,6 +101,7 @@ impl BaselineEntry {
                     bytes: m.bytes,
                 })
                 .collect(),
+            settings: f.settings.unwrap_or_default().to_vec(),
         }
     }
 }
@@ -184,6 +189,7 @@ mod tests {
                 size: 2,
                 by_module: vec![],
                 by_kind: vec![],
+                settings: vec![],
             },
             BaselineEntry {
                 path: "a".into(),
@@ -193,6 +199,7 @@ mod tests {
                     bytes: 1,
                 }],
                 by_kind: vec![],
+                settings: vec![],
             },
         ]);
         write(&p, &b).unwrap();

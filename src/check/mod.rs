@@ -95,6 +95,9 @@ pub struct Growth {
     /// docs/size.md), largest absolute change first; empty without attribution or when
     /// the baseline was recorded before kinds were.
     pub kinds: Vec<ModuleDelta>,
+    /// Build settings that changed against the baseline (`CGO_ENABLED 0→1`, `-trimpath
+    /// dropped`); empty when the baseline recorded none.
+    pub settings: Vec<crate::diff::SettingChange>,
 }
 
 /// Every rule on one artifact.

@@ -114,6 +114,8 @@ pub struct Facts<'a> {
     pub by_module: Option<&'a [Named]>,
     /// Per-kind sizes (code, data, DWARF, ...), when attribution ran.
     pub by_kind: Option<&'a [Named]>,
+    /// Build settings from buildinfo, when it was read.
+    pub settings: Option<&'a [(String, String)]>,
     /// A container image (size is its content size; the binary rules are checked on
     /// each of its Go binaries instead).
     pub image: bool,
@@ -131,6 +133,7 @@ impl<'a> Facts<'a> {
             findings: &a.findings,
             by_module: a.size_attribution.as_ref().map(|r| r.by_module.as_slice()),
             by_kind: a.size_attribution.as_ref().map(|r| r.by_kind.as_slice()),
+            settings: a.buildinfo.as_ref().map(|b| b.settings.as_slice()),
             image: false,
             unknown: a.unknown.as_ref(),
         }
@@ -145,6 +148,7 @@ impl<'a> Facts<'a> {
             findings: &r.findings,
             by_module: None,
             by_kind: None,
+            settings: None,
             image: true,
             unknown: None,
         }
@@ -353,6 +357,10 @@ fn size_growth(
                 .collect();
             message.push_str(&format!("; by kind: {}", kinds.join(", ")));
         }
+        if !g.settings.is_empty() {
+            let s: Vec<&str> = g.settings.iter().map(|s| s.summary.as_str()).collect();
+            message.push_str(&format!("; build settings changed: {}", s.join(", ")));
+        }
         if !grown.is_empty() {
             message.push_str(&format!("; modules that grew: {}", grown.join(", ")));
         } else if g.modules.is_empty() && !f.image {
@@ -471,12 +479,17 @@ pub fn growth(f: Facts<'_>, base: &BaselineEntry) -> Growth {
                 .then_with(|| a.name.cmp(&b.name))
         });
     }
+    let settings = match f.settings {
+        Some(now) if !base.settings.is_empty() => crate::diff::setting_changes(&base.settings, now),
+        _ => Vec::new(),
+    };
     Growth {
         baseline_size: base.size,
         delta,
         percent,
         modules,
         kinds,
+        settings,
     }
 }
 
@@ -535,6 +548,7 @@ mod tests {
                 })
                 .collect(),
             by_kind: vec![],
+            settings: vec![],
         }])
     }
 
@@ -560,12 +574,18 @@ mod tests {
         ];
         let mods = named(&[("std", 12_500)]);
         let kinds = named(&[("code", 6_000), ("dwarf", 3_000), ("other", 3_500)]);
+        base.artifacts[0].settings = vec![
+            ("-ldflags".into(), "-s -w".into()),
+            ("CGO_ENABLED".into(), "0".into()),
+        ];
+        let now_settings = vec![("CGO_ENABLED".to_string(), "1".to_string())];
         let f = Facts {
             key: "dist/app",
             size: 12_500,
             findings: &[],
             by_module: Some(&mods),
             by_kind: Some(&kinds),
+            settings: Some(&now_settings),
             image: false,
             unknown: None,
         };
@@ -577,6 +597,10 @@ mod tests {
         let m = &result(&c, Code::SizeGrowth).violations[0].message;
         assert!(
             m.contains("by kind: debug info (DWARF) +2.9 KiB, padding and unattributed -500 B"),
+            "{m}"
+        );
+        assert!(
+            m.contains("build settings changed: -ldflags=-s -w dropped, CGO_ENABLED 0→1"),
             "{m}"
         );
     }
@@ -594,6 +618,7 @@ mod tests {
             findings: &findings,
             by_module: None,
             by_kind: None,
+            settings: None,
             image: false,
             unknown: None,
         };
@@ -627,6 +652,7 @@ mod tests {
             findings: &[],
             by_module: None,
             by_kind: None,
+            settings: None,
             image: false,
             unknown: None,
         };
@@ -668,6 +694,7 @@ mod tests {
             findings: &[],
             by_module: Some(&now),
             by_kind: None,
+            settings: None,
             image: false,
             unknown: None,
         };
@@ -717,6 +744,7 @@ mod tests {
             findings: &[],
             by_module: None,
             by_kind: None,
+            settings: None,
             image: false,
             unknown: None,
         };
@@ -747,6 +775,7 @@ mod tests {
             findings: &[],
             by_module: Some(&now),
             by_kind: None,
+            settings: None,
             image: false,
             unknown: None,
         };
@@ -820,6 +849,7 @@ mod tests {
             findings: &findings,
             by_module: None,
             by_kind: None,
+            settings: None,
             image: true,
             unknown: None,
         };
@@ -859,6 +889,7 @@ mod tests {
             findings: &findings,
             by_module: None,
             by_kind: None,
+            settings: None,
             image: false,
             unknown: Some(&why),
         };
