@@ -269,3 +269,32 @@ fn a_section_moved_out_of_its_segment_is_damaged() {
         "{stderr}"
     );
 }
+
+/// A truncated Go binary inside an image is named as damaged in the image report, not
+/// passed off as some other file.
+#[test]
+fn a_damaged_binary_in_an_image_is_noted() {
+    let data = std::fs::read(support::testbin("hello-cgo0")).unwrap();
+    let cut = &data[..data.len() - 4096];
+    let layer = goaudit::fuzzing::tar_of(&[("bin/app", cut)]);
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("image.tar");
+    std::fs::write(&p, goaudit::fuzzing::wrap_layer(&layer)).unwrap();
+    let out = run(&["--json"], std::slice::from_ref(&p), dir.path());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let img = &v["artifacts"][0];
+    assert_eq!(img["kind"], "image", "{v}");
+    assert_eq!(img["binaries"].as_array().unwrap().len(), 0);
+    let notes: Vec<&str> = img["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n.as_str())
+        .collect();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("/bin/app: damaged ELF: ") && n.ends_with("not audited")),
+        "{notes:?}"
+    );
+}

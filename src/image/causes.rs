@@ -726,6 +726,10 @@ pub fn build_report(
                     digest: info.digest,
                 }),
                 None => {
+                    // Never counted as a healthy non-Go file without saying so.
+                    if let Some(d) = &info.damaged {
+                        notes.push(format!("/{p}: {d}; not audited"));
+                    }
                     if info
                         .linking
                         .as_ref()

@@ -58,6 +58,9 @@ pub struct ElfInfo {
     pub class64: bool,
     /// sha256 of the file, for Go programs (finds byte-identical copies).
     pub digest: Option<[u8; 32]>,
+    /// Why the file was not audited when its container is damaged (truncated, offsets
+    /// past the end): `damaged ELF: ...`.
+    pub damaged: Option<String>,
 }
 
 /// Everything kept from one layer blob.
@@ -575,7 +578,11 @@ fn analyse_elf(path: &str, bytes: &[u8]) -> ElfInfo {
     let label = format!("/{path}");
     let linking = ElfLinking::parse(bytes).ok();
     // Not Go, or Go with a broken structure: the linking view is still useful.
-    let artifact = audit::audit_bytes(&label, bytes).ok();
+    let (artifact, damaged) = match audit::audit_bytes(&label, bytes) {
+        Ok(a) => (Some(a), None),
+        Err(audit::AuditError::Malformed(p)) if p.damaged => (None, Some(p.to_string())),
+        Err(_) => (None, None),
+    };
     let class64 = bytes.get(4) == Some(&2);
     let machine = match (bytes.get(5), bytes.get(18..20)) {
         (Some(2), Some(m)) => u16::from_be_bytes([m[0], m[1]]),
@@ -594,6 +601,7 @@ fn analyse_elf(path: &str, bytes: &[u8]) -> ElfInfo {
         machine,
         class64,
         digest,
+        damaged,
     }
 }
 
