@@ -214,6 +214,12 @@ vcs_build netuser netuser-vcs
 build netuser netuser-darwin-arm64 "CGO_ENABLED=0 GOOS=darwin GOARCH=arm64"
 build netuser netuser-windows-amd64.exe "CGO_ENABLED=0 GOOS=windows GOARCH=amd64"
 
+# ---- httpserver: a plain net/http server (no explicit lookups, no os/user) ----------
+# darwin resolves through libc without cgo; -tags netgo is the pure-Go contrast.
+build httpserver httpserver-cgo0 "CGO_ENABLED=0"
+build httpserver httpserver-darwin-arm64 "CGO_ENABLED=0 GOOS=darwin GOARCH=arm64"
+build httpserver httpserver-darwin-arm64-netgo "CGO_ENABLED=0 GOOS=darwin GOARCH=arm64" -tags netgo
+
 # ---- hello: the control case --------------------------------------------------------
 build hello hello-default ""
 build hello hello-cgo0 "CGO_ENABLED=0"

@@ -236,6 +236,64 @@ const TABLE: &[Expect] = &[
         hardening: None,
         ..BASE
     },
+    // httpserver: a plain net/http server. On linux CGO_ENABLED=0 it is pure Go.
+    Expect {
+        name: "httpserver-cgo0",
+        os_user: "absent",
+        osusergo: None,
+        ..BASE
+    },
+    // On darwin the same server resolves through libSystem's getaddrinfo without cgo:
+    // it never calls net.LookupHost, so only the IP and port lookups Listen makes
+    // (net.cgoLookupIP, net.cgoLookupPort) and internal/syscall/unix.Getaddrinfo are
+    // there. A "pure Go" verdict here would be the trap.
+    Expect {
+        name: "httpserver-darwin-arm64",
+        format: "macho",
+        arch: "arm64",
+        link: "dynamic",
+        interp: Some(DYLD),
+        needed: DARWIN_LIBS,
+        resolver: "cgo",
+        netgo: None,
+        os_user: "absent",
+        osusergo: None,
+        hardening: None,
+        ..BASE
+    },
+    // -tags netgo on darwin: the pure-Go resolver only (net/cgo_stub.go).
+    Expect {
+        name: "httpserver-darwin-arm64-netgo",
+        format: "macho",
+        arch: "arm64",
+        link: "dynamic",
+        interp: Some(DYLD),
+        needed: DARWIN_LIBS,
+        netgo: Some("netgo-tag"),
+        os_user: "absent",
+        osusergo: None,
+        hardening: None,
+        ..BASE
+    },
+    // depdiff hashes its arguments: no net, no os/user; -trimpath.
+    Expect {
+        name: "depdiff-base",
+        resolver: "absent",
+        netgo: None,
+        os_user: "absent",
+        osusergo: None,
+        trimpath: Some(true),
+        ..BASE
+    },
+    Expect {
+        name: "depdiff-extra",
+        resolver: "absent",
+        netgo: None,
+        os_user: "absent",
+        osusergo: None,
+        trimpath: Some(true),
+        ..BASE
+    },
     // hello links neither net nor os/user; CGO_ENABLED=1 changes nothing in its code.
     Expect {
         name: "hello-default",
@@ -565,6 +623,11 @@ verdict_tests! {
     hello_cgo0 => "hello-cgo0",
     promserver_default => "promserver-default",
     promserver_cgo0_trimpath_sw => "promserver-cgo0-trimpath-sw",
+    httpserver_cgo0 => "httpserver-cgo0",
+    httpserver_darwin_arm64 => "httpserver-darwin-arm64",
+    httpserver_darwin_arm64_netgo => "httpserver-darwin-arm64-netgo",
+    depdiff_base => "depdiff-base",
+    depdiff_extra => "depdiff-extra",
 }
 
 /// The matrix really builds and the programs really run: the expectations above are
@@ -788,4 +851,46 @@ fn build_script_is_idempotent() {
     );
     let again = support::testbin_names();
     assert_eq!(names, again, "manifest changed between runs");
+}
+
+/// darwin: the libc resolver is compiled in exactly when the binary imports libSystem's
+/// `getaddrinfo`, as `go tool nm` (the Go toolchain's view, independent of goaudit)
+/// shows it: `U _getaddrinfo`. Checked on every darwin binary of the matrix, whichever
+/// of net's entry points the program reaches (netuser calls LookupHost, httpserver only
+/// Listen).
+#[test]
+fn darwin_resolver_agrees_with_the_libsystem_import() {
+    let darwin: Vec<String> = support::manifest()
+        .into_iter()
+        .filter(|r| r.env.contains("GOOS=darwin"))
+        .map(|r| r.name)
+        .collect();
+    assert!(darwin.len() >= 3, "darwin rows: {darwin:?}");
+    for name in darwin {
+        let path = support::testbin(&name);
+        let nm = Command::new(support::go_binary())
+            .args(["tool", "nm"])
+            .arg(&path)
+            .output()
+            .expect("go tool nm");
+        assert!(nm.status.success(), "go tool nm {name}");
+        let imports = String::from_utf8_lossy(&nm.stdout)
+            .lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["U", "_getaddrinfo"]);
+        let a = audit_json(&path);
+        let resolver = a["net"]["resolver"].as_str().unwrap();
+        assert_eq!(
+            resolver == "cgo",
+            imports,
+            "{name}: resolver {resolver}, imports _getaddrinfo: {imports}; evidence {}",
+            a["net"]["evidence"]
+        );
+        if imports {
+            let ev = a["net"]["evidence"].as_str().unwrap();
+            assert!(
+                ev.contains("internal/syscall/unix.Getaddrinfo"),
+                "{name}: {ev}"
+            );
+        }
+    }
 }

@@ -21,7 +21,32 @@ pub const EXACT: &[&str] = &[
     "net._C_getaddrinfo",
     "net._Cfunc_getaddrinfo",
     "net.cgoLookupHost",
+    "net.cgoLookupIP",
+    "net.cgoLookupHostIP",
+    "net.cgoLookupPort",
+    "net.cgoLookupCNAME",
+    "net.cgoLookupPTR",
+    "internal/syscall/unix.Getaddrinfo",
+    "internal/syscall/unix.Getnameinfo",
+    "internal/syscall/unix.ResNsearch",
     "os/user.lookupUnixUid",
+];
+
+/// The functions through which a darwin binary calls libSystem's resolver without cgo
+/// (net/cgo_unix_syscall.go, `!netgo && darwin`): whichever of net's lookups the program
+/// reaches (LookupHost, the IP and port lookups a server's Listen or a client's Dial
+/// make, LookupCNAME, LookupAddr), and the libc wrappers under them. Only counted on
+/// Mach-O: on Linux a CGO_ENABLED=0 build may keep cgo_stub.go's panicking stubs.
+pub const DARWIN_LIBC_DNS: &[&str] = &[
+    "internal/syscall/unix.Getaddrinfo",
+    "internal/syscall/unix.Getnameinfo",
+    "internal/syscall/unix.ResNsearch",
+    "net.cgoLookupHost",
+    "net.cgoLookupIP",
+    "net.cgoLookupHostIP",
+    "net.cgoLookupPort",
+    "net.cgoLookupCNAME",
+    "net.cgoLookupPTR",
 ];
 
 /// Function-name prefixes the verdicts test for.
@@ -402,16 +427,29 @@ pub fn net(ev: &Evidence<'_>, format: Format) -> Net {
             evidence: "Windows resolver (GetAddrInfoW through the Windows API)".into(),
         };
     }
+    if format == Format::Macho && !ev.has_func("crosscall2") {
+        let found: Vec<&str> = DARWIN_LIBC_DNS
+            .iter()
+            .copied()
+            .filter(|n| ev.has_func(n))
+            .collect();
+        if !found.is_empty() {
+            return Net {
+                resolver: "cgo",
+                netgo: None,
+                evidence: format!(
+                    "libc resolver called without cgo (macOS): function{} {}",
+                    if found.len() == 1 { "" } else { "s" },
+                    found.join(", ")
+                ),
+            };
+        }
+    }
     if let Some(h) = CGO_DNS.iter().find(|n| ev.has_func(n)).copied() {
-        let evidence = if format == Format::Macho && !ev.has_func("crosscall2") {
-            format!("libc resolver called without cgo (macOS): function {h}")
-        } else {
-            format!("cgo resolver compiled in: function {h}")
-        };
         return Net {
             resolver: "cgo",
             netgo: None,
-            evidence,
+            evidence: format!("cgo resolver compiled in: function {h}"),
         };
     }
     if ev.dynsyms.contains("getaddrinfo") {
@@ -663,4 +701,34 @@ pub fn findings(a: &Artifact, _bin: &Binary<'_>) -> Vec<Finding> {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn evidence_with(funcs: &[&str]) -> Evidence<'static> {
+        let mut ev = Evidence::default();
+        ev.scan_funcs(funcs.iter().copied());
+        ev
+    }
+
+    /// Each way a darwin program reaches libSystem's resolver without cgo is seen on its
+    /// own: a program linking only one entry point is still "cgo".
+    #[test]
+    fn every_darwin_resolver_entry_point_is_the_libc_resolver() {
+        for entry in DARWIN_LIBC_DNS {
+            let ev = evidence_with(&["net.(*Resolver).LookupHost", entry]);
+            let n = net(&ev, Format::Macho);
+            assert_eq!(n.resolver, "cgo", "{entry}");
+            assert!(n.evidence.contains(entry), "{entry}: {}", n.evidence);
+            assert!(n.evidence.contains("without cgo (macOS)"), "{}", n.evidence);
+        }
+        // The same names on Linux are cgo_stub.go's stubs (or cgo with its own
+        // _C2func_ functions): only net.cgoLookupHost counts there, as before.
+        let ev = evidence_with(&["net.(*Resolver).LookupHost", "net.cgoLookupIP"]);
+        assert_eq!(net(&ev, Format::Elf).resolver, "go");
+        let ev = evidence_with(&["net.(*Resolver).LookupHost"]);
+        assert_eq!(net(&ev, Format::Macho).resolver, "go");
+    }
 }
