@@ -182,6 +182,8 @@ struct RawConfig {
     #[serde(default)]
     budget: Vec<RawBudget>,
     hook: Option<RawHook>,
+    #[serde(default, rename = "override")]
+    overrides: Vec<RawOverride>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -219,9 +221,20 @@ pub struct HookConfig {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawOverride {
+    path: Spanned<String>,
+    reason: Option<Spanned<String>>,
+    #[serde(default)]
+    rules: BTreeMap<Spanned<String>, Spanned<Level>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawBudget {
     path: Spanned<String>,
     max_size: Option<Spanned<Size>>,
+    max_gzip_size: Option<Spanned<Size>>,
+    max_zstd_size: Option<Spanned<Size>>,
     max_growth_percent: Option<Spanned<f64>>,
     max_growth_bytes: Option<Spanned<Size>>,
     noise_floor: Option<Spanned<Size>>,
@@ -291,6 +304,10 @@ pub struct Budget {
     pub path: PathPattern,
     /// Maximum file size.
     pub max_size: Option<Limit<u64>>,
+    /// Maximum size of the file gzip-compressed (level 6).
+    pub max_gzip_size: Option<Limit<u64>>,
+    /// Maximum size of the file zstd-compressed.
+    pub max_zstd_size: Option<Limit<u64>>,
     /// Maximum growth against the baseline, in percent.
     pub max_growth_percent: Option<Limit<f64>>,
     /// Maximum growth against the baseline, in bytes.
@@ -299,6 +316,18 @@ pub struct Budget {
     pub noise_floor: u64,
     /// Per-module caps.
     pub modules: Vec<ModuleCap>,
+}
+
+/// One `[[override]]`: rule levels for the artifacts matching `path`, with the reason
+/// the exception is made (required).
+#[derive(Debug, Clone)]
+pub struct Override {
+    /// The artifacts it applies to.
+    pub path: PathPattern,
+    /// Levels for those artifacts, each with the line that sets it.
+    pub rules: Vec<(Code, Level, Location)>,
+    /// Why these artifacts are treated differently.
+    pub reason: String,
 }
 
 /// A validated `goaudit.toml`.
@@ -320,6 +349,8 @@ pub struct Config {
     pub budgets: Vec<Budget>,
     /// `[hook]`.
     pub hook: HookConfig,
+    /// `[[override]]` entries, in file order (a later one wins).
+    pub overrides: Vec<Override>,
 }
 
 /// Find a config by walking up from `start`: the first directory holding one of
@@ -410,21 +441,58 @@ pub fn parse(source: &str, display: &str, root: &Path) -> Result<Config, Error> 
         Some(_) => {}
     }
 
-    let mut rules = Vec::new();
-    for (k, v) in &raw.rules {
-        let Some(code) = Code::from_id(k.get_ref()) else {
-            let ids: Vec<&str> = Code::ALL.iter().map(|c| c.id()).collect();
-            let hint = crate::suggest::nearest(k.get_ref(), ids.iter().copied())
-                .map(|n| format!("; did you mean `{n}`?"))
-                .unwrap_or_default();
-            return Err(Error::Usage(format!(
-                "{}: unknown rule `{}`{hint} (expected one of {})",
-                loc(k.span()),
-                k.get_ref(),
-                ids.join(", ")
-            )));
+    let rule_levels = |table: &BTreeMap<Spanned<String>, Spanned<Level>>| {
+        let mut rules = Vec::new();
+        for (k, v) in table {
+            let Some(code) = Code::from_id(k.get_ref()) else {
+                let ids: Vec<&str> = Code::ALL.iter().map(|c| c.id()).collect();
+                let hint = crate::suggest::nearest(k.get_ref(), ids.iter().copied())
+                    .map(|n| format!("; did you mean `{n}`?"))
+                    .unwrap_or_default();
+                return Err(Error::Usage(format!(
+                    "{}: unknown rule `{}`{hint} (expected one of {})",
+                    loc(k.span()),
+                    k.get_ref(),
+                    ids.join(", ")
+                )));
+            };
+            rules.push((code, *v.get_ref(), loc(v.span())));
+        }
+        Ok(rules)
+    };
+    let rules = rule_levels(&raw.rules)?;
+
+    let mut overrides = Vec::new();
+    for o in &raw.overrides {
+        let at = loc(o.path.span());
+        let reason = match &o.reason {
+            Some(r) if !r.get_ref().trim().is_empty() => r.get_ref().trim().to_string(),
+            Some(r) => {
+                return Err(Error::Usage(format!(
+                    "{}: empty `reason`: say why `{}` is an exception",
+                    loc(r.span()),
+                    o.path.get_ref()
+                )));
+            }
+            None => {
+                return Err(Error::Usage(format!(
+                    "{at}: [[override]] for `{}` has no `reason`: an exception needs one (reason = \"...\")",
+                    o.path.get_ref()
+                )));
+            }
         };
-        rules.push((code, *v.get_ref(), loc(v.span())));
+        let rules = rule_levels(&o.rules)?;
+        if rules.is_empty() {
+            return Err(Error::Usage(format!(
+                "{at}: [[override]] for `{}` sets no rules; add [override.rules] with rule = \"level\"",
+                o.path.get_ref()
+            )));
+        }
+        overrides.push(Override {
+            path: PathPattern::new(o.path.get_ref(), Some(at))?,
+            rules,
+            reason,
+        });
     }
 
     let mut paths = Vec::new();
@@ -467,6 +535,8 @@ pub fn parse(source: &str, display: &str, root: &Path) -> Result<Config, Error> 
         budgets.push(Budget {
             path: PathPattern::new(b.path.get_ref(), Some(loc(b.path.span())))?,
             max_size: b.max_size.as_ref().map(limit),
+            max_gzip_size: b.max_gzip_size.as_ref().map(limit),
+            max_zstd_size: b.max_zstd_size.as_ref().map(limit),
             max_growth_percent,
             max_growth_bytes: b.max_growth_bytes.as_ref().map(limit),
             noise_floor: b.noise_floor.map_or(0, |n| n.get_ref().0),
@@ -511,6 +581,7 @@ pub fn parse(source: &str, display: &str, root: &Path) -> Result<Config, Error> 
         baseline,
         budgets,
         hook,
+        overrides,
     })
 }
 
@@ -635,6 +706,49 @@ mod tests {
         assert!(e.starts_with("goaudit.toml:3:8: invalid path glob"), "{e}");
         let e = parse_err("version = 1\nx = \n");
         assert!(e.starts_with("goaudit.toml:2:"), "{e}");
+    }
+
+    #[test]
+    fn overrides_need_a_reason_and_rules() {
+        let c = parse_ok(
+            "version = 1\n[[override]]\npath = \"dist/pcap-*\"\nreason = \"needs libpcap\"\n[override.rules]\ndynamic-link = \"allow\"\ncgo-linked = \"warn\"\n\n[[budget]]\npath = \"a\"\nmax_gzip_size = \"3MiB\"\nmax_zstd_size = 1000\n",
+        );
+        let o = &c.overrides[0];
+        assert_eq!(o.reason, "needs libpcap");
+        assert!(o.path.matcher.is_match("dist/pcap-agent"));
+        let dl = o.rules.iter().find(|r| r.0 == Code::DynamicLink).unwrap();
+        assert_eq!((dl.1, dl.2.line, dl.2.col), (Level::Allow, 6, 16));
+        assert_eq!(c.budgets[0].max_gzip_size.as_ref().unwrap().value, 3 << 20);
+        assert_eq!(c.budgets[0].max_zstd_size.as_ref().unwrap().value, 1000);
+
+        let e = parse_err(
+            "version = 1\n\n[[override]]\npath = \"dist/x\"\n[override.rules]\ncgo-linked = \"allow\"\n",
+        );
+        assert!(
+            e.starts_with("goaudit.toml:4:8: [[override]] for `dist/x` has no `reason`"),
+            "{e}"
+        );
+        let e = parse_err(
+            "version = 1\n[[override]]\npath = \"x\"\nreason = \" \"\n[override.rules]\ncgo-linked = \"allow\"\n",
+        );
+        assert!(e.starts_with("goaudit.toml:4:10: empty `reason`"), "{e}");
+        let e = parse_err("version = 1\n[[override]]\npath = \"x\"\nreason = \"r\"\n");
+        assert!(
+            e.starts_with("goaudit.toml:3:8:") && e.contains("sets no rules"),
+            "{e}"
+        );
+        let e = parse_err(
+            "version = 1\n[[override]]\npath = \"x\"\nreason = \"r\"\n[override.rules]\ncgo-linkd = \"allow\"\n",
+        );
+        assert!(
+            e.starts_with("goaudit.toml:6:1: unknown rule `cgo-linkd`"),
+            "{e}"
+        );
+        let e = parse_err("version = 1\n[[override]]\npath = \"x\"\nreasn = \"r\"\n");
+        assert!(
+            e.starts_with("goaudit.toml:4:1: unknown field `reasn`"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use super::baseline::{Baseline, BaselineEntry};
-use super::config::{Budget, Config, Level, Location};
+use super::config::{Budget, Config, Level, Location, Override};
 use super::{ArtifactCheck, Growth, ModuleDelta, RuleResult, Status, Violation};
 use crate::audit::Artifact;
 use crate::finding::{Code, Finding};
@@ -38,6 +38,8 @@ pub struct Setting {
     pub level: Level,
     /// The `[rules]` line that set it; None for defaults and flags.
     pub location: Option<Location>,
+    /// Set for this artifact by an `[[override]]`: its reason.
+    pub reason: Option<String>,
 }
 
 /// Rule levels plus budgets: everything `check` enforces.
@@ -46,6 +48,8 @@ pub struct Policy {
     levels: BTreeMap<Code, Setting>,
     /// Budgets, config first, then the one implied by flags.
     pub budgets: Vec<Budget>,
+    /// Per-artifact levels from `[[override]]`, applied over everything else.
+    pub overrides: Vec<Override>,
 }
 
 impl Policy {
@@ -59,24 +63,32 @@ impl Policy {
                     Setting {
                         level: default_level(c),
                         location: None,
+                        reason: None,
                     },
                 )
             })
             .collect();
         let mut budgets = Vec::new();
+        let mut overrides = Vec::new();
         if let Some(cfg) = cfg {
+            overrides = cfg.overrides.clone();
             for (code, level, loc) in &cfg.rules {
                 levels.insert(
                     *code,
                     Setting {
                         level: *level,
                         location: Some(loc.clone()),
+                        reason: None,
                     },
                 );
             }
             budgets = cfg.budgets.clone();
         }
-        Policy { levels, budgets }
+        Policy {
+            levels,
+            budgets,
+            overrides,
+        }
     }
 
     /// Override a rule from the command line. The config line no longer explains the
@@ -87,6 +99,7 @@ impl Policy {
             Setting {
                 level,
                 location: None,
+                reason: None,
             },
         );
     }
@@ -96,7 +109,41 @@ impl Policy {
         self.levels.get(&code).cloned().unwrap_or(Setting {
             level: default_level(code),
             location: None,
+            reason: None,
         })
+    }
+
+    /// The rule's setting for one artifact: the last `[[override]]` whose path matches
+    /// `key` and names the rule wins over `[rules]` and the command-line flags.
+    pub fn setting_for(&self, code: Code, key: &str) -> Setting {
+        let mut s = self.setting(code);
+        for o in self
+            .overrides
+            .iter()
+            .filter(|o| o.path.matcher.is_match(key))
+        {
+            if let Some((_, level, loc)) = o.rules.iter().find(|r| r.0 == code) {
+                s = Setting {
+                    level: *level,
+                    location: Some(loc.clone()),
+                    reason: Some(o.reason.clone()),
+                };
+            }
+        }
+        s
+    }
+
+    /// Whether the budgets for `key` need its gzip and its zstd size.
+    pub fn compressed_needed(&self, key: &str) -> (bool, bool) {
+        if self.setting_for(Code::SizeBudget, key).level == Level::Allow {
+            return (false, false);
+        }
+        let mut need = (false, false);
+        for b in self.budgets.iter().filter(|b| b.path.matcher.is_match(key)) {
+            need.0 |= b.max_gzip_size.is_some();
+            need.1 |= b.max_zstd_size.is_some();
+        }
+        need
     }
 }
 
@@ -173,7 +220,7 @@ pub fn evaluate(
 
     let mut results = Vec::new();
     for &code in Code::ALL {
-        let setting = policy.setting(code);
+        let setting = policy.setting_for(code, f.key);
         let mut r = RuleResult {
             rule: code,
             level: setting.level,
@@ -183,9 +230,18 @@ pub fn evaluate(
         };
         if setting.level == Level::Allow {
             r.status = Status::Skip;
-            r.note = Some("allowed by policy".into());
+            r.note = Some(match (&setting.reason, &setting.location) {
+                (Some(why), Some(at)) => format!("allowed for this artifact ({at}): {why}"),
+                _ => "allowed by policy".into(),
+            });
             results.push(r);
             continue;
+        }
+        if let (Some(why), Some(at)) = (&setting.reason, &setting.location) {
+            r.note = Some(format!(
+                "{} for this artifact ({at}): {why}",
+                setting.level.name()
+            ));
         }
         match code {
             Code::SizeBudget => size_budget(f, &budgets, &mut r),
@@ -270,6 +326,84 @@ pub const NO_BASELINE: &str = "skipped: no baseline; record one with `goaudit ba
 /// The note of a growth limit on an artifact the baseline does not list.
 pub const NOT_IN_BASELINE: &str =
     "skipped: not in the baseline; record it with `goaudit baseline write`";
+
+/// Compressed sizes of one artifact, measured when its budgets ask for them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Compressed {
+    /// gzip level 6.
+    pub gzip: Option<u64>,
+    /// zstd (fast level).
+    pub zstd: Option<u64>,
+}
+
+/// Add the compressed-size budgets (`max_gzip_size`, `max_zstd_size`) to an evaluated
+/// artifact's size-budget result. A budget whose size was not measured is an error:
+/// never a pass.
+pub fn compressed_budgets(
+    check: &mut ArtifactCheck,
+    policy: &Policy,
+    sizes: Compressed,
+) -> Result<(), String> {
+    let Some(r) = check
+        .results
+        .iter_mut()
+        .find(|r| r.rule == Code::SizeBudget)
+    else {
+        return Ok(());
+    };
+    if r.level == Level::Allow {
+        return Ok(());
+    }
+    let key = check.path.as_str();
+    let mut any = false;
+    for b in policy
+        .budgets
+        .iter()
+        .filter(|b| b.path.matcher.is_match(key))
+    {
+        for (what, limit, size) in [
+            ("gzip", &b.max_gzip_size, sizes.gzip),
+            ("zstd", &b.max_zstd_size, sizes.zstd),
+        ] {
+            let Some(limit) = limit else { continue };
+            any = true;
+            let Some(size) = size else {
+                let at = limit
+                    .location
+                    .as_ref()
+                    .map(|l| format!(" ({l})"))
+                    .unwrap_or_default();
+                return Err(format!(
+                    "{key}: a {what} size budget{at} applies, but {what} sizes are measured only on a binary that is a file of its own (not an image, a binary inside one or a universal slice)"
+                ));
+            };
+            if size > limit.value {
+                r.violations.push(Violation {
+                    message: format!(
+                        "{what} size {} is over its budget of {} by {} (budget `{}`)",
+                        human_bytes(size),
+                        human_bytes(limit.value),
+                        human_bytes(size - limit.value),
+                        b.path.glob
+                    ),
+                    location: limit.location.clone(),
+                    saving: Some(size - limit.value),
+                });
+            }
+        }
+    }
+    if any && r.status == Status::Skip && r.violations.is_empty() {
+        r.status = Status::Pass;
+        r.note = None;
+    }
+    if !r.violations.is_empty() {
+        r.status = match r.level {
+            Level::Deny => Status::Fail,
+            _ => Status::Warn,
+        };
+    }
+    Ok(())
+}
 
 fn size_growth(
     f: Facts<'_>,
@@ -516,6 +650,8 @@ mod tests {
         Budget {
             path: PathPattern::new(glob, None).unwrap(),
             max_size: None,
+            max_gzip_size: None,
+            max_zstd_size: None,
             max_growth_percent: None,
             max_growth_bytes: None,
             noise_floor: 0,

@@ -62,6 +62,13 @@ pub struct CheckArgs {
     /// Size budget for every checked binary, e.g. 12MiB, 12.5MB, 800KiB.
     #[arg(long, value_name = "SIZE", value_parser = parse_size_arg)]
     pub max_size: Option<u64>,
+    /// Budget on the gzip-compressed size (level 6: what a registry or download
+    /// transfers) of every checked binary.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size_arg)]
+    pub max_gzip_size: Option<u64>,
+    /// Budget on the zstd-compressed size of every checked binary.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size_arg)]
+    pub max_zstd_size: Option<u64>,
     /// Allowed growth against the baseline for every checked binary, in percent.
     #[arg(long, value_name = "PERCENT", value_parser = parse_percent_arg)]
     pub max_growth: Option<f64>,
@@ -410,6 +417,27 @@ fn expand_pattern(root: &Path, p: &PathPattern) -> Vec<PathBuf> {
     out
 }
 
+/// The compressed sizes the budgets of `t` ask for. Only a binary that is a whole file
+/// on disk is measured; for the others the sizes stay unknown and the budget errors.
+fn compressed_sizes(t: &Target, policy: &Policy, root: &Path) -> Result<rules::Compressed, String> {
+    let (gzip, zstd) = policy.compressed_needed(&t.key);
+    if !(gzip || zstd) || t.key != t.file || !matches!(t.subject, Subject::Binary(_)) {
+        return Ok(rules::Compressed::default());
+    }
+    let path = root.join(&t.file);
+    let path = if path.is_file() {
+        path
+    } else {
+        PathBuf::from(&t.file)
+    };
+    let bytes = crate::input::FileBytes::open(&path).map_err(|e| e.to_string())?;
+    let data = bytes.bytes();
+    Ok(rules::Compressed {
+        gzip: gzip.then(|| crate::size::compressed::gzip_len(data)),
+        zstd: zstd.then(|| crate::size::compressed::zstd_len(data)),
+    })
+}
+
 /// Apply the command-line rule flags; a rule given two levels is a usage error.
 fn apply_flags(args: &CheckArgs, policy: &mut Policy) -> Result<(), Error> {
     let mut set: Vec<(Code, Level, &str)> = Vec::new();
@@ -440,10 +468,22 @@ fn apply_flags(args: &CheckArgs, policy: &mut Policy) -> Result<(), Error> {
         }
         policy.set(*c, *l);
     }
-    if args.max_size.is_some() || args.max_growth.is_some() {
+    if args.max_size.is_some()
+        || args.max_growth.is_some()
+        || args.max_gzip_size.is_some()
+        || args.max_zstd_size.is_some()
+    {
         policy.budgets.push(Budget {
             path: PathPattern::new("**", None)?,
             max_size: args.max_size.map(|v| Limit {
+                value: v,
+                location: None,
+            }),
+            max_gzip_size: args.max_gzip_size.map(|v| Limit {
+                value: v,
+                location: None,
+            }),
+            max_zstd_size: args.max_zstd_size.map(|v| Limit {
                 value: v,
                 location: None,
             }),
@@ -684,7 +724,11 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
 
     let mut checks = Vec::new();
     for t in &targets {
-        match rules::evaluate(t.facts(), &policy, baseline.as_ref()) {
+        match rules::evaluate(t.facts(), &policy, baseline.as_ref()).and_then(|mut c| {
+            let sizes = compressed_sizes(t, &policy, &s.root)?;
+            rules::compressed_budgets(&mut c, &policy, sizes)?;
+            Ok(c)
+        }) {
             Ok(mut c) => {
                 c.file = t.file.clone();
                 checks.push(c)

@@ -16,6 +16,7 @@
 //! 9. bytes between sections: padding.
 
 pub mod cnames;
+pub mod compressed;
 pub mod disasm;
 pub mod dwarf;
 pub mod funcdata;
