@@ -217,10 +217,11 @@ pub struct SizeArgs {
     /// in one row.
     #[arg(long)]
     pub code: bool,
-    /// Also write a self-contained HTML report (zoomable treemap, search, table) to FILE.
+    /// Also write a self-contained HTML report (zoomable treemap, search, table) of the
+    /// first PATH to FILE.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
-    /// Also write a static SVG treemap to FILE.
+    /// Also write a static SVG treemap of the first PATH to FILE.
     #[arg(long, value_name = "FILE")]
     pub svg: Option<PathBuf>,
     /// Output options.
