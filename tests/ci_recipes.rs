@@ -175,7 +175,10 @@ fn ci_recipes_in_docs_run_as_written() {
     sh(&root, hook, &env, "docs/ci.md 1a");
     let hook_file = root.join(".git/hooks/pre-push");
     let text = std::fs::read_to_string(&hook_file).expect("hook installed");
-    assert!(text.contains("# managed by goaudit") && text.contains("check --hook"), "{text}");
+    assert!(
+        text.contains("# managed by goaudit") && text.contains("check --hook"),
+        "{text}"
+    );
 
     // 2: build, baseline write, commit.
     sh(&root, baseline, &env, "docs/ci.md section 2");

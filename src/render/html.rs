@@ -298,9 +298,9 @@ document.querySelectorAll('#table th').forEach(th=>th.addEventListener('click',(
 search.addEventListener('input',()=>{draw();rows()});
 document.addEventListener('keydown',e=>{if(e.key==='Escape'&&stack.length>1&&document.activeElement!==search){stack.pop();render()}});
 window.addEventListener('resize',draw);
-document.getElementById('total').textContent=(D.diff?'change '+size(D.root)+' — area: absolute change ':'')+'total '+both(D.root.b);
+document.getElementById('total').textContent=D.diff?'change '+size(D.root)+'; areas are absolute changes ('+iec(D.root.b)+' in all), red grew, green shrank':'total '+both(D.root.b);
 const ul=document.getElementById('lines');D.lines.forEach(l=>{const li=document.createElement('li');li.textContent=l;ul.appendChild(li)});
-const seen=new Set();(function w(n){seen.add(n.k);(n.c||[]).forEach(w)})(D.root);
+const seen=new Set();(D.root.c||[]).forEach(function w(n){seen.add(n.k);(n.c||[]).forEach(w)});
 const lg=document.getElementById('legend');Object.keys(KINDS).filter(k=>seen.has(k)&&k!=='other'||k==='other'&&seen.has(k)).forEach(k=>{const s=document.createElement('span');const sw=document.createElement('span');sw.className='sw k-'+k;s.appendChild(sw);s.appendChild(document.createTextNode(KINDS[k]));lg.appendChild(s)});
 render();
 "#;
