@@ -148,6 +148,14 @@ version = 1
     let _ = writeln!(
         s,
         "
+# The pre-push hook (`goaudit hook install`) refuses binaries not built from the commit
+# being pushed; name the command that builds them and the hook runs it first:
+# [hook]
+# build = \"make dist\""
+    );
+    let _ = writeln!(
+        s,
+        "
 # Size budgets: each binary's size today plus {headroom_percent}% headroom. Paths are relative to
 # this file; globs work (`dist/*-linux-*`). Rebuild the binaries before `goaudit check`:
 # a missing one is an error, never a pass."
@@ -235,5 +243,9 @@ mod tests {
             crate::check::config::parse_size("11.0MiB").unwrap()
         );
         assert!(text.contains("fails on dist/cgo[x]"), "{text}");
+        // The commented-out [hook] example is valid once uncommented.
+        let hook = text.replace("# [hook]\n# build", "[hook]\nbuild");
+        let cfg = crate::check::config::parse(&hook, "goaudit.toml", Path::new("/r")).unwrap();
+        assert_eq!(cfg.hook.build.as_deref(), Some("make dist"));
     }
 }
