@@ -168,16 +168,8 @@ pub fn run(args: &SizeArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io
             let table = size_table(args.by, report, attribution.as_ref(), view);
             let width = if args.wide { 0 } else { 70 };
             write_table(out, &table, args.rows, width, &style)?;
-            if report.unattributed > 0 {
-                writeln!(
-                    out,
-                    "{}",
-                    style.dim(&format!(
-                        "{} ({:.1}%) could not be attributed to an owner and is listed per section as [unattributed ...]",
-                        crate::render::human_bytes(report.unattributed),
-                        report.unattributed as f64 * 100.0 / report.total.max(1) as f64
-                    ))
-                )?;
+            for line in crate::render::coverage_lines(report) {
+                writeln!(out, "{}", style.dim(&line))?;
             }
             writeln!(out)?;
             for line in why::narrative(&artifact, Some(report)) {

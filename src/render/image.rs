@@ -184,10 +184,11 @@ pub fn write_image(w: &mut dyn Write, r: &ImageReport, st: &Style) -> io::Result
                     .take(4)
                     .map(|m| format!("{} {}", m.name, human_bytes(m.bytes)))
                     .collect();
+                let cov = super::coverage_lines(sa);
                 writeln!(
                     w,
                     "      {}",
-                    st.dim(&format!("by module: {}", top.join(", ")))
+                    st.dim(&format!("by module: {}; {}", top.join(", "), cov[0]))
                 )?;
             }
         }

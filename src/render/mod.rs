@@ -88,6 +88,47 @@ impl Style {
     }
 }
 
+/// The coverage of a size report: `attributed 97.4%; 2.6% unattributed, per section
+/// below`, then one line per section with unattributed bytes and the reason.
+pub fn coverage_lines(r: &crate::size::SizeReport) -> Vec<String> {
+    let total = r.total.max(1) as f64;
+    let share = |b: u64| b as f64 * 100.0 / total;
+    if r.unattributed == 0 {
+        return vec!["attributed 100%".to_string()];
+    }
+    let mut v = vec![format!(
+        "attributed {:.1}%; {:.1}% unattributed ({}), per section below",
+        share(r.attributed_bytes),
+        share(r.unattributed),
+        human_bytes(r.unattributed)
+    )];
+    // The sections that matter; the crumbs summed on one line.
+    let (shown, rest): (Vec<_>, Vec<_>) = r
+        .unattributed_by_section
+        .iter()
+        .enumerate()
+        .partition(|(i, u)| *i < 4 && u.bytes >= 1024);
+    for (_, u) in shown {
+        v.push(format!(
+            "  {} {} ({:.1}%): {}",
+            u.section,
+            human_bytes(u.bytes),
+            share(u.bytes),
+            u.reason
+        ));
+    }
+    if !rest.is_empty() {
+        let bytes: u64 = rest.iter().map(|(_, u)| u.bytes).sum();
+        let n = rest.len();
+        v.push(format!(
+            "  {} in {n} more section{}",
+            human_bytes(bytes),
+            if n == 1 { "" } else { "s" }
+        ));
+    }
+    v
+}
+
 /// Binary units, as cargo-bloat prints them: `512 B`, `4.0 KiB`, `12.3 MiB`.
 pub fn human_bytes(n: u64) -> String {
     bytesize::ByteSize::b(n).display().iec().to_string()

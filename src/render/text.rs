@@ -190,6 +190,11 @@ pub fn write_artifact(w: &mut dyn Write, a: &Artifact, st: &Style) -> io::Result
         for l in lines {
             row(w, "", "", &l, st)?;
         }
+        if let Some(r) = a.size_attribution.as_ref() {
+            let cov = super::coverage_lines(r);
+            let first = cov[0].trim_end_matches(", per section below");
+            row(w, "", "", first, st)?;
+        }
     }
 
     if !a.nix_store_refs.is_empty() {

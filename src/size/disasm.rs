@@ -230,7 +230,7 @@ fn arm64(
 }
 
 /// Blobs `[start, end)` from sorted references: each distinct target runs to the length
-/// passed with it when that is shorter, else to the next boundary (another target or one
+/// passed with it, else to the next boundary (another target or one
 /// of `bounds`, sorted), and never past `limit(start)`, the end of its section.
 /// Returns (start, end, owner) where owner is the referencing package when all
 /// references come from one package (by `pkg_of(func)`), else `None` (shared).
@@ -264,14 +264,17 @@ pub fn blobs(
             i = j;
             continue;
         };
-        let mut end = [next_ref, next_bound, Some(section_end)]
-            .into_iter()
-            .flatten()
-            .min()
-            .unwrap_or(section_end);
-        if len > 0 {
-            end = end.min(t.saturating_add(len));
-        }
+        // A length passed with the address is the object's own extent: it wins over
+        // the boundaries guessed from other addresses (never past the section).
+        let end = if len > 0 {
+            section_end.min(t.saturating_add(len))
+        } else {
+            [next_ref, next_bound, Some(section_end)]
+                .into_iter()
+                .flatten()
+                .min()
+                .unwrap_or(section_end)
+        };
         if end > t {
             out.push((t, end, owner));
         }
@@ -346,10 +349,16 @@ mod tests {
         // funcs 0, 2 in package 7; func 1 in package 8.
         let pkg = |f: u32| if f == 1 { 8 } else { 7 };
         let got = blobs(&refs, &[120, 200], &pkg, &|a| (a < 250).then_some(250));
+        // 130's length runs past the boundary at 200? No: 180 is before it; a length
+        // is believed over boundaries, never past the section.
         assert_eq!(
             got,
             vec![(100, 105, None), (110, 120, Some(7)), (130, 180, Some(7))]
         );
+        let got = blobs(&[r(190, 100, 0)], &[200], &pkg, &|a| {
+            (a < 250).then_some(250)
+        });
+        assert_eq!(got, vec![(190, 250, Some(7))]);
     }
 
     #[test]

@@ -65,6 +65,11 @@ pub struct SizeReport {
     pub total: u64,
     /// Bytes whose owner is not known (in `by_package` as `[unattributed <section>]`).
     pub unattributed: u64,
+    /// Bytes with a known owner: `total - unattributed`.
+    pub attributed_bytes: u64,
+    /// The unattributed bytes per section, largest first, each with why nothing names
+    /// them; sums to `unattributed`.
+    pub unattributed_by_section: Vec<Unattributed>,
     /// Per module, largest first.
     pub by_module: Vec<Named>,
     /// Per package, largest first.
@@ -74,6 +79,37 @@ pub struct SizeReport {
     /// Per kind of bytes (one of [`KINDS`]: code, data, type and string data, ...),
     /// largest first.
     pub by_kind: Vec<Named>,
+}
+
+/// Unattributed bytes of one section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unattributed {
+    /// Section name (`.rodata`).
+    pub section: String,
+    /// Bytes nobody claimed there.
+    pub bytes: u64,
+    /// Why nothing names them.
+    pub reason: String,
+}
+
+/// Why the unattributed bytes of a section have no owner.
+pub fn unattributed_reason(section: &str) -> &'static str {
+    let n = section.trim_start_matches("__").trim_start_matches('.');
+    match n {
+        "rodata" | "rdata" | "data.rel.ro" | "go.func" | "gofunc" => {
+            "read-only data that no code, data or type metadata names"
+        }
+        "go.type" | "gotype" | "typelink" => {
+            "type data no typelink, itab, descriptor or code reaches"
+        }
+        "data" | "noptrdata" | "go.module" | "go.fipsinfo" | "go_fipsinfo" => {
+            "variables that no code or data names (or code the decoder skips)"
+        }
+        "text" => "code outside every function the pclntab lists",
+        _ if n.starts_with("note") || n.contains("build-id") => "notes no owner is known for",
+        _ if n.contains("eh_frame") => "C unwind tables no unit names",
+        _ => "no metadata of the binary covers these bytes",
+    }
 }
 
 /// The kinds of bytes `by_kind` splits a binary into, with their human labels. The ids
@@ -502,9 +538,18 @@ pub fn attribute(
                     bounds.push(b);
                 }
             }
+            let secs = data_sections(bin);
+            // Whatever a data word points at starts an object too (a string or array
+            // only a variable names): it bounds the blob before it.
+            let whole: Vec<(u64, u64, u32)> = secs.iter().map(|&(a, b)| (a, b, u32::MAX)).collect();
+            let region = types_span(&type_claims);
+            bounds.extend(
+                data_refs(bin, &secs, &whole, region)
+                    .iter()
+                    .map(|r| r.target),
+            );
             bounds.sort_unstable();
             bounds.dedup();
-            let secs = data_sections(bin);
             let limit = |a: u64| {
                 let i = secs.partition_point(|s| s.1 <= a);
                 secs.get(i).filter(|s| s.0 <= a).map(|s| s.1)
@@ -533,13 +578,7 @@ pub fn attribute(
             // strings in variables, embedded files): the pointing object's package.
             cs.next_class();
             data_spans.sort_unstable();
-            let types_region = type_claims
-                .iter()
-                .flat_map(|c| c.ranges.iter().copied())
-                .fold(None, |acc: Option<(u64, u64)>, (a, b)| {
-                    Some(acc.map_or((a, b), |(x, y)| (x.min(a), y.max(b))))
-                });
-            let mut drefs = data_refs(bin, &secs, &data_spans, types_region);
+            let mut drefs = data_refs(bin, &secs, &data_spans, region);
             if let Some((lo, hi)) = gofunc_span {
                 drefs.retain(|r| r.target < lo || r.target >= hi);
             }
@@ -819,6 +858,16 @@ fn data_sections(bin: &Binary<'_>) -> Vec<(u64, u64)> {
     v
 }
 
+/// The span of the type claims, `(lowest start, highest end)`.
+fn types_span(claims: &[types::Claimed]) -> Option<(u64, u64)> {
+    claims
+        .iter()
+        .flat_map(|c| c.ranges.iter().copied())
+        .fold(None, |acc: Option<(u64, u64)>, (a, b)| {
+            Some(acc.map_or((a, b), |(x, y)| (x.min(a), y.max(b))))
+        })
+}
+
 /// Pointers in data into data: each aligned word of a data section (outside the types
 /// region) inside an object of known package (`spans`, sorted) whose value is an address
 /// in a data section. The following word is taken as a length (string and slice headers)
@@ -844,11 +893,25 @@ fn data_refs(
         .map(|s| (s.addr, s.addr.saturating_add(s.size)))
         .collect();
     let (tlo, thi) = types.unwrap_or((0, 0));
+    // Pointers live in writable data (and `.data.rel.ro` in PIE), never in `.noptrdata`
+    // (the linker's pointer-free data); read-only data holds bytes that only look like
+    // addresses.
+    let sources: Vec<(u64, u64)> = bin
+        .sections
+        .iter()
+        .filter(|s| s.alloc && !s.executable && (s.writable || s.name.contains("rel.ro")))
+        .filter(|s| !s.name.contains("noptr"))
+        .map(|s| (s.addr, s.addr.saturating_add(s.size)))
+        .collect();
     let mut out = Vec::new();
     for &(lo, hi, pkg) in spans {
         if lo < thi && hi > tlo {
             continue;
         }
+        let Some(&(_, shi)) = sources.iter().find(|r| r.0 <= lo && lo < r.1) else {
+            continue;
+        };
+        let hi = hi.min(shi);
         let start = lo.next_multiple_of(p);
         let Some(bytes) = bin.read_vaddr(start, hi.saturating_sub(start)) else {
             continue;
@@ -1249,9 +1312,22 @@ impl Attribution {
             .sum();
         // Pieces always have an owner (gaps are padding), so the kinds sum to the total.
         let by_kind = sorted_named(kinds.into_iter().map(|(k, v)| (k.to_string(), v)));
+        let unattributed_by_section = by_package
+            .iter()
+            .filter_map(|p| {
+                let sec = p.name.strip_prefix("[unattributed ")?.strip_suffix(']')?;
+                Some(Unattributed {
+                    section: sec.to_string(),
+                    bytes: p.bytes,
+                    reason: unattributed_reason(sec).to_string(),
+                })
+            })
+            .collect();
         SizeReport {
             total: self.total,
             unattributed,
+            attributed_bytes: self.total.saturating_sub(unattributed),
+            unattributed_by_section,
             by_module,
             by_package,
             by_section,

@@ -1,0 +1,3 @@
+module example.com/embedstr
+
+go 1.21
