@@ -139,10 +139,30 @@ fn overrides_relax_rules_per_artifact_with_their_reason() {
     assert_eq!(result(&v, "dist/api", "dynamic-link")["status"], "fail");
     assert_eq!(result(&v, "dist/api", "cgo-linked")["status"], "fail");
 
-    // With dist/api gone the run passes; the human report shows the reason.
+    assert!(!err.contains("matches no artifact"), "{err}");
+
+    // With dist/api gone the run passes.
     std::fs::remove_file(root.join("dist/api")).unwrap();
     let out = goaudit().arg("check").current_dir(root).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
+
+    // An override whose path matches nothing is named, with its line.
+    std::fs::write(
+        root.join("goaudit.toml"),
+        config.replace("dist/pcap-*", "dist/pcpa-*"),
+    )
+    .unwrap();
+    let out = goaudit().arg("check").current_dir(root).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("goaudit: warning: goaudit.toml:9:8: [[override]] path `dist/pcpa-*` matches no artifact checked"),
+        "{err}"
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the typo leaves the rules in force"
+    );
 
     // An override without a reason is a config error pointing at it.
     std::fs::write(

@@ -722,6 +722,23 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
         );
     }
 
+    // An override that matches nothing is most likely a typo'd path: say so (the run
+    // is not changed by it, so it is a warning, not an error).
+    for o in &policy.overrides {
+        if !targets.iter().any(|t| o.path.matcher.is_match(&t.key)) {
+            let at = o
+                .path
+                .location
+                .as_ref()
+                .map(|l| format!("{l}: "))
+                .unwrap_or_default();
+            writeln!(
+                err,
+                "goaudit: warning: {at}[[override]] path `{}` matches no artifact checked",
+                o.path.glob
+            )?;
+        }
+    }
     let mut checks = Vec::new();
     for t in &targets {
         match rules::evaluate(t.facts(), &policy, baseline.as_ref()).and_then(|mut c| {
