@@ -487,10 +487,11 @@ pub fn corpus() -> Vec<CorpusEntry> {
 pub fn run_with_timeout(mut cmd: Command, limit: std::time::Duration) -> std::process::Output {
     use std::process::Stdio;
     let mut child = cmd
+        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("spawn goaudit");
+        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
     let mut so = child.stdout.take().expect("stdout pipe");
     let mut se = child.stderr.take().expect("stderr pipe");
     let t_out = std::thread::spawn(move || {
@@ -505,13 +506,13 @@ pub fn run_with_timeout(mut cmd: Command, limit: std::time::Duration) -> std::pr
     });
     let start = std::time::Instant::now();
     let status = loop {
-        if let Some(s) = child.try_wait().expect("wait for goaudit") {
+        if let Some(s) = child.try_wait().expect("wait for the child") {
             break s;
         }
         if start.elapsed() > limit {
             child.kill().ok();
             child.wait().ok();
-            panic!("goaudit hung (killed after {limit:?}): {cmd:?}");
+            panic!("hung (killed after {limit:?}): {cmd:?}");
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     };
