@@ -99,6 +99,11 @@ pub struct OutputArgs {
 pub struct AuditArgs {
     /// Files or directories (walked recursively) to audit.
     pub paths: Vec<PathBuf>,
+    /// Also attribute every byte (module, package, section), as `goaudit size` does, and
+    /// put it in `--json` as `size_attribution`. Off by default: the verdicts need only
+    /// a few names, so the audit stays as fast as `go version -m`.
+    #[arg(long)]
+    pub size: bool,
     /// Output options.
     #[command(flatten)]
     pub output: OutputArgs,

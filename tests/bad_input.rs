@@ -16,7 +16,8 @@ fn run_with_timeout(cmd: Command, limit: Duration) -> Output {
 
 fn goaudit_json(paths: &[PathBuf]) -> Output {
     let mut cmd = support::goaudit();
-    cmd.arg("--json").args(paths);
+    // --size: the full attribution runs over every mangled copy too.
+    cmd.args(["--json", "--size"]).args(paths);
     run_with_timeout(cmd, Duration::from_secs(120))
 }
 

@@ -345,7 +345,7 @@ fn json_agrees_with_go_version_m_json() {
     let ours = run(support::goaudit().args(["buildinfo", "--json"]).arg(f));
     assert!(ours.status.success());
     let ours: serde_json::Value = serde_json::from_slice(&ours.stdout).unwrap();
-    assert_eq!(ours["schema_version"], 1);
+    assert_eq!(ours["schema_version"], 2);
     let entry = &ours["buildinfo"][0];
     assert_eq!(entry["path"], f.display().to_string());
     let bi = &entry["buildinfo"];

@@ -36,7 +36,7 @@ fn diff_json(old: &Path, new: &Path) -> Value {
         String::from_utf8_lossy(&out.stderr)
     );
     let doc: Value = serde_json::from_slice(&out.stdout).expect("stdout is one JSON document");
-    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["schema_version"], 2);
     doc["diff"].clone()
 }
 

@@ -403,3 +403,39 @@ fn package_runs_agree_with_the_full_parse_on_real_names() {
         }
     }
 }
+
+/// `goaudit --json` gives the verdicts without the attribution (it stays as fast as the
+/// human audit); `--size` adds exactly what `goaudit size --json` reports.
+#[test]
+fn audit_json_carries_the_attribution_only_with_size() {
+    let path = support::testbin("netuser-default");
+    let audit = |extra: &[&str]| -> Value {
+        let out = support::goaudit()
+            .arg("--json")
+            .args(extra)
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let fast = audit(&[]);
+    assert_eq!(fast["schema_version"], 2);
+    let fast = &fast["artifacts"][0];
+    assert!(fast["size_attribution"].is_null(), "{fast:#}");
+    // The verdicts do not depend on it.
+    assert_eq!(fast["linking"]["kind"], "dynamic");
+    assert_eq!(fast["cgo"]["linked"], true);
+    let full = audit(&["--size"]);
+    let full = &full["artifacts"][0];
+    assert_eq!(
+        full["size_attribution"],
+        size_json(&path)["size_attribution"]
+    );
+    assert_eq!(full["linking"], fast["linking"]);
+    assert_eq!(full["cgo"]["linked"], fast["cgo"]["linked"]);
+}

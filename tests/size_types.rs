@@ -301,8 +301,10 @@ fn won_and_unattributed(path: &Path) -> (u64, u64) {
         .iter()
         .filter_map(|pc| pc.owner.map(|o| (pc, &a.owners[o as usize])))
         .filter(|(_, o)| {
-            o.kind == goaudit::size::Kind::Data
-                && (o.item.starts_with("type:") || o.item.starts_with("go:itab."))
+            matches!(
+                o.kind,
+                goaudit::size::Kind::Types | goaudit::size::Kind::Data
+            ) && (o.item.starts_with("type:") || o.item.starts_with("go:itab."))
         })
         .map(|(pc, _)| pc.end - pc.start)
         .sum();

@@ -364,7 +364,7 @@ fn audit_json(path: &Path) -> Value {
             String::from_utf8_lossy(&out.stdout)
         )
     });
-    assert_eq!(v["schema_version"], 1, "schema_version");
+    assert_eq!(v["schema_version"], 2, "schema_version");
     assert_eq!(v["errors"], Value::Array(vec![]), "errors");
     let arts = v["artifacts"].as_array().expect("artifacts array");
     assert_eq!(arts.len(), 1, "one artifact per file: {v:#}");

@@ -21,7 +21,7 @@ pub use verdicts::{Cgo, Debug, Hardening, Linking, Net, OsUser, Unknown, Vcs};
 
 /// JSON schema version of the audit output. Adding keys does not bump it; renaming or
 /// removing one does.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Everything goaudit reports about one binary.
 #[derive(Debug, Clone, Serialize)]

@@ -63,10 +63,9 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
             Entry::File { path, explicit } => {
                 let label = path.display().to_string();
                 // A universal Mach-O yields one report per architecture slice.
-                let slices = super::guard::guard(&label, || {
-                    audit_file_slices(&path, &label, args.output.json)
-                })
-                .unwrap_or_else(|e| vec![(label.clone(), Err(FileError::Fail(e)))]);
+                let slices =
+                    super::guard::guard(&label, || audit_file_slices(&path, &label, args.size))
+                        .unwrap_or_else(|e| vec![(label.clone(), Err(FileError::Fail(e)))]);
                 for (label, audited) in slices {
                     match audited {
                         Ok(a) => {
