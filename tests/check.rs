@@ -964,6 +964,11 @@ fn exit_codes_never_mix_policy_and_errors() {
     // Unknown rule id.
     let o = p.run(&["check", "--deny", "static", bin.to_str().unwrap()]);
     assert_eq!(code(&o), 2);
+    // A mistyped one gets the nearest real id, as in goaudit.toml.
+    let o = p.run(&["check", "--warn", "dynamic-linking", "bin/app"]);
+    let (_, se) = out_str(&o);
+    assert_eq!(code(&o), 2);
+    assert!(se.contains("did you mean `dynamic-link`?"), "{se}");
     // No config and no PATH.
     let empty = tempfile::tempdir().unwrap();
     let o = run_in(empty.path(), &["check"]);

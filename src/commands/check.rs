@@ -111,10 +111,7 @@ fn parse_percent_arg(s: &str) -> Result<f64, String> {
 }
 
 fn parse_rule_arg(s: &str) -> Result<Code, String> {
-    Code::from_id(s).ok_or_else(|| {
-        let ids: Vec<&str> = Code::ALL.iter().map(|c| c.id()).collect();
-        format!("unknown rule {s:?}, expected one of {}", ids.join(", "))
-    })
+    Code::from_id(s).ok_or_else(|| config::unknown_rule(s))
 }
 
 /// An audited file or image and the key reports and budgets use for it.
@@ -963,6 +960,13 @@ mod tests {
         assert!(parse_percent_arg("-1").is_err());
         assert_eq!(parse_rule_arg("cgo-linked"), Ok(Code::CgoLinked));
         assert!(parse_rule_arg("cgo").unwrap_err().contains("dynamic-link"));
+        let e = parse_rule_arg("dynamic-linking").unwrap_err();
+        assert!(e.contains("did you mean `dynamic-link`?"), "{e}");
+        assert!(
+            !parse_rule_arg("static")
+                .unwrap_err()
+                .contains("did you mean")
+        );
     }
 
     #[test]
