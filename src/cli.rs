@@ -143,7 +143,7 @@ pub struct BuildinfoArgs {
     pub json: bool,
 }
 
-/// `goaudit shrink BIN (-o OUT | --in-place | --dry-run) [--upx[=LEVEL]] [--verify-run -- ARGS...]`
+/// `goaudit shrink BIN (-o OUT | --in-place | --dry-run) [--upx[=LEVEL]] [--verify-run [--verify-timeout SECONDS] -- ARGS...]`
 #[derive(Debug, Args, Clone)]
 pub struct ShrinkArgs {
     /// The Go ELF binary to shrink.
@@ -160,7 +160,8 @@ pub struct ShrinkArgs {
     /// Keep the symbol table and DWARF (only UPX-pack).
     #[arg(long, overrides_with = "strip")]
     pub no_strip: bool,
-    /// Pack with UPX after stripping: lzma (the default), fast (`-1`) or best (`--best`).
+    /// Pack with UPX after stripping: lzma (the default), fast (`-1`, bigger), or nrv-max
+    /// (`--best`: minutes per 10 MB and still bigger than lzma; not recommended).
     #[arg(long, value_name = "LEVEL", num_args = 0..=1, require_equals = true, default_missing_value = "lzma")]
     pub upx: Option<crate::shrink::UpxLevel>,
     /// Show what strip would save, from the section table; write nothing.
@@ -170,6 +171,15 @@ pub struct ShrinkArgs {
     /// stdout and stderr before putting the result in place.
     #[arg(long)]
     pub verify_run: bool,
+    /// How long each `--verify-run` execution may take before it counts as a failure.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = crate::shrink::DEFAULT_VERIFY_TIMEOUT.as_secs(),
+        value_parser = clap::value_parser!(u64).range(1..),
+        requires = "verify_run"
+    )]
+    pub verify_timeout: u64,
     /// Arguments for `--verify-run`.
     #[arg(last = true, value_name = "ARGS", requires = "verify_run")]
     pub run_args: Vec<std::ffi::OsString>,
