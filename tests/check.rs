@@ -550,6 +550,48 @@ fn baseline_then_growth_names_the_modules_that_grew() {
     assert!(so.contains("size-growth"), "{so}");
 }
 
+/// Module caps: `std` counts the runtime (the `std/runtime` row of `goaudit size`).
+#[test]
+fn module_caps_count_the_runtime_in_std() {
+    let p = Project::new("version = 1\n");
+    let bin = p.put("dist/app", "netuser-cgo0");
+    let o = p.run(&["size", "--json", bin.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{:?}", out_str(&o));
+    let j: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let row = |name: &str| {
+        j["artifacts"][0]["size_attribution"]["by_module"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["name"] == name)
+            .and_then(|m| m["bytes"].as_u64())
+            .unwrap_or_else(|| panic!("no {name} row"))
+    };
+    let (std_only, runtime) = (row("std"), row("std/runtime"));
+    assert!(runtime > 0 && std_only > 0);
+
+    let cfg = |caps: &str| {
+        std::fs::write(
+            p.path().join("goaudit.toml"),
+            format!("version = 1\n\n[[budget]]\npath = \"dist/app\"\n[budget.modules]\n{caps}"),
+        )
+        .unwrap();
+    };
+    // Over std's own row, under std with the runtime: the cap counts the runtime.
+    cfg(&format!("std = {}\n", std_only + runtime / 2));
+    let o = p.run(&["check"]);
+    let (so, se) = out_str(&o);
+    assert_eq!(code(&o), 1, "{so}{se}");
+    assert!(so.contains("module-budget"), "{so}");
+    assert!(so.contains("module std is"), "{so}");
+    cfg(&format!("std = {}\n", std_only + runtime));
+    let o = p.run(&["check"]);
+    assert_eq!(code(&o), 0, "{:?}", out_str(&o));
+    // The runtime alone, by its row's name.
+    cfg(&format!("\"std/runtime\" = {}\n", runtime - 1));
+    assert_eq!(code(&p.run(&["check"])), 1);
+}
+
 /// A run that fails several ways at once, on an artifact whose name needs escaping.
 fn failing_project() -> Project {
     let p = Project::new(

@@ -528,9 +528,10 @@ fn module_budget(f: Facts<'_>, budgets: &[&Budget], r: &mut RuleResult) -> Resul
         ));
     };
     for cap in caps {
+        // `std` counts the runtime's row too.
         let bytes = mods
             .iter()
-            .filter(|m| m.name == cap.module)
+            .filter(|m| crate::size::module_counts_toward(&m.name, &cap.module))
             .map(|m| m.bytes)
             .sum::<u64>();
         if bytes > cap.limit.value {
@@ -957,6 +958,53 @@ mod tests {
             )
             .is_ok()
         );
+    }
+
+    fn cap(module: &str, value: u64) -> ModuleCap {
+        ModuleCap {
+            module: module.into(),
+            limit: Limit {
+                value,
+                location: None,
+            },
+        }
+    }
+
+    #[test]
+    fn a_std_cap_counts_the_runtime() {
+        let mods = named(&[
+            ("std", 2_000),
+            ("std/runtime", 1_500),
+            ("example.com/app", 100),
+        ]);
+        let f = Facts {
+            key: "dist/app",
+            size: 3_600,
+            findings: &[],
+            by_module: Some(&mods),
+            by_kind: None,
+            settings: None,
+            image: false,
+            unknown: None,
+        };
+        let verdict = |caps: Vec<ModuleCap>| {
+            let mut b = budget("**");
+            b.modules = caps;
+            let mut p = Policy::new(None);
+            p.budgets.push(b);
+            let c = evaluate(f, &p, None).unwrap();
+            let r = result(&c, Code::ModuleBudget);
+            (r.status, r.violations.first().map(|v| v.message.clone()))
+        };
+        // std alone is under 3 000 B; with the runtime it is over.
+        let (status, msg) = verdict(vec![cap("std", 3_000)]);
+        assert_eq!(status, Status::Fail);
+        assert!(msg.unwrap().contains("module std is 3.4 KiB"));
+        assert_eq!(verdict(vec![cap("std", 3_500)]).0, Status::Pass);
+        // The runtime on its own, by its row's name and by its former one.
+        assert_eq!(verdict(vec![cap("std/runtime", 1_499)]).0, Status::Fail);
+        assert_eq!(verdict(vec![cap("runtime", 1_499)]).0, Status::Fail);
+        assert_eq!(verdict(vec![cap("runtime", 1_500)]).0, Status::Pass);
     }
 
     #[test]
