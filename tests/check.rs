@@ -550,9 +550,10 @@ fn baseline_then_growth_names_the_modules_that_grew() {
     assert!(so.contains("size-growth"), "{so}");
 }
 
-/// Module caps: `std` counts the runtime (the `std/runtime` row of `goaudit size`).
+/// Module caps: `std` counts the runtime (the `std/runtime` row of `goaudit size`), and
+/// a cap naming a module the binary lacks is a warning naming the nearest module it has.
 #[test]
-fn module_caps_count_the_runtime_in_std() {
+fn module_caps_count_the_runtime_in_std_and_name_unknown_modules() {
     let p = Project::new("version = 1\n");
     let bin = p.put("dist/app", "netuser-cgo0");
     let o = p.run(&["size", "--json", bin.to_str().unwrap()]);
@@ -590,6 +591,32 @@ fn module_caps_count_the_runtime_in_std() {
     // The runtime alone, by its row's name.
     cfg(&format!("\"std/runtime\" = {}\n", runtime - 1));
     assert_eq!(code(&p.run(&["check"])), 1);
+
+    // A cap on a module that is not in the binary: a warning (exit 0) naming the cap,
+    // its line and the nearest module present.
+    cfg("\"std/runtim\" = \"1MiB\"\n\"github.com/prometheus/client_golang\" = \"1MiB\"\n");
+    let o = p.run(&["check"]);
+    let (so, se) = out_str(&o);
+    assert_eq!(code(&o), 0, "{so}{se}");
+    assert!(
+        so.contains("module budget `std/runtim` (1.0 MiB) matches no module in this binary, so it never applies; the nearest module it has is `std/runtime`"),
+        "{so}"
+    );
+    assert!(
+        so.contains("module budget `github.com/prometheus/client_golang` (1.0 MiB)"),
+        "{so}"
+    );
+    assert!(so.contains("goaudit.toml:6:"), "the cap's line: {so}");
+    let o = p.run(&["check", "--format", "json"]);
+    let j: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        status_of(&j["artifacts"][0], "module-budget-unmatched"),
+        "warn"
+    );
+    assert_eq!(status_of(&j["artifacts"][0], "module-budget"), "pass");
+    // Denied, such a cap fails the check.
+    let o = p.run(&["check", "--deny", "module-budget-unmatched"]);
+    assert_eq!(code(&o), 1, "{:?}", out_str(&o));
 }
 
 /// A run that fails several ways at once, on an artifact whose name needs escaping.
@@ -1167,7 +1194,7 @@ fn docs_rule_table_and_example_config_match_the_tool() {
         documented += 1;
     }
     assert_eq!(
-        documented, 13,
+        documented, 14,
         "every binary rule is documented in docs/check.md"
     );
 }

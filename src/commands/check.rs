@@ -678,7 +678,9 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
     // A hook that only gates linking and cgo should cost what `go version -m` costs.
     let with_size = baseline.is_some()
         || (policy.budgets.iter().any(|b| !b.modules.is_empty())
-            && policy.setting(Code::ModuleBudget).level != Level::Allow);
+            && [Code::ModuleBudget, Code::ModuleBudgetUnmatched]
+                .iter()
+                .any(|&c| policy.setting(c).level != Level::Allow));
     // In the hook the report (on stderr) lists unreadable inputs already: one line each.
     let mut quiet = std::io::sink();
     let collect_err: &mut dyn Write = if args.hook && args.format == CheckFormat::Human {
