@@ -420,6 +420,105 @@ fn hook_install_honours_core_hooks_path_and_never_clobbers_a_foreign_hook() {
     assert!(se.contains("not inside a git repository"), "{se}");
 }
 
+/// `hook install --force` over the user's own pre-push hook keeps it and runs it first
+/// (with git's arguments and the pushed refs on stdin; its failure blocks the push), then
+/// the check; `hook uninstall` puts it back.
+#[test]
+fn hook_install_force_chains_the_users_hook_and_uninstall_restores_it() {
+    let (tmp, work) = repo_with_remote();
+    let log = tmp.path().join("user-hook.log");
+    let hook = work.join(".git/hooks/pre-push");
+    let backup = work.join(".git/hooks/pre-push.goaudit-backup");
+    let users = format!(
+        "#!/bin/sh\n# the user's own hook\nlog='{}'\necho \"user hook: $1 $2\" >> \"$log\"\ncat >> \"$log\"\nif [ \"${{USER_HOOK_FAIL:-}}\" = 1 ]; then\n    echo 'user hook says no' >&2\n    exit 3\nfi\n",
+        log.display()
+    );
+    std::fs::write(&hook, &users).unwrap();
+    let exec_mode = |p: &Path| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+    };
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o750)).unwrap();
+    }
+
+    let o = run_in(&work, &["hook", "install", "--force"]);
+    let (so, se) = out_str(&o);
+    assert_eq!(code(&o), 0, "{so}{se}");
+    assert!(so.contains("runs the hook it replaced first"), "{so}");
+    assert!(
+        std::fs::read_to_string(&hook)
+            .unwrap()
+            .contains("# managed by goaudit")
+    );
+    assert_eq!(std::fs::read_to_string(&backup).unwrap(), users);
+    assert_eq!(exec_mode(&backup), 0o750, "the saved hook keeps its mode");
+
+    // The user's hook passes, the check does not: blocked by goaudit, after the user's
+    // hook saw git's arguments and the refs.
+    put_bin(&work, "netuser-default");
+    let o = git(&work, &["push", "origin", "HEAD:refs/heads/main"]);
+    let (so, se) = out_str(&o);
+    assert!(!o.status.success(), "{so}{se}");
+    assert!(se.contains("dynamic-link"), "{se}");
+    let head = git_ok(&work, &["rev-parse", "HEAD"]).trim().to_string();
+    let seen = std::fs::read_to_string(&log).expect("the user's hook ran");
+    assert!(seen.starts_with("user hook: origin "), "{seen}");
+    assert!(
+        seen.contains(&format!(" {head} refs/heads/main ")),
+        "the user's hook got the refs on stdin: {seen}"
+    );
+    assert_eq!(remote_heads(&work), "");
+
+    // The user's hook fails: the push is blocked by it, and the check does not run.
+    put_bin(&work, "netuser-cgo0");
+    let o = git_env(
+        &work,
+        &["push", "origin", "HEAD:refs/heads/main"],
+        &[("USER_HOOK_FAIL", "1")],
+    );
+    let (so, se) = out_str(&o);
+    assert!(!o.status.success(), "{so}{se}");
+    assert!(se.contains("user hook says no"), "{se}");
+    assert!(
+        se.contains("the pre-push hook goaudit replaced") && se.contains("exit status 3"),
+        "{se}"
+    );
+    assert!(!se.contains("goaudit check"), "the check ran anyway: {se}");
+    assert_eq!(remote_heads(&work), "");
+    // GOAUDIT_SKIP skips the check, not the user's hook.
+    let o = git_env(
+        &work,
+        &["push", "origin", "HEAD:refs/heads/main"],
+        &[("USER_HOOK_FAIL", "1"), ("GOAUDIT_SKIP", "1")],
+    );
+    assert!(!o.status.success(), "{:?}", out_str(&o));
+
+    // Both pass: pushed.
+    let o = git(&work, &["push", "origin", "HEAD:refs/heads/main"]);
+    let (so, se) = out_str(&o);
+    assert!(o.status.success(), "{so}{se}");
+    assert!(se.contains("goaudit check passed"), "{se}");
+    assert!(remote_heads(&work).contains("refs/heads/main"));
+    // The check got the refs too: a push that only deletes is recognised as one.
+    git_ok(&work, &["push", "-q", "origin", "HEAD:refs/heads/tmp"]);
+    put_bin(&work, "netuser-default");
+    let o = git(&work, &["push", "origin", "--delete", "tmp"]);
+    let (so, se) = out_str(&o);
+    assert!(o.status.success(), "{so}{se}");
+    assert!(se.contains("only deletes refs"), "{se}");
+
+    // Uninstall puts the user's hook back, mode and all.
+    let o = run_in(&work, &["hook", "uninstall"]);
+    let (so, se) = out_str(&o);
+    assert_eq!(code(&o), 0, "{so}{se}");
+    assert!(so.contains("put back the hook it replaced"), "{so}");
+    assert_eq!(std::fs::read_to_string(&hook).unwrap(), users);
+    assert_eq!(exec_mode(&hook), 0o750);
+    assert!(!backup.exists());
+}
+
 /// Module paths `go version -m` lists as dependencies of `bin`: an oracle independent of
 /// goaudit's own parser.
 fn go_deps(bin: &Path) -> Vec<String> {
