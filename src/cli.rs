@@ -27,7 +27,7 @@ pub struct Cli {
 /// The examples section at the end of `goaudit --help` (and of the man page).
 pub const EXAMPLES: &str = "\
 Examples:
-  goaudit dist/                                  audit every Go binary under dist/
+  goaudit dist/                                  one line per Go binary under dist/
   goaudit --json dist/api | jq '.artifacts[0].linking'
   goaudit size --by package dist/api             where the bytes go, by package
   goaudit diff old/api dist/api                  what grew between two builds, and why
@@ -97,7 +97,8 @@ pub struct OutputArgs {
 /// `goaudit [audit] PATH...`
 #[derive(Debug, Args, Clone)]
 pub struct AuditArgs {
-    /// Files or directories (walked recursively) to audit.
+    /// Files or directories (walked recursively) to audit; a directory's binaries get one
+    /// line each.
     pub paths: Vec<PathBuf>,
     /// Output options.
     #[command(flatten)]
