@@ -192,7 +192,7 @@ pub struct ShrinkArgs {
 /// How `goaudit size` groups bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum SizeBy {
-    /// Go modules (the main module, each dependency, std, runtime).
+    /// Go modules (the main module, each dependency, std and std/runtime).
     Module,
     /// Go packages.
     Package,
