@@ -27,7 +27,7 @@ pub struct Cli {
 /// The examples section at the end of `goaudit --help` (and of the man page).
 pub const EXAMPLES: &str = "\
 Examples:
-  goaudit dist/                                  audit every Go binary under dist/
+  goaudit dist/                                  one line per Go binary under dist/
   goaudit --json dist/api | jq '.artifacts[0].linking'
   goaudit size --by package dist/api             where the bytes go, by package
   goaudit diff old/api dist/api                  what grew between two builds, and why
@@ -97,7 +97,8 @@ pub struct OutputArgs {
 /// `goaudit [audit] PATH...`
 #[derive(Debug, Args, Clone)]
 pub struct AuditArgs {
-    /// Files or directories (walked recursively) to audit.
+    /// Files or directories (walked recursively) to audit; a directory's binaries get one
+    /// line each.
     pub paths: Vec<PathBuf>,
     /// Also attribute every byte (module, package, section), as `goaudit size` does, and
     /// put it in `--json` as `size_attribution`. Off by default: the verdicts need only
@@ -148,7 +149,7 @@ pub struct BuildinfoArgs {
     pub json: bool,
 }
 
-/// `goaudit shrink BIN (-o OUT | --in-place | --dry-run) [--upx[=LEVEL]] [--verify-run -- ARGS...]`
+/// `goaudit shrink BIN (-o OUT | --in-place | --dry-run) [--upx[=LEVEL]] [--verify-run [--verify-timeout SECONDS] -- ARGS...]`
 #[derive(Debug, Args, Clone)]
 pub struct ShrinkArgs {
     /// The Go ELF binary to shrink.
@@ -165,7 +166,8 @@ pub struct ShrinkArgs {
     /// Keep the symbol table and DWARF (only UPX-pack).
     #[arg(long, overrides_with = "strip")]
     pub no_strip: bool,
-    /// Pack with UPX after stripping: lzma (the default), fast (`-1`) or best (`--best`).
+    /// Pack with UPX after stripping: lzma (the default), fast (`-1`, bigger), or nrv-max
+    /// (`--best`: minutes per 10 MB and still bigger than lzma; not recommended).
     #[arg(long, value_name = "LEVEL", num_args = 0..=1, require_equals = true, default_missing_value = "lzma")]
     pub upx: Option<crate::shrink::UpxLevel>,
     /// Show what strip would save, from the section table; write nothing.
@@ -175,6 +177,15 @@ pub struct ShrinkArgs {
     /// stdout and stderr before putting the result in place.
     #[arg(long)]
     pub verify_run: bool,
+    /// How long each `--verify-run` execution may take before it counts as a failure.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = crate::shrink::DEFAULT_VERIFY_TIMEOUT.as_secs(),
+        value_parser = clap::value_parser!(u64).range(1..),
+        requires = "verify_run"
+    )]
+    pub verify_timeout: u64,
     /// Arguments for `--verify-run`.
     #[arg(last = true, value_name = "ARGS", requires = "verify_run")]
     pub run_args: Vec<std::ffi::OsString>,
@@ -186,7 +197,7 @@ pub struct ShrinkArgs {
 /// How `goaudit size` groups bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum SizeBy {
-    /// Go modules (the main module, each dependency, std, runtime).
+    /// Go modules (the main module, each dependency, std and std/runtime).
     Module,
     /// Go packages.
     Package,

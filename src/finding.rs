@@ -38,6 +38,9 @@ pub enum Code {
     SizeGrowth,
     /// A module exceeds its per-module budget.
     ModuleBudget,
+    /// A per-module budget names a module the binary does not contain (a typo, or a
+    /// dependency that is gone).
+    ModuleBudgetUnmatched,
     /// An image ships libc and its closure because a Go binary is dynamically linked.
     CgoLibcClosure,
     /// An image config (Cmd, Entrypoint, Env) pulls in store paths its contents do not.
@@ -69,6 +72,7 @@ impl Code {
         Code::SizeBudget,
         Code::SizeGrowth,
         Code::ModuleBudget,
+        Code::ModuleBudgetUnmatched,
         Code::CgoLibcClosure,
         Code::ConfigReferencesExtraClosure,
         Code::DuplicateGoMainModule,
@@ -123,6 +127,7 @@ impl Code {
             Code::SizeBudget => "size-budget",
             Code::SizeGrowth => "size-growth",
             Code::ModuleBudget => "module-budget",
+            Code::ModuleBudgetUnmatched => "module-budget-unmatched",
             Code::CgoLibcClosure => "cgo-libc-closure",
             Code::ConfigReferencesExtraClosure => "config-references-extra-closure",
             Code::DuplicateGoMainModule => "duplicate-go-main-module",
@@ -159,6 +164,9 @@ impl Code {
             Code::SizeBudget => "the file is larger than its size budget",
             Code::SizeGrowth => "the file grew more than allowed against the baseline",
             Code::ModuleBudget => "a module is larger than its budget",
+            Code::ModuleBudgetUnmatched => {
+                "a module budget names a module that is not in the binary"
+            }
             Code::CgoLibcClosure => {
                 "an image ships libc and its closure because a Go binary is dynamically linked"
             }

@@ -396,6 +396,41 @@ fn non_go_files_are_one_error_line_and_exit_2() {
     assert_eq!(lines.len(), 2, "{stderr}");
     assert!(lines[0].contains(&ls.display().to_string()), "{stderr}");
     assert!(lines[1].contains("notes.txt"), "{stderr}");
+
+    // With --json the same errors are in the document's `errors`, next to the common
+    // envelope, and still on stderr.
+    let out = run(support::goaudit()
+        .args(["buildinfo", "--json"])
+        .arg(&ls)
+        .arg(&go_bin)
+        .arg(&text));
+    assert_eq!(out.status.code(), Some(2));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(doc["schema_version"], 2);
+    assert_eq!(doc["tool"]["name"], "goaudit");
+    assert_eq!(doc["tool"]["version"], env!("CARGO_PKG_VERSION"));
+    let infos = doc["buildinfo"].as_array().unwrap();
+    assert_eq!(infos.len(), 1, "{doc}");
+    assert_eq!(infos[0]["path"], go_bin.display().to_string());
+    let errors = doc["errors"].as_array().unwrap();
+    let paths: Vec<&str> = errors.iter().map(|e| e["path"].as_str().unwrap()).collect();
+    assert_eq!(
+        paths,
+        [ls.display().to_string(), text.display().to_string()],
+        "{doc}"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for e in errors {
+        let line = format!("goaudit: {}", e["error"].as_str().unwrap());
+        assert!(stderr.lines().any(|l| l == line), "{line} not in {stderr}");
+    }
+    // All good: an empty `errors`, exit 0.
+    let out = run(support::goaudit()
+        .args(["buildinfo", "--json"])
+        .arg(&go_bin));
+    assert_eq!(out.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(doc["errors"], serde_json::json!([]));
 }
 
 /// Remove every copy of the magic, as a release pipeline that scrubs it would.

@@ -420,6 +420,105 @@ fn hook_install_honours_core_hooks_path_and_never_clobbers_a_foreign_hook() {
     assert!(se.contains("not inside a git repository"), "{se}");
 }
 
+/// `hook install --force` over the user's own pre-push hook keeps it and runs it first
+/// (with git's arguments and the pushed refs on stdin; its failure blocks the push), then
+/// the check; `hook uninstall` puts it back.
+#[test]
+fn hook_install_force_chains_the_users_hook_and_uninstall_restores_it() {
+    let (tmp, work) = repo_with_remote();
+    let log = tmp.path().join("user-hook.log");
+    let hook = work.join(".git/hooks/pre-push");
+    let backup = work.join(".git/hooks/pre-push.goaudit-backup");
+    let users = format!(
+        "#!/bin/sh\n# the user's own hook\nlog='{}'\necho \"user hook: $1 $2\" >> \"$log\"\ncat >> \"$log\"\nif [ \"${{USER_HOOK_FAIL:-}}\" = 1 ]; then\n    echo 'user hook says no' >&2\n    exit 3\nfi\n",
+        log.display()
+    );
+    std::fs::write(&hook, &users).unwrap();
+    let exec_mode = |p: &Path| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+    };
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o750)).unwrap();
+    }
+
+    let o = run_in(&work, &["hook", "install", "--force"]);
+    let (so, se) = out_str(&o);
+    assert_eq!(code(&o), 0, "{so}{se}");
+    assert!(so.contains("runs the hook it replaced first"), "{so}");
+    assert!(
+        std::fs::read_to_string(&hook)
+            .unwrap()
+            .contains("# managed by goaudit")
+    );
+    assert_eq!(std::fs::read_to_string(&backup).unwrap(), users);
+    assert_eq!(exec_mode(&backup), 0o750, "the saved hook keeps its mode");
+
+    // The user's hook passes, the check does not: blocked by goaudit, after the user's
+    // hook saw git's arguments and the refs.
+    put_bin(&work, "netuser-default");
+    let o = git(&work, &["push", "origin", "HEAD:refs/heads/main"]);
+    let (so, se) = out_str(&o);
+    assert!(!o.status.success(), "{so}{se}");
+    assert!(se.contains("dynamic-link"), "{se}");
+    let head = git_ok(&work, &["rev-parse", "HEAD"]).trim().to_string();
+    let seen = std::fs::read_to_string(&log).expect("the user's hook ran");
+    assert!(seen.starts_with("user hook: origin "), "{seen}");
+    assert!(
+        seen.contains(&format!(" {head} refs/heads/main ")),
+        "the user's hook got the refs on stdin: {seen}"
+    );
+    assert_eq!(remote_heads(&work), "");
+
+    // The user's hook fails: the push is blocked by it, and the check does not run.
+    put_bin(&work, "netuser-cgo0");
+    let o = git_env(
+        &work,
+        &["push", "origin", "HEAD:refs/heads/main"],
+        &[("USER_HOOK_FAIL", "1")],
+    );
+    let (so, se) = out_str(&o);
+    assert!(!o.status.success(), "{so}{se}");
+    assert!(se.contains("user hook says no"), "{se}");
+    assert!(
+        se.contains("the pre-push hook goaudit replaced") && se.contains("exit status 3"),
+        "{se}"
+    );
+    assert!(!se.contains("goaudit check"), "the check ran anyway: {se}");
+    assert_eq!(remote_heads(&work), "");
+    // GOAUDIT_SKIP skips the check, not the user's hook.
+    let o = git_env(
+        &work,
+        &["push", "origin", "HEAD:refs/heads/main"],
+        &[("USER_HOOK_FAIL", "1"), ("GOAUDIT_SKIP", "1")],
+    );
+    assert!(!o.status.success(), "{:?}", out_str(&o));
+
+    // Both pass: pushed.
+    let o = git(&work, &["push", "origin", "HEAD:refs/heads/main"]);
+    let (so, se) = out_str(&o);
+    assert!(o.status.success(), "{so}{se}");
+    assert!(se.contains("goaudit check passed"), "{se}");
+    assert!(remote_heads(&work).contains("refs/heads/main"));
+    // The check got the refs too: a push that only deletes is recognised as one.
+    git_ok(&work, &["push", "-q", "origin", "HEAD:refs/heads/tmp"]);
+    put_bin(&work, "netuser-default");
+    let o = git(&work, &["push", "origin", "--delete", "tmp"]);
+    let (so, se) = out_str(&o);
+    assert!(o.status.success(), "{so}{se}");
+    assert!(se.contains("only deletes refs"), "{se}");
+
+    // Uninstall puts the user's hook back, mode and all.
+    let o = run_in(&work, &["hook", "uninstall"]);
+    let (so, se) = out_str(&o);
+    assert_eq!(code(&o), 0, "{so}{se}");
+    assert!(so.contains("put back the hook it replaced"), "{so}");
+    assert_eq!(std::fs::read_to_string(&hook).unwrap(), users);
+    assert_eq!(exec_mode(&hook), 0o750);
+    assert!(!backup.exists());
+}
+
 /// Module paths `go version -m` lists as dependencies of `bin`: an oracle independent of
 /// goaudit's own parser.
 fn go_deps(bin: &Path) -> Vec<String> {
@@ -548,6 +647,75 @@ fn baseline_then_growth_names_the_modules_that_grew() {
     let (so, se) = out_str(&o);
     assert_eq!(code(&o), 1, "{so}{se}");
     assert!(so.contains("size-growth"), "{so}");
+}
+
+/// Module caps: `std` counts the runtime (the `std/runtime` row of `goaudit size`), and
+/// a cap naming a module the binary lacks is a warning naming the nearest module it has.
+#[test]
+fn module_caps_count_the_runtime_in_std_and_name_unknown_modules() {
+    let p = Project::new("version = 1\n");
+    let bin = p.put("dist/app", "netuser-cgo0");
+    let o = p.run(&["size", "--json", bin.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{:?}", out_str(&o));
+    let j: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let row = |name: &str| {
+        j["artifacts"][0]["size_attribution"]["by_module"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["name"] == name)
+            .and_then(|m| m["bytes"].as_u64())
+            .unwrap_or_else(|| panic!("no {name} row"))
+    };
+    let (std_only, runtime) = (row("std"), row("std/runtime"));
+    assert!(runtime > 0 && std_only > 0);
+
+    let cfg = |caps: &str| {
+        std::fs::write(
+            p.path().join("goaudit.toml"),
+            format!("version = 1\n\n[[budget]]\npath = \"dist/app\"\n[budget.modules]\n{caps}"),
+        )
+        .unwrap();
+    };
+    // Over std's own row, under std with the runtime: the cap counts the runtime.
+    cfg(&format!("std = {}\n", std_only + runtime / 2));
+    let o = p.run(&["check"]);
+    let (so, se) = out_str(&o);
+    assert_eq!(code(&o), 1, "{so}{se}");
+    assert!(so.contains("module-budget"), "{so}");
+    assert!(so.contains("module std is"), "{so}");
+    cfg(&format!("std = {}\n", std_only + runtime));
+    let o = p.run(&["check"]);
+    assert_eq!(code(&o), 0, "{:?}", out_str(&o));
+    // The runtime alone, by its row's name.
+    cfg(&format!("\"std/runtime\" = {}\n", runtime - 1));
+    assert_eq!(code(&p.run(&["check"])), 1);
+
+    // A cap on a module that is not in the binary: a warning (exit 0) naming the cap,
+    // its line and the nearest module present.
+    cfg("\"std/runtim\" = \"1MiB\"\n\"github.com/prometheus/client_golang\" = \"1MiB\"\n");
+    let o = p.run(&["check"]);
+    let (so, se) = out_str(&o);
+    assert_eq!(code(&o), 0, "{so}{se}");
+    assert!(
+        so.contains("module budget `std/runtim` (1.0 MiB) matches no module in this binary, so it never applies; the nearest module it has is `std/runtime`"),
+        "{so}"
+    );
+    assert!(
+        so.contains("module budget `github.com/prometheus/client_golang` (1.0 MiB)"),
+        "{so}"
+    );
+    assert!(so.contains("goaudit.toml:6:"), "the cap's line: {so}");
+    let o = p.run(&["check", "--format", "json"]);
+    let j: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        status_of(&j["artifacts"][0], "module-budget-unmatched"),
+        "warn"
+    );
+    assert_eq!(status_of(&j["artifacts"][0], "module-budget"), "pass");
+    // Denied, such a cap fails the check.
+    let o = p.run(&["check", "--deny", "module-budget-unmatched"]);
+    assert_eq!(code(&o), 1, "{:?}", out_str(&o));
 }
 
 /// A run that fails several ways at once, on an artifact whose name needs escaping.
@@ -964,6 +1132,11 @@ fn exit_codes_never_mix_policy_and_errors() {
     // Unknown rule id.
     let o = p.run(&["check", "--deny", "static", bin.to_str().unwrap()]);
     assert_eq!(code(&o), 2);
+    // A mistyped one gets the nearest real id, as in goaudit.toml.
+    let o = p.run(&["check", "--warn", "dynamic-linking", "bin/app"]);
+    let (_, se) = out_str(&o);
+    assert_eq!(code(&o), 2);
+    assert!(se.contains("did you mean `dynamic-link`?"), "{se}");
     // No config and no PATH.
     let empty = tempfile::tempdir().unwrap();
     let o = run_in(empty.path(), &["check"]);
@@ -1120,7 +1293,7 @@ fn docs_rule_table_and_example_config_match_the_tool() {
         documented += 1;
     }
     assert_eq!(
-        documented, 13,
+        documented, 14,
         "every binary rule is documented in docs/check.md"
     );
 }

@@ -23,7 +23,8 @@ use fixtures::{E, file, layer_tar};
 
 const TOOLCHAIN: &str = "go1.24.0";
 
-/// The directory with the golden inputs: `netuser`, `netuser-sw`, `app.tar`, `base.tar`.
+/// The directory with the golden inputs: `netuser`, `netuser-sw`, `app.tar`, `base.tar`,
+/// and `dist/` holding both binaries and a file that is not one.
 fn inputs() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
@@ -60,6 +61,11 @@ fn inputs() -> &'static Path {
         }
         let bin = std::fs::read(dir.join("netuser")).unwrap();
         let stripped = std::fs::read(dir.join("netuser-sw")).unwrap();
+        let dist = dir.join("dist");
+        std::fs::create_dir_all(&dist).unwrap();
+        std::fs::write(dist.join("api"), &bin).unwrap();
+        std::fs::write(dist.join("api-slim"), &stripped).unwrap();
+        std::fs::write(dist.join("README"), "not a binary\n").unwrap();
         // A base of ordinary files, then the application layer.
         let base = layer_tar(&[
             E::Dir("etc/".into()),
@@ -152,6 +158,12 @@ fn audit() {
 #[test]
 fn audit_stripped() {
     golden("audit-stripped", &["netuser-sw"]);
+}
+
+/// A directory: one line per binary.
+#[test]
+fn audit_directory() {
+    golden("audit-dir", &["dist"]);
 }
 
 #[test]

@@ -633,6 +633,82 @@ fn usage_errors() {
     );
 }
 
+/// `--verify-timeout` bounds each run: a program that does not exit in time fails the
+/// shrink (exit 2, nothing written) with the flag to raise it.
+#[test]
+fn verify_run_has_a_settable_time_limit() {
+    let dir = scratch();
+    // Without `-once` the server serves forever.
+    let src = copy_to(&support::testbin("httpserver-cgo0"), dir.path(), "bin");
+    let out = dir.path().join("out");
+    let start = std::time::Instant::now();
+    let o = support::goaudit()
+        .args(["shrink", "--verify-run", "--verify-timeout", "1", "-o"])
+        .arg(&out)
+        .arg(&src)
+        .output()
+        .unwrap();
+    let se = stderr_of(&o);
+    assert_eq!(o.status.code(), Some(2), "{se}");
+    assert!(se.contains("did not exit within 1 s"), "{se}");
+    assert!(se.contains("--verify-timeout SECONDS"), "{se}");
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(30),
+        "the limit was not applied"
+    );
+    assert_eq!(dir_listing(dir.path()), vec!["bin".to_string()]);
+    // The same program given arguments that make it exit passes within the limit.
+    run_ok(
+        support::goaudit()
+            .args(["shrink", "--verify-run", "--verify-timeout", "30", "-o"])
+            .arg(&out)
+            .arg(&src)
+            .args(["--", "-once"]),
+    );
+    // Zero seconds and a limit without --verify-run are usage errors.
+    for args in [
+        &["--verify-run", "--verify-timeout", "0"][..],
+        &["--verify-timeout", "5"][..],
+    ] {
+        let o = support::goaudit()
+            .args(["shrink", "--dry-run"])
+            .args(args)
+            .arg(&src)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr_of(&o));
+    }
+}
+
+/// `--upx=nrv-max` is `upx --best`; its first spelling `best` still works.
+#[test]
+fn upx_nrv_max_is_upx_best_and_best_is_still_accepted() {
+    let src = support::testbin("hello-cgo0");
+    for level in ["nrv-max", "best"] {
+        let o = run_ok(
+            support::goaudit()
+                .args(["shrink", "--dry-run", &format!("--upx={level}")])
+                .arg(&src),
+        );
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            text.contains("`upx --best` would run next"),
+            "{level}: {text}"
+        );
+        assert!(
+            text.contains("lzma is smaller and faster"),
+            "{level}: {text}"
+        );
+    }
+    let help = run_ok(support::goaudit().args(["shrink", "--help"]));
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("nrv-max"), "{help}");
+    assert!(
+        !help.contains("- best"),
+        "the old spelling is not advertised: {help}"
+    );
+}
+
 /// An image archive is refused with what to do instead, and nothing is written.
 #[test]
 fn archives_are_refused_with_what_to_do_instead() {

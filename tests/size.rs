@@ -175,7 +175,7 @@ fn prometheus_modules_roll_up() {
         "github.com/prometheus/common",
         "google.golang.org/protobuf",
         "std",
-        "runtime",
+        "std/runtime",
     ] {
         assert!(
             modules.get(m).copied().unwrap_or(0) > 0,
@@ -202,7 +202,12 @@ fn prometheus_modules_roll_up() {
         if let Some(best) = best {
             assert_eq!(module, best, "package {name}");
         }
+        // The runtime is the standard library's, in a row of its own under `std`.
+        if name == "runtime" || name.starts_with("runtime/") || name.starts_with("go:") {
+            assert_eq!(module, "std/runtime", "package {name}");
+        }
     }
+    assert!(!modules.contains_key("runtime"), "{modules:?}");
 }
 
 /// A cgo-free build holds no C: Go assembly local to its file (`gogo<>`, `K256<>`) has

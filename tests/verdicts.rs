@@ -894,3 +894,117 @@ fn darwin_resolver_agrees_with_the_libsystem_import() {
         }
     }
 }
+
+/// `goaudit DIR` prints one line per binary, and each line says what the binary's own
+/// JSON says; a directory holding one binary keeps the full report, and `--json` on a
+/// directory is the same artifacts as on each file.
+#[test]
+fn a_directory_is_one_line_per_binary_agreeing_with_the_json() {
+    let dir = tempfile::tempdir().unwrap();
+    // In the order a directory is walked: sorted by name.
+    let names = [
+        "netuser-cgo0-stripped",
+        "netuser-darwin-arm64",
+        "netuser-default",
+        "netuser-w",
+    ];
+    for n in names {
+        std::fs::copy(support::testbin(n), dir.path().join(n)).unwrap();
+    }
+    std::fs::write(dir.path().join("notes.txt"), "not a binary\n").unwrap();
+    let out = support::goaudit()
+        .arg(dir.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    let split = |l: &str| -> Vec<String> {
+        l.split("  ")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(
+        split(lines[0]),
+        [
+            "Path", "Format", "Size", "Go", "Linking", "Cgo", "DNS", "os/user", "Debug"
+        ],
+        "{text}"
+    );
+    for (i, n) in names.iter().enumerate() {
+        let cells = split(lines[1 + i]);
+        let a = audit_json(&dir.path().join(n));
+        let cgo = if a["cgo"]["linked"] == true {
+            "linked"
+        } else {
+            "no"
+        };
+        let debug = match (a["symtab"] == true, a["dwarf"] == true) {
+            (false, false) => "stripped",
+            (true, true) => "symtab, DWARF",
+            (true, false) => "symtab",
+            (false, true) => "DWARF",
+        };
+        let format = format!(
+            "{} {}",
+            a["format"].as_str().unwrap().to_uppercase(),
+            a["arch"].as_str().unwrap()
+        );
+        assert_eq!(
+            cells,
+            [
+                a["path"].as_str().unwrap(),
+                &format,
+                cells[2].as_str(),
+                a["go_version"].as_str().unwrap(),
+                a["linking"]["kind"].as_str().unwrap(),
+                cgo,
+                a["net"]["resolver"].as_str().unwrap(),
+                a["os_user"]["impl"].as_str().unwrap(),
+                debug,
+            ],
+            "{n}: {text}"
+        );
+        assert!(cells[2].ends_with("iB"), "{n}: size {}", cells[2]);
+    }
+    assert_eq!(lines[1 + names.len()], "", "{text}");
+    assert_eq!(
+        lines[2 + names.len()],
+        "4 Go binaries audited, 1 other file skipped; `goaudit PATH` gives one binary's full report"
+    );
+    assert_eq!(lines.len(), 3 + names.len(), "{text}");
+
+    // --json on the directory: each binary's full artifact, as for the file alone.
+    let out = support::goaudit()
+        .arg("--json")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let arts = v["artifacts"].as_array().unwrap();
+    assert_eq!(arts.len(), names.len());
+    for (a, n) in arts.iter().zip(names) {
+        assert_eq!(*a, audit_json(&dir.path().join(n)), "{n}");
+    }
+
+    // One binary in a directory: its full report.
+    let one = tempfile::tempdir().unwrap();
+    std::fs::copy(support::testbin("netuser-default"), one.path().join("app")).unwrap();
+    let out = support::goaudit()
+        .arg(one.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("\n  linking   dynamic"), "{text}");
+    assert!(!text.contains("Path  "), "{text}");
+}

@@ -134,7 +134,7 @@ pub fn read(path: &Path) -> Result<Option<Baseline>, Error> {
 
 /// Parse baseline JSON; the error names the line and column.
 pub fn parse(bytes: &[u8]) -> Result<Baseline, String> {
-    let b: Baseline = serde_json::from_slice(bytes).map_err(|e| {
+    let mut b: Baseline = serde_json::from_slice(bytes).map_err(|e| {
         format!(
             "{}:{}: invalid baseline: {}",
             e.line(),
@@ -147,6 +147,10 @@ pub fn parse(bytes: &[u8]) -> Result<Baseline, String> {
             "baseline schema_version {} is not supported (expected {BASELINE_SCHEMA_VERSION})",
             b.schema_version
         ));
+    }
+    // A baseline written before the runtime's row moved under `std` names it `runtime`.
+    for m in b.artifacts.iter_mut().flat_map(|a| a.by_module.iter_mut()) {
+        m.name = crate::size::canonical_module(&m.name).to_string();
     }
     Ok(b)
 }
@@ -208,6 +212,21 @@ mod tests {
         assert_eq!(back.get("z").unwrap().size, 2);
         assert_eq!(back, b);
         assert!(read(&dir.path().join("missing.json")).unwrap().is_none());
+    }
+
+    #[test]
+    fn an_old_runtime_row_is_read_under_std() {
+        let b = parse(
+            br#"{"schema_version": 1, "artifacts": [{"path": "a", "size": 3,
+                "by_module": [{"name": "std", "bytes": 2}, {"name": "runtime", "bytes": 1}]}]}"#,
+        )
+        .unwrap();
+        let names: Vec<&str> = b.artifacts[0]
+            .by_module
+            .iter()
+            .map(|m| m.name.as_str())
+            .collect();
+        assert_eq!(names, ["std", "std/runtime"]);
     }
 
     #[test]

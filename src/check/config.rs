@@ -414,6 +414,20 @@ pub fn load(file: &Path) -> Result<Config, Error> {
     Ok(cfg)
 }
 
+/// The message for a rule id that does not exist, with the nearest real one when the
+/// word looks like a typo of it: shared by goaudit.toml and the `--deny`/`--warn`/
+/// `--allow` flags.
+pub fn unknown_rule(word: &str) -> String {
+    let ids: Vec<&str> = Code::ALL.iter().map(|c| c.id()).collect();
+    let hint = crate::suggest::nearest(word, ids.iter().copied())
+        .map(|n| format!("; did you mean `{n}`?"))
+        .unwrap_or_default();
+    format!(
+        "unknown rule `{word}`{hint} (expected one of {})",
+        ids.join(", ")
+    )
+}
+
 /// Parse config text. `display` names the file in messages; `root` resolves `baseline`.
 pub fn parse(source: &str, display: &str, root: &Path) -> Result<Config, Error> {
     let loc = |span: std::ops::Range<usize>| location(source, display, span.start);
@@ -445,15 +459,10 @@ pub fn parse(source: &str, display: &str, root: &Path) -> Result<Config, Error> 
         let mut rules = Vec::new();
         for (k, v) in table {
             let Some(code) = Code::from_id(k.get_ref()) else {
-                let ids: Vec<&str> = Code::ALL.iter().map(|c| c.id()).collect();
-                let hint = crate::suggest::nearest(k.get_ref(), ids.iter().copied())
-                    .map(|n| format!("; did you mean `{n}`?"))
-                    .unwrap_or_default();
                 return Err(Error::Usage(format!(
-                    "{}: unknown rule `{}`{hint} (expected one of {})",
+                    "{}: {}",
                     loc(k.span()),
-                    k.get_ref(),
-                    ids.join(", ")
+                    unknown_rule(k.get_ref())
                 )));
             };
             rules.push((code, *v.get_ref(), loc(v.span())));

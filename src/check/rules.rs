@@ -246,11 +246,12 @@ pub fn evaluate(
         match code {
             Code::SizeBudget => size_budget(f, &budgets, &mut r),
             Code::SizeGrowth => size_growth(f, &budgets, baseline, growth.as_ref(), &mut r),
-            Code::ModuleBudget if f.image => {
+            Code::ModuleBudget | Code::ModuleBudgetUnmatched if f.image => {
                 r.status = Status::Skip;
                 r.note = Some("module budgets apply to the image's Go binaries".into());
             }
             Code::ModuleBudget => module_budget(f, &budgets, &mut r)?,
+            Code::ModuleBudgetUnmatched => unmatched_module_caps(f, &budgets, &mut r),
             _ if f.image && !code.is_image_only() => {
                 r.status = Status::Skip;
                 r.note = Some("checked on each Go binary in the image".into());
@@ -528,9 +529,10 @@ fn module_budget(f: Facts<'_>, budgets: &[&Budget], r: &mut RuleResult) -> Resul
         ));
     };
     for cap in caps {
+        // `std` counts the runtime's row too.
         let bytes = mods
             .iter()
-            .filter(|m| m.name == cap.module)
+            .filter(|m| crate::size::module_counts_toward(&m.name, &cap.module))
             .map(|m| m.bytes)
             .sum::<u64>();
         if bytes > cap.limit.value {
@@ -548,6 +550,57 @@ fn module_budget(f: Facts<'_>, budgets: &[&Budget], r: &mut RuleResult) -> Resul
         }
     }
     Ok(())
+}
+
+/// A module cap that counts no bytes names a module the binary does not have: most
+/// likely a typo, or a dependency since dropped, and either way a budget that can never
+/// fire. Each is named with the nearest module the binary does contain.
+fn unmatched_module_caps(f: Facts<'_>, budgets: &[&Budget], r: &mut RuleResult) {
+    let caps: Vec<_> = budgets.iter().flat_map(|b| b.modules.iter()).collect();
+    if caps.is_empty() {
+        r.status = Status::Skip;
+        r.note = Some("no module budget applies".into());
+        return;
+    }
+    let Some(mods) = f.by_module else {
+        r.status = Status::Unknown;
+        r.note = Some("per-module sizes are unavailable for this binary".into());
+        return;
+    };
+    // Pseudo-modules (`[dwarf]`, `[padding]`, generic shapes, C without a module) are
+    // no module a budget can mean.
+    let present: Vec<&str> = mods
+        .iter()
+        .map(|m| m.name.as_str())
+        .filter(|n| !n.starts_with('[') && !matches!(*n, "go.shape" | "C (cgo)"))
+        .collect();
+    for cap in caps {
+        if mods
+            .iter()
+            .any(|m| crate::size::module_counts_toward(&m.name, &cap.module))
+        {
+            continue;
+        }
+        let nearest = crate::suggest::nearest(&cap.module, present.iter().copied()).or_else(|| {
+            present
+                .iter()
+                .copied()
+                .min_by_key(|n| (crate::suggest::distance(&cap.module, n), *n))
+        });
+        let tail = match nearest {
+            Some(n) => format!("; the nearest module it has is `{n}`"),
+            None => String::new(),
+        };
+        r.violations.push(Violation {
+            message: format!(
+                "module budget `{}` ({}) matches no module in this binary, so it never applies{tail}",
+                cap.module,
+                human_bytes(cap.limit.value)
+            ),
+            location: cap.limit.location.clone(),
+            saving: None,
+        });
+    }
 }
 
 /// The entries whose size changed between the baseline and now.
@@ -957,6 +1010,110 @@ mod tests {
             )
             .is_ok()
         );
+    }
+
+    fn cap(module: &str, value: u64) -> ModuleCap {
+        ModuleCap {
+            module: module.into(),
+            limit: Limit {
+                value,
+                location: None,
+            },
+        }
+    }
+
+    #[test]
+    fn a_std_cap_counts_the_runtime() {
+        let mods = named(&[
+            ("std", 2_000),
+            ("std/runtime", 1_500),
+            ("example.com/app", 100),
+        ]);
+        let f = Facts {
+            key: "dist/app",
+            size: 3_600,
+            findings: &[],
+            by_module: Some(&mods),
+            by_kind: None,
+            settings: None,
+            image: false,
+            unknown: None,
+        };
+        let verdict = |caps: Vec<ModuleCap>| {
+            let mut b = budget("**");
+            b.modules = caps;
+            let mut p = Policy::new(None);
+            p.budgets.push(b);
+            let c = evaluate(f, &p, None).unwrap();
+            let r = result(&c, Code::ModuleBudget);
+            (r.status, r.violations.first().map(|v| v.message.clone()))
+        };
+        // std alone is under 3 000 B; with the runtime it is over.
+        let (status, msg) = verdict(vec![cap("std", 3_000)]);
+        assert_eq!(status, Status::Fail);
+        assert!(msg.unwrap().contains("module std is 3.4 KiB"));
+        assert_eq!(verdict(vec![cap("std", 3_500)]).0, Status::Pass);
+        // The runtime on its own, by its row's name and by its former one.
+        assert_eq!(verdict(vec![cap("std/runtime", 1_499)]).0, Status::Fail);
+        assert_eq!(verdict(vec![cap("runtime", 1_499)]).0, Status::Fail);
+        assert_eq!(verdict(vec![cap("runtime", 1_500)]).0, Status::Pass);
+    }
+
+    #[test]
+    fn a_cap_on_a_module_the_binary_lacks_warns_with_the_nearest_name() {
+        let mods = named(&[
+            ("std", 2_000),
+            ("std/runtime", 1_000),
+            ("github.com/prometheus/client_golang", 500),
+            ("[dwarf]", 300),
+            ("go.shape", 10),
+        ]);
+        let f = Facts {
+            key: "dist/app",
+            size: 3_800,
+            findings: &[],
+            by_module: Some(&mods),
+            by_kind: None,
+            settings: None,
+            image: false,
+            unknown: None,
+        };
+        let mut b = budget("**");
+        b.modules = vec![
+            cap("github.com/prometheus/client_golan", 1_000),
+            cap("std", 10_000),
+            cap("runtime", 10_000),
+            cap("gopkg.in/yaml.v3", 1_000),
+        ];
+        let mut p = Policy::new(None);
+        p.budgets.push(b);
+        let c = evaluate(f, &p, None).unwrap();
+        let r = result(&c, Code::ModuleBudgetUnmatched);
+        assert_eq!(r.status, Status::Warn);
+        assert_eq!(r.violations.len(), 2, "{:?}", r.violations);
+        let m = &r.violations[0].message;
+        assert!(
+            m.starts_with("module budget `github.com/prometheus/client_golan` (1000 B) matches no module in this binary"),
+            "{m}"
+        );
+        assert!(
+            m.ends_with("the nearest module it has is `github.com/prometheus/client_golang`"),
+            "{m}"
+        );
+        // Nothing close: still the nearest name, never a pseudo-module.
+        let m = &r.violations[1].message;
+        assert!(m.contains("`gopkg.in/yaml.v3`"), "{m}");
+        assert!(m.contains("the nearest module it has is `"), "{m}");
+        assert!(!m.contains("[dwarf]") && !m.contains("go.shape"), "{m}");
+        // The caps that match are judged by module-budget, which passes.
+        assert_eq!(result(&c, Code::ModuleBudget).status, Status::Pass);
+        // Denied, a cap that can never fire fails the check.
+        p.set(Code::ModuleBudgetUnmatched, Level::Deny);
+        let c = evaluate(f, &p, None).unwrap();
+        assert_eq!(result(&c, Code::ModuleBudgetUnmatched).status, Status::Fail);
+        // Without caps the rule does not apply.
+        let c = evaluate(f, &Policy::new(None), None).unwrap();
+        assert_eq!(result(&c, Code::ModuleBudgetUnmatched).status, Status::Skip);
     }
 
     #[test]

@@ -142,7 +142,8 @@ version = 1
 # upx-packed = \"warn\"
 # size-budget = \"deny\"      # the budgets below
 # size-growth = \"deny\"      # growth against `goaudit baseline write`
-# module-budget = \"deny\"    # [budget.modules] caps"
+# module-budget = \"deny\"    # [budget.modules] caps
+# module-budget-unmatched = \"warn\"  # a cap naming a module the binary lacks"
     );
 
     let _ = writeln!(

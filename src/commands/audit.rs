@@ -19,6 +19,15 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
         return Ok(Exit::Error);
     }
     let style = Style::for_stdout(args.output.color);
+    // A directory is reported as one table, a line per binary, once everything is read
+    // (a directory holding a single binary keeps its full report); files named one by
+    // one are reported as they are read.
+    let walking = !args.output.json
+        && args
+            .paths
+            .iter()
+            .any(|p| p.is_dir() && !input::detect::is_oci_layout(p));
+    let stream = !args.output.json && !walking;
     let mut artifacts = Vec::new();
     let mut images: Vec<crate::image::ImageReport> = Vec::new();
     // Input order of binaries (false) and images (true), for JSON.
@@ -53,7 +62,7 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
                 match read_image(&path, &image_opts) {
                     Ok(found) => {
                         for r in found {
-                            emit_image(r, args.output.json, &style, out, &mut order, &mut images)?;
+                            emit_image(r, stream, &style, out, &mut order, &mut images)?;
                         }
                     }
                     Err(Error::Unsupported { .. }) if !explicit => skipped += 1,
@@ -70,7 +79,7 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
                     match audited {
                         Ok(a) => {
                             order.push((false, artifacts.len()));
-                            if !args.output.json {
+                            if stream {
                                 if order.len() > 1 {
                                     writeln!(out)?;
                                 }
@@ -105,38 +114,65 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
         fail(err, e, &mut errors, named);
     }
 
-    if args.output.json && !images.is_empty() {
-        let mixed: Vec<render::json::AnyArtifact<'_>> = order
-            .iter()
-            .map(|&(img, i)| {
-                if img {
-                    render::json::AnyArtifact::Image(&images[i])
-                } else {
-                    render::json::AnyArtifact::Binary(&artifacts[i])
-                }
-            })
-            .collect();
-        render::json::write_audit(out, &mixed, &errors)?;
-    } else if args.output.json {
-        render::json::write_audit(out, &artifacts, &errors)?;
-    } else if images.len() > 1 {
+    if args.output.json {
+        if images.is_empty() {
+            render::json::write_audit(out, &artifacts, &errors)?;
+        } else {
+            let mixed: Vec<render::json::AnyArtifact<'_>> = order
+                .iter()
+                .map(|&(img, i)| {
+                    if img {
+                        render::json::AnyArtifact::Image(&images[i])
+                    } else {
+                        render::json::AnyArtifact::Binary(&artifacts[i])
+                    }
+                })
+                .collect();
+            render::json::write_audit(out, &mixed, &errors)?;
+        }
+        return Ok(exit(&errors));
+    }
+    if walking {
+        // Binaries first, then each image's report.
+        match artifacts.as_slice() {
+            [] => {}
+            [one] => render::text::write_artifact(out, one, &style)?,
+            all => render::text::write_table(out, all, &style)?,
+        }
+        for (i, r) in images.iter().enumerate() {
+            if i > 0 || !artifacts.is_empty() {
+                writeln!(out)?;
+            }
+            render::image::write_image(out, r, &style)?;
+        }
+    }
+    if images.len() > 1 {
         writeln!(out)?;
         render::image::write_comparison(out, &images)?;
     } else if (skipped > 0 && !artifacts.is_empty()) || artifacts.len() > 1 {
         writeln!(out)?;
+        let hint = if walking && artifacts.len() > 1 {
+            "; `goaudit PATH` gives one binary's full report"
+        } else {
+            ""
+        };
         writeln!(
             out,
-            "{} Go binar{} audited, {skipped} other file{} skipped",
+            "{} Go binar{} audited, {skipped} other file{} skipped{hint}",
             artifacts.len(),
             if artifacts.len() == 1 { "y" } else { "ies" },
             if skipped == 1 { "" } else { "s" }
         )?;
     }
-    Ok(if errors.is_empty() {
+    Ok(exit(&errors))
+}
+
+fn exit(errors: &[InputError]) -> Exit {
+    if errors.is_empty() {
         Exit::Ok
     } else {
         Exit::Error
-    })
+    }
 }
 
 /// A path that does not exist and reads like a mistyped subcommand (`goaudit chek`)
@@ -164,16 +200,17 @@ fn with_subcommand_hint(e: Error) -> Error {
     }
 }
 
-/// Print an image report (human output) and remember it, in input order, for JSON.
+/// Print an image report (human output, when `print` is set) and remember it, in input
+/// order, for JSON and for printing later.
 fn emit_image(
     r: crate::image::ImageReport,
-    json: bool,
+    print: bool,
     style: &Style,
     out: &mut dyn Write,
     order: &mut Vec<(bool, usize)>,
     images: &mut Vec<crate::image::ImageReport>,
 ) -> std::io::Result<()> {
-    if !json {
+    if print {
         if !order.is_empty() {
             writeln!(out)?;
         }

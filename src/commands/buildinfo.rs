@@ -1,16 +1,38 @@
 //! `goaudit buildinfo PATH...`: the same text as `go version -m`, byte for byte.
 //!
 //! A file that is not Go (or whose header is broken) gets one error line on stderr and
-//! exit 2, and the remaining files are still printed.
+//! exit 2 (and an entry in `errors` with `--json`), and the remaining files are still
+//! printed.
 
 use std::io::Write;
 
-use super::{Exit, report_error};
+use serde::Serialize;
+
+use super::Exit;
 use crate::binary::Binary;
 use crate::cli::BuildinfoArgs;
 use crate::error::Error;
-use crate::go::buildinfo;
+use crate::go::buildinfo::{self, BuildInfo};
 use crate::input::FileBytes;
+use crate::render::json::{InputError, Tool};
+
+/// `buildinfo --json`: the envelope every command's JSON shares.
+#[derive(Serialize)]
+struct Document<'a> {
+    schema_version: u32,
+    tool: Tool,
+    /// One entry per Go binary, in input order.
+    buildinfo: &'a [Entry],
+    /// Inputs that could not be read: `{path, error}`.
+    errors: &'a [InputError],
+}
+
+/// One binary's buildinfo and the path it was read from.
+#[derive(Serialize)]
+struct Entry {
+    path: String,
+    buildinfo: BuildInfo,
+}
 
 /// Print buildinfo for each file.
 pub fn run(
@@ -18,8 +40,8 @@ pub fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> std::io::Result<Exit> {
-    let mut status = Exit::Ok;
-    let mut infos = Vec::new();
+    let mut infos: Vec<Entry> = Vec::new();
+    let mut errors: Vec<InputError> = Vec::new();
     for path in &args.paths {
         let label = path.display().to_string();
         let is_image = if path.is_dir() {
@@ -46,7 +68,10 @@ pub fn run(
                                 )?;
                             }
                             if args.json {
-                                infos.push(serde_json::json!({"path": inner, "buildinfo": bi}));
+                                infos.push(Entry {
+                                    path: inner,
+                                    buildinfo: bi.clone(),
+                                });
                             } else {
                                 out.write_all(&buildinfo::format_go_version_m_bytes(
                                     inner.as_bytes(),
@@ -56,10 +81,7 @@ pub fn run(
                         }
                     }
                 }
-                Err(e) => {
-                    report_error(err, &e);
-                    status = Exit::Error;
-                }
+                Err(e) => super::input_failed(err, &mut errors, label, e),
             }
             continue;
         }
@@ -84,7 +106,10 @@ pub fn run(
         })
         .and_then(|r| r);
         match result {
-            Ok(bi) if args.json => infos.push(serde_json::json!({"path": label, "buildinfo": bi})),
+            Ok(buildinfo) if args.json => infos.push(Entry {
+                path: label,
+                buildinfo,
+            }),
             Ok(bi) => {
                 // `go version -m` prints nothing for a binary without the header; printing
                 // the recovered version is more useful, but it must not pass for the real
@@ -100,19 +125,24 @@ pub fn run(
                     &bi,
                 ))?
             }
-            Err(e) => {
-                report_error(err, &e);
-                status = Exit::Error;
-            }
+            Err(e) => super::input_failed(err, &mut errors, label, e),
         }
     }
     if args.json {
-        let doc =
-            serde_json::json!({"schema_version": crate::audit::SCHEMA_VERSION, "buildinfo": infos});
+        let doc = Document {
+            schema_version: crate::audit::SCHEMA_VERSION,
+            tool: Tool::this(),
+            buildinfo: &infos,
+            errors: &errors,
+        };
         serde_json::to_writer_pretty(&mut *out, &doc)?;
         writeln!(out)?;
     }
-    Ok(status)
+    Ok(if errors.is_empty() {
+        Exit::Ok
+    } else {
+        Exit::Error
+    })
 }
 
 /// The file name exactly as given, as `go version` prints it (not UTF-8 on Unix is fine).

@@ -111,10 +111,7 @@ fn parse_percent_arg(s: &str) -> Result<f64, String> {
 }
 
 fn parse_rule_arg(s: &str) -> Result<Code, String> {
-    Code::from_id(s).ok_or_else(|| {
-        let ids: Vec<&str> = Code::ALL.iter().map(|c| c.id()).collect();
-        format!("unknown rule {s:?}, expected one of {}", ids.join(", "))
-    })
+    Code::from_id(s).ok_or_else(|| config::unknown_rule(s))
 }
 
 /// An audited file or image and the key reports and budgets use for it.
@@ -681,7 +678,9 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
     // A hook that only gates linking and cgo should cost what `go version -m` costs.
     let with_size = baseline.is_some()
         || (policy.budgets.iter().any(|b| !b.modules.is_empty())
-            && policy.setting(Code::ModuleBudget).level != Level::Allow);
+            && [Code::ModuleBudget, Code::ModuleBudgetUnmatched]
+                .iter()
+                .any(|&c| policy.setting(c).level != Level::Allow));
     // In the hook the report (on stderr) lists unreadable inputs already: one line each.
     let mut quiet = std::io::sink();
     let collect_err: &mut dyn Write = if args.hook && args.format == CheckFormat::Human {
@@ -963,6 +962,13 @@ mod tests {
         assert!(parse_percent_arg("-1").is_err());
         assert_eq!(parse_rule_arg("cgo-linked"), Ok(Code::CgoLinked));
         assert!(parse_rule_arg("cgo").unwrap_err().contains("dynamic-link"));
+        let e = parse_rule_arg("dynamic-linking").unwrap_err();
+        assert!(e.contains("did you mean `dynamic-link`?"), "{e}");
+        assert!(
+            !parse_rule_arg("static")
+                .unwrap_err()
+                .contains("did you mean")
+        );
     }
 
     #[test]

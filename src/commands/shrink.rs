@@ -34,6 +34,7 @@ pub fn run(args: &ShrinkArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::
         strip: !args.no_strip,
         upx: args.upx,
         verify_run: args.verify_run.then(|| args.run_args.clone()),
+        verify_timeout: std::time::Duration::from_secs(args.verify_timeout),
     };
     match shrink::shrink(&req) {
         Ok(report) => {

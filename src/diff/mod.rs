@@ -792,6 +792,13 @@ mod tests {
             d.by_kind.is_empty(),
             "reports without by_kind give no kinds"
         );
+        // A report saved before the runtime's row moved under `std` reads as a new one.
+        let mut old = art("v0.20.0", 100);
+        old["size_attribution"]["by_module"][0]["name"] = "runtime".into();
+        old["size_attribution"]["by_package"][0]["module"] = "runtime".into();
+        let s = BinarySide::from_json(&old).unwrap().size.unwrap();
+        assert_eq!(s.by_module[0].0, "std/runtime");
+        assert_eq!(s.by_package[0].1, "std/runtime");
         // Lists that do not add up are a damaged report, even when they overflow.
         let mut bad = art("v0.20.0", 100);
         bad["size_attribution"]["by_module"][0]["bytes"] = u64::MAX.into();

@@ -102,6 +102,12 @@ fn u(v: &Value, key: &str) -> Option<u64> {
     v.get(key).and_then(Value::as_u64)
 }
 
+/// A module name as this goaudit writes it, so that a report saved by an older one (the
+/// runtime's row was `runtime`) compares with a fresh one.
+fn canonical(module: &str) -> String {
+    crate::size::canonical_module(module).to_string()
+}
+
 fn named_list(v: &Value, key: &str) -> Result<Vec<(String, u64)>, String> {
     let Some(list) = v.get(key) else {
         return Ok(Vec::new());
@@ -140,14 +146,18 @@ impl BinarySide {
                     .map(|p| {
                         Some((
                             p.get("name")?.as_str()?.to_string(),
-                            p.get("module")?.as_str()?.to_string(),
+                            canonical(p.get("module")?.as_str()?),
                             u(p, "bytes")?,
                         ))
                     })
                     .collect::<Option<Vec<_>>>()
                     .ok_or("`by_package` entry without name, module and bytes")?;
+                let mut by_module = named_list(sa, "by_module")?;
+                for m in &mut by_module {
+                    m.0 = canonical(&m.0);
+                }
                 let d = SizeData {
-                    by_module: named_list(sa, "by_module")?,
+                    by_module,
                     by_package,
                     by_section: named_list(sa, "by_section")?,
                     by_kind: named_list(sa, "by_kind")?,

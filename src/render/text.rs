@@ -1,4 +1,6 @@
-//! The human audit report: one short block per binary, verdict first, evidence after.
+//! The human audit report: one short block per binary, verdict first, evidence after; for
+//! a directory of binaries, one line per binary (as `checksec --dir` or `go version DIR`
+//! print them).
 
 use std::io::{self, Write};
 
@@ -225,6 +227,113 @@ pub fn write_artifact(w: &mut dyn Write, a: &Artifact, st: &Style) -> io::Result
         }
     }
     Ok(())
+}
+
+/// How a table cell is coloured.
+#[derive(Clone, Copy)]
+enum Tone {
+    Plain,
+    Bold,
+    Good,
+    Warn,
+    Bad,
+}
+
+/// The column of sizes, right-aligned.
+const SIZE_COLUMN: usize = 2;
+
+/// The compact report of several binaries: a header and one line per binary (path,
+/// format and architecture, size, Go version, linking, cgo, DNS resolver, os/user, what
+/// debug information is left). The evidence is in each binary's own report.
+pub fn write_table(w: &mut dyn Write, artifacts: &[Artifact], st: &Style) -> io::Result<()> {
+    let header = [
+        "Path", "Format", "Size", "Go", "Linking", "Cgo", "DNS", "os/user", "Debug",
+    ];
+    let mut rows: Vec<Vec<(String, Tone)>> =
+        vec![header.iter().map(|h| (h.to_string(), Tone::Bold)).collect()];
+    rows.extend(artifacts.iter().map(table_row));
+    let mut widths = vec![0usize; header.len()];
+    for r in &rows {
+        for (width, (cell, _)) in widths.iter_mut().zip(r) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    for r in rows {
+        let mut out = String::new();
+        for (i, (cell, tone)) in r.into_iter().enumerate() {
+            // Padded on the plain text: colour codes have no width.
+            let pad = " ".repeat(widths[i] - cell.chars().count());
+            let painted = match tone {
+                Tone::Plain => cell,
+                Tone::Bold => st.bold(&cell),
+                Tone::Good => st.good(&cell),
+                Tone::Warn => st.warn(&cell),
+                Tone::Bad => st.bad(&cell),
+            };
+            if i > 0 {
+                out.push_str("  ");
+            }
+            if i == SIZE_COLUMN {
+                out.push_str(&pad);
+                out.push_str(&painted);
+            } else {
+                out.push_str(&painted);
+                out.push_str(&pad);
+            }
+        }
+        writeln!(w, "{}", out.trim_end())?;
+    }
+    Ok(())
+}
+
+/// One binary's cells.
+fn table_row(a: &Artifact) -> Vec<(String, Tone)> {
+    use Tone::{Bad, Good, Plain, Warn};
+    let mut format = format!("{} {}", a.format.name().to_uppercase(), a.arch);
+    if let Some(p) = a.packed {
+        format.push_str(&format!(" ({p})"));
+    }
+    let mut go = a.go_version.clone().unwrap_or_else(|| "unknown".into());
+    if a.go_version_source == Some("inferred") {
+        go.push_str(" (inferred)");
+    }
+    let mut cells = vec![
+        (a.path.clone(), Plain),
+        (format, if a.packed.is_some() { Warn } else { Plain }),
+        (human_bytes(a.size), Plain),
+        (go, Plain),
+    ];
+    let unknown = ("unknown".to_string(), Warn);
+    // A packed file that was not unpacked shows the stub: no verdict about the program.
+    if a.unknown.is_some() || (a.packed.is_some() && !a.unpacked) {
+        cells.extend(std::iter::repeat_n(unknown, 5));
+        return cells;
+    }
+    cells.push(match a.linking.kind {
+        LinkKind::Static => ("static".into(), Good),
+        LinkKind::StaticPie => ("static-pie".into(), Good),
+        LinkKind::Dynamic => ("dynamic".into(), Bad),
+        LinkKind::Unknown => unknown.clone(),
+    });
+    cells.push(match a.cgo.linked {
+        Some(true) => ("linked".into(), Bad),
+        Some(false) => ("no".into(), Good),
+        None => unknown.clone(),
+    });
+    let pure = |implementation: &str| match implementation {
+        "go" => ("go".to_string(), Good),
+        "cgo" => ("cgo".to_string(), Warn),
+        other => (other.to_string(), Plain),
+    };
+    cells.push(pure(a.net.resolver));
+    cells.push(pure(a.os_user.implementation));
+    cells.push(match (a.symtab, a.dwarf) {
+        (false, false) => ("stripped".into(), Good),
+        (true, true) => ("symtab, DWARF".into(), Warn),
+        (true, false) => ("symtab".into(), Warn),
+        (false, true) => ("DWARF".into(), Warn),
+    });
+    cells
 }
 
 fn row(w: &mut dyn Write, label: &str, verdict: &str, detail: &str, st: &Style) -> io::Result<()> {

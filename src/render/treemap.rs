@@ -60,7 +60,7 @@ pub fn kind_of(module: &str, package: &str) -> &'static str {
         return "cgo";
     }
     match module {
-        "runtime" => "runtime",
+        crate::size::RUNTIME_MODULE => "runtime",
         "std" | "cmd" => "std",
         "[unattributed]" => "unattributed",
         m if m.starts_with('[') => "other",

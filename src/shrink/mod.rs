@@ -53,7 +53,12 @@ pub struct Request {
     pub upx: Option<UpxLevel>,
     /// Run the original and the result with these arguments and compare.
     pub verify_run: Option<Vec<OsString>>,
+    /// How long each `verify_run` execution may take.
+    pub verify_timeout: Duration,
 }
+
+/// The default of [`Request::verify_timeout`] (`--verify-timeout`).
+pub const DEFAULT_VERIFY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// One step's effect on the size.
 #[derive(Debug, Clone, Serialize)]
@@ -133,7 +138,9 @@ fn upx_typical(level: UpxLevel) -> &'static str {
     match level {
         UpxLevel::Lzma => "about 28-33% of the stripped size, a few seconds per 10 MB",
         UpxLevel::Fast => "about 41-48% of the stripped size, well under a second",
-        UpxLevel::Best => "about 37-41% of the stripped size, minutes per 10 MB",
+        UpxLevel::NrvMax => {
+            "about 37-41% of the stripped size, minutes per 10 MB (lzma is smaller and faster)"
+        }
     }
 }
 
@@ -334,7 +341,7 @@ pub fn shrink(req: &Request) -> Result<Report, Error> {
                 match level {
                     UpxLevel::Lzma => "LZMA",
                     UpxLevel::Fast => "NRV, fastest",
-                    UpxLevel::Best => "NRV, best",
+                    UpxLevel::NrvMax => "NRV, slowest",
                 }
             ),
         ));
@@ -343,7 +350,7 @@ pub fn shrink(req: &Request) -> Result<Report, Error> {
     }
 
     if let Some(args) = &req.verify_run {
-        let msg = verify_run(input, &staged, args)
+        let msg = verify_run(input, &staged, args, req.verify_timeout)
             .map_err(|e| Error::Other(format!("{label}: --verify-run: {e}")))?;
         report.checks.push(msg);
     }
@@ -666,9 +673,6 @@ fn write_file(path: &Path, data: &[u8], perm: &std::fs::Permissions) -> Result<(
     Ok(())
 }
 
-/// How long one `--verify-run` execution may take.
-const RUN_TIMEOUT: Duration = Duration::from_secs(60);
-
 struct RunOutput {
     status: std::process::ExitStatus,
     stdout: Vec<u8>,
@@ -677,10 +681,15 @@ struct RunOutput {
 
 /// Run the original and the result with the same arguments (and the same `argv[0]`) and
 /// compare exit status, stdout and stderr.
-fn verify_run(original: &Path, result: &Path, args: &[OsString]) -> Result<String, String> {
+fn verify_run(
+    original: &Path,
+    result: &Path,
+    args: &[OsString],
+    limit: Duration,
+) -> Result<String, String> {
     let argv0 = original.as_os_str();
-    let a = run_program(original, argv0, args).map_err(|e| format!("original: {e}"))?;
-    let b = run_program(result, argv0, args).map_err(|e| format!("result: {e}"))?;
+    let a = run_program(original, argv0, args, limit).map_err(|e| format!("original: {e}"))?;
+    let b = run_program(result, argv0, args, limit).map_err(|e| format!("result: {e}"))?;
     let mut diffs = Vec::new();
     if a.status.code() != b.status.code() {
         diffs.push(format!(
@@ -724,7 +733,12 @@ fn describe_status(s: &std::process::ExitStatus) -> String {
     }
 }
 
-fn run_program(exe: &Path, argv0: &OsStr, args: &[OsString]) -> Result<RunOutput, String> {
+fn run_program(
+    exe: &Path,
+    argv0: &OsStr,
+    args: &[OsString],
+    limit: Duration,
+) -> Result<RunOutput, String> {
     use std::os::unix::process::CommandExt;
     // A relative path without a slash would be looked up on PATH by exec.
     let exe = if exe.is_relative() {
@@ -762,13 +776,13 @@ fn run_program(exe: &Path, argv0: &OsStr, args: &[OsString]) -> Result<RunOutput
     let status = loop {
         match child.try_wait() {
             Ok(Some(s)) => break s,
-            Ok(None) if start.elapsed() > RUN_TIMEOUT => {
+            Ok(None) if start.elapsed() > limit => {
                 let _ = child.kill();
                 let _ = child.wait();
                 return Err(format!(
-                    "{} did not exit within {} s",
+                    "{} did not exit within {} s; give it more time with --verify-timeout SECONDS, or pass arguments that make it exit",
                     exe.display(),
-                    RUN_TIMEOUT.as_secs()
+                    limit.as_secs()
                 ));
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(10)),
@@ -823,11 +837,26 @@ mod tests {
     fn verify_run_compares_behaviour() {
         let t = Path::new("/bin/true");
         let f = Path::new("/bin/false");
-        assert!(verify_run(t, t, &[]).is_ok());
-        let e = verify_run(t, f, &[]).unwrap_err();
+        let limit = DEFAULT_VERIFY_TIMEOUT;
+        assert!(verify_run(t, t, &[], limit).is_ok());
+        let e = verify_run(t, f, &[], limit).unwrap_err();
         assert!(e.contains("exit status 0 vs exit status 1"), "{e}");
         let echo = Path::new("/bin/echo");
-        let ok = verify_run(echo, echo, &["hi".into()]).unwrap();
+        let ok = verify_run(echo, echo, &["hi".into()], limit).unwrap();
         assert!(ok.contains("stdout (3 B)"), "{ok}");
+    }
+
+    #[test]
+    fn verify_run_stops_a_program_at_the_time_limit() {
+        let sleep = Path::new("/bin/sleep");
+        let start = Instant::now();
+        let e = verify_run(sleep, sleep, &["30".into()], Duration::from_secs(1)).unwrap_err();
+        assert!(e.starts_with("original: "), "{e}");
+        assert!(e.contains("did not exit within 1 s"), "{e}");
+        assert!(e.contains("--verify-timeout"), "{e}");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "not stopped in time"
+        );
     }
 }

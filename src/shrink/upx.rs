@@ -14,12 +14,16 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum UpxLevel {
-    /// `upx -1`: fastest, about 41–48% of a stripped Go binary.
-    Fast,
-    /// `upx --best`: NRV at its slowest, measured ten times slower than LZMA and larger.
-    Best,
     /// `upx --lzma`: about 28–33% of a stripped Go binary; the default.
     Lzma,
+    /// `upx -1`: fastest, about 41–48% of a stripped Go binary.
+    Fast,
+    /// `upx --best`: NRV at its slowest, measured ten times slower than LZMA and still
+    /// larger; not recommended.
+    // Named `best` at first, which read as "smallest": that spelling is still accepted.
+    #[serde(rename = "nrv-max")]
+    #[value(name = "nrv-max", alias = "best")]
+    NrvMax,
 }
 
 impl UpxLevel {
@@ -27,7 +31,7 @@ impl UpxLevel {
     pub fn args(self) -> &'static [&'static str] {
         match self {
             UpxLevel::Fast => &["-1"],
-            UpxLevel::Best => &["--best"],
+            UpxLevel::NrvMax => &["--best"],
             UpxLevel::Lzma => &["--lzma"],
         }
     }
@@ -134,7 +138,17 @@ mod tests {
     fn level_flags() {
         assert_eq!(UpxLevel::Lzma.label(), "upx --lzma");
         assert_eq!(UpxLevel::Fast.label(), "upx -1");
-        assert_eq!(UpxLevel::Best.label(), "upx --best");
+        assert_eq!(UpxLevel::NrvMax.label(), "upx --best");
+        use clap::ValueEnum;
+        assert_eq!(UpxLevel::from_str("nrv-max", false), Ok(UpxLevel::NrvMax));
+        assert_eq!(UpxLevel::from_str("best", false), Ok(UpxLevel::NrvMax));
+        let shown: Vec<String> = UpxLevel::value_variants()
+            .iter()
+            .filter_map(|v| v.to_possible_value())
+            .filter(|p| !p.is_hide_set())
+            .map(|p| p.get_name().to_string())
+            .collect();
+        assert_eq!(shown, ["lzma", "fast", "nrv-max"]);
     }
 
     #[test]

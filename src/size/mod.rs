@@ -1191,8 +1191,36 @@ fn split_by_section(
     (out, labels, names)
 }
 
+/// The module row of the runtime's packages and of the linker's `go:*` data. The runtime
+/// is part of the standard library, so the row is named under `std`; it stays a row of
+/// its own so that a module table is still a partition (each byte in one row) and still
+/// shows what the runtime costs. A budget on `std` counts both rows
+/// ([`module_counts_toward`]).
+pub const RUNTIME_MODULE: &str = "std/runtime";
+
+/// A module name as this goaudit writes it: reports and baselines written before the
+/// runtime's row moved under `std` call it `runtime` (no real module can have that name:
+/// a module path without a dot is the standard library's).
+pub fn canonical_module(name: &str) -> &str {
+    if name == "runtime" {
+        RUNTIME_MODULE
+    } else {
+        name
+    }
+}
+
+/// Whether the bytes of the module row `row` count toward `module` as a budget names
+/// it: `std` is the whole standard library, the runtime included (`std` and
+/// `std/runtime`); every other module is its own row (`github.com/a/b` does not include
+/// `github.com/a/b/v2`, a module of its own).
+pub fn module_counts_toward(row: &str, module: &str) -> bool {
+    let module = canonical_module(module);
+    let row = canonical_module(row);
+    row == module || (module == "std" && row.starts_with("std/"))
+}
+
 /// The module a package belongs to: the main module, a dependency by longest path prefix,
-/// `std`, `runtime`, or a pseudo-module for pseudo-packages.
+/// `std`, [`RUNTIME_MODULE`], or a pseudo-module for pseudo-packages.
 pub fn module_of(pkg: &str, bi: Option<&BuildInfo>) -> String {
     if pkg.starts_with('[') {
         return if pkg.starts_with("[unattributed") {
@@ -1206,7 +1234,7 @@ pub fn module_of(pkg: &str, bi: Option<&BuildInfo>) -> String {
         || pkg.starts_with("runtime/")
         || pkg.starts_with("internal/runtime/")
     {
-        return "runtime".into();
+        return RUNTIME_MODULE.into();
     }
     if pkg == "C" {
         return "C (cgo)".into();
@@ -1439,10 +1467,27 @@ mod tests {
         assert_eq!(module_of("golang.org/x/sys/unix", b), "golang.org/x/sys");
         assert_eq!(module_of("net/http", b), "std");
         assert_eq!(module_of("vendor/golang.org/x/net/http2/hpack", b), "std");
-        assert_eq!(module_of("runtime/cgo", b), "runtime");
-        assert_eq!(module_of("go:pclntab", b), "runtime");
+        assert_eq!(module_of("runtime/cgo", b), "std/runtime");
+        assert_eq!(module_of("go:pclntab", b), "std/runtime");
+        assert_eq!(module_of("internal/runtime/atomic", b), "std/runtime");
         assert_eq!(module_of("C", b), "C (cgo)");
         assert_eq!(module_of("[unattributed .rodata]", b), "[unattributed]");
         assert_eq!(module_of("github.com/a/b/c/d", None), "github.com/a/b");
+    }
+
+    #[test]
+    fn std_budgets_count_the_runtime() {
+        assert!(module_counts_toward("std", "std"));
+        assert!(module_counts_toward("std/runtime", "std"));
+        assert!(module_counts_toward("std/runtime", "std/runtime"));
+        assert!(!module_counts_toward("std", "std/runtime"));
+        // The runtime's former row name, in old configs, reports and baselines.
+        assert!(module_counts_toward("std/runtime", "runtime"));
+        assert!(module_counts_toward("runtime", "std"));
+        assert!(!module_counts_toward("[dwarf]", "std"));
+        assert!(!module_counts_toward("github.com/a/b/v2", "github.com/a/b"));
+        assert!(module_counts_toward("github.com/a/b", "github.com/a/b"));
+        assert_eq!(canonical_module("runtime"), RUNTIME_MODULE);
+        assert_eq!(canonical_module("std"), "std");
     }
 }
