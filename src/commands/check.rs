@@ -10,6 +10,7 @@ use super::{Exit, report_error};
 use crate::audit::Artifact;
 use crate::check::baseline::{self, Baseline};
 use crate::check::config::{self, Budget, Config, Level, Limit, PathPattern};
+use crate::check::image::Waste;
 use crate::check::rules::{self, Facts, Policy};
 use crate::check::{CheckReport, RuleSummary};
 use crate::error::Error;
@@ -72,6 +73,14 @@ pub struct CheckArgs {
     /// Allowed growth against the baseline for every checked binary, in percent.
     #[arg(long, value_name = "PERCENT", value_parser = parse_percent_arg)]
     pub max_growth: Option<f64>,
+    /// Cap on every checked image's wasted bytes (content overwritten or deleted in a
+    /// later layer): a size such as 20MiB, or a share of the content size such as 5%.
+    #[arg(long, value_name = "SIZE|PERCENT", value_parser = config::parse_wasted)]
+    pub max_wasted: Option<config::Wasted>,
+    /// Minimum efficiency of every checked image (visible bytes / content bytes), in
+    /// percent, e.g. 95.
+    #[arg(long, value_name = "PERCENT", value_parser = config::parse_percent)]
+    pub min_efficiency: Option<f64>,
     /// Set a rule to deny (repeatable).
     #[arg(long, value_name = "RULE", value_parser = parse_rule_arg)]
     pub deny: Vec<Code>,
@@ -472,6 +481,8 @@ fn apply_flags(args: &CheckArgs, policy: &mut Policy) -> Result<(), Error> {
         || args.max_growth.is_some()
         || args.max_gzip_size.is_some()
         || args.max_zstd_size.is_some()
+        || args.max_wasted.is_some()
+        || args.min_efficiency.is_some()
     {
         policy.budgets.push(Budget {
             path: PathPattern::new("**", None)?,
@@ -494,6 +505,14 @@ fn apply_flags(args: &CheckArgs, policy: &mut Policy) -> Result<(), Error> {
             max_growth_bytes: None,
             noise_floor: 0,
             modules: Vec::new(),
+            max_wasted: args.max_wasted.map(|v| Limit {
+                value: v,
+                location: None,
+            }),
+            min_efficiency: args.min_efficiency.map(|v| Limit {
+                value: v,
+                location: None,
+            }),
         });
     }
     Ok(())
@@ -744,6 +763,9 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
         match rules::evaluate(t.facts(), &policy, baseline.as_ref()).and_then(|mut c| {
             let sizes = compressed_sizes(t, &policy, &s.root)?;
             rules::compressed_budgets(&mut c, &policy, sizes)?;
+            if let Subject::Image(r) = &t.subject {
+                crate::check::image::budgets(&mut c, &policy, None, &Waste::of(r));
+            }
             Ok(c)
         }) {
             Ok(mut c) => {
@@ -963,6 +985,9 @@ mod tests {
         assert!(parse_percent_arg("-1").is_err());
         assert_eq!(parse_rule_arg("cgo-linked"), Ok(Code::CgoLinked));
         assert!(parse_rule_arg("cgo").unwrap_err().contains("dynamic-link"));
+        assert_eq!(config::parse_percent("95%"), Ok(95.0));
+        assert!(config::parse_percent("101").is_err());
+        assert!(config::parse_percent("-1").is_err());
     }
 
     #[test]
