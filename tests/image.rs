@@ -1213,3 +1213,246 @@ fn other_payload_is_named_by_kind() {
         .sum();
     assert_eq!(sum, u(&img["content_size"]));
 }
+
+// ---- several platforms in one index; skopeo's dir: layout ------------------------------
+
+/// testbins/netuser built for linux/arm64 (static, stripped): the other half of a
+/// two-platform index. Built here rather than in the shared matrix, which every test
+/// of every Go binary walks.
+fn linux_arm64_netuser() -> Vec<u8> {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    let p = BUILT.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/image-fixtures/bin");
+        std::fs::create_dir_all(&dir).unwrap();
+        let out = dir.join("netuser-linux-arm64");
+        fixtures::run(
+            Command::new(support::go_binary())
+                .current_dir(support::repo_root().join("testbins/netuser"))
+                .env_remove("GOFLAGS")
+                .env("GOOS", "linux")
+                .env("GOARCH", "arm64")
+                .env("CGO_ENABLED", "0")
+                .env("GOTOOLCHAIN", "local")
+                .args([
+                    "build",
+                    "-buildvcs=false",
+                    "-trimpath",
+                    "-ldflags=-s -w",
+                    "-o",
+                ])
+                .arg(&out)
+                .arg("."),
+        );
+        out
+    });
+    read(p)
+}
+
+/// A config for `arch` (and `variant` when given), otherwise as fixtures::config.
+fn config_for(layers: &[&[u8]], arch: &str, variant: Option<&str>) -> Vec<u8> {
+    let cfg = fixtures::config(layers, json!({"Entrypoint": ["/app/server"]}), vec![]);
+    let mut v: Value = serde_json::from_slice(&cfg).unwrap();
+    v["architecture"] = json!(arch);
+    if let Some(var) = variant {
+        v["variant"] = json!(var);
+    }
+    serde_json::to_vec(&v).unwrap()
+}
+
+/// A two-platform OCI layout (linux/amd64, linux/arm64 with its variant v8 named only by
+/// the index), each with its own build of netuser at /app/server; with both binaries.
+fn two_platform_layout(dir: &Path) -> (PathBuf, Vec<u8>, Vec<u8>) {
+    let amd64 = read(&support::testbin("netuser-cgo0-trimpath-sw"));
+    let arm64 = linux_arm64_netuser();
+    assert_eq!(
+        goblin::elf::Elf::parse(&arm64).unwrap().header.e_machine,
+        goblin::elf::header::EM_AARCH64
+    );
+    let la = layer_tar(&[E::Dir("app/".into()), file("app/server", amd64.clone())]);
+    let lb = layer_tar(&[E::Dir("app/".into()), file("app/server", arm64.clone())]);
+    let layout = dir.join("multi");
+    fixtures::oci_index_dir(
+        &layout,
+        &[
+            fixtures::PlatformImage {
+                config: config_for(&[&la], "amd64", None),
+                blobs: vec![gzip(&la)],
+                media_type: "application/vnd.oci.image.layer.v1.tar+gzip".into(),
+                platform: json!({"os": "linux", "architecture": "amd64"}),
+            },
+            fixtures::PlatformImage {
+                config: config_for(&[&lb], "arm64", None),
+                blobs: vec![gzip(&lb)],
+                media_type: "application/vnd.oci.image.layer.v1.tar+gzip".into(),
+                platform: json!({"os": "linux", "architecture": "arm64", "variant": "v8"}),
+            },
+        ],
+    );
+    (layout, amd64, arm64)
+}
+
+#[test]
+fn two_platform_index_names_each_platform_and_platform_picks_one() {
+    let dir = fixtures::fresh_dir("two-platforms");
+    let (layout, amd64, arm64) = two_platform_layout(&dir);
+    let imgs = images_json(&layout, &[]);
+    let platforms: Vec<&str> = imgs
+        .iter()
+        .map(|i| i["platform"].as_str().unwrap())
+        .collect();
+    assert_eq!(platforms, ["linux/amd64", "linux/arm64/v8"]);
+    assert_eq!(u(&imgs[0]["content_size"]), amd64.len() as u64);
+    assert_eq!(u(&imgs[1]["content_size"]), arm64.len() as u64);
+    for i in &imgs {
+        // Each binary is built for its image's platform: nothing keeps it from starting.
+        assert!(
+            !i["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["id"] == "image-cannot-start"),
+            "{}",
+            i["findings"]
+        );
+    }
+
+    // The human report and the comparison table name the platform of each image.
+    let r = goaudit(&[layout.as_os_str()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for p in ["linux/amd64", "linux/arm64/v8"] {
+        assert!(
+            r.stdout
+                .contains(&format!("image: oci-layout, {p}, 1 layer")),
+            "{p}: {}",
+            r.stdout
+        );
+    }
+    let table = &r.stdout[r.stdout.find("top cause").expect("comparison table")..];
+    for p in ["linux/amd64", "linux/arm64/v8"] {
+        assert!(table.contains(p), "{p} not in {table}");
+    }
+
+    // --platform picks one image; without a variant it matches any, arm64 means v8.
+    for (want, expect, size) in [
+        ("linux/arm64", "linux/arm64/v8", arm64.len()),
+        ("linux/arm64/v8", "linux/arm64/v8", arm64.len()),
+        ("linux/amd64", "linux/amd64", amd64.len()),
+    ] {
+        let r = goaudit(&[
+            "--json".as_ref(),
+            "--platform".as_ref(),
+            want.as_ref(),
+            layout.as_os_str(),
+        ]);
+        assert_eq!(r.code, 0, "{want}: {}", r.stderr);
+        let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+        let arts = doc["artifacts"].as_array().unwrap();
+        assert_eq!(arts.len(), 1, "{want}");
+        assert_eq!(arts[0]["platform"], expect);
+        assert_eq!(u(&arts[0]["content_size"]), size as u64);
+    }
+    // No such platform: an error naming the ones there are.
+    expect_error(
+        &[
+            "--platform".as_ref(),
+            "linux/s390x".as_ref(),
+            layout.as_os_str(),
+        ],
+        &[
+            "no image for platform linux/s390x",
+            "linux/amd64, linux/arm64/v8",
+        ],
+    );
+    expect_error(
+        &["--platform".as_ref(), "linux".as_ref(), layout.as_os_str()],
+        &["invalid platform"],
+    );
+    // Every command that reads images takes it.
+    let r = goaudit(&[
+        "buildinfo".as_ref(),
+        "--platform".as_ref(),
+        "linux/arm64".as_ref(),
+        layout.as_os_str(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("GOARCH=arm64"), "{}", r.stdout);
+    assert!(!r.stdout.contains("GOARCH=amd64"), "{}", r.stdout);
+    for cmd in ["size", "check"] {
+        let r = goaudit(&[
+            cmd.as_ref(),
+            "--platform".as_ref(),
+            "linux/ppc64le".as_ref(),
+            layout.as_os_str(),
+        ]);
+        assert_eq!(r.code, 2, "{cmd}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("no image for platform"),
+            "{cmd}: {}",
+            r.stderr
+        );
+    }
+}
+
+#[test]
+fn skopeo_dir_layout_is_read_by_content() {
+    need_image_tools();
+    let dir = fixtures::fresh_dir("skopeo-dir");
+    let bin = read(&support::testbin("netuser-cgo0"));
+    let layer = layer_tar(&[E::Dir("app/".into()), file("app/hello", bin.clone())]);
+    let layout = fixtures::umoci_image(&dir, &[layer], "/app/hello");
+    let plain = dir.join("plain");
+    fixtures::skopeo_copy(&layout, &format!("dir:{}", plain.display()), &[]);
+    assert!(plain.join("version").is_file() && plain.join("manifest.json").is_file());
+    let img = image_json(&plain);
+    assert_eq!(img["format"], "skopeo-dir");
+    assert_eq!(u(&img["content_size"]), bin.len() as u64);
+    assert_eq!(img["binaries"][0]["path"], "/app/hello");
+    assert_eq!(img["platform"], "linux/amd64");
+    // The same image read from the OCI layout has the same layers.
+    let from_oci = image_json(&layout);
+    assert_eq!(img["layers"], from_oci["layers"]);
+
+    // Every command that reads images reads it: check (with its binary inside), size,
+    // buildinfo, and a directory walk.
+    let r = goaudit(&[
+        "check".as_ref(),
+        "--format".as_ref(),
+        "json".as_ref(),
+        plain.as_os_str(),
+    ]);
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    let keys: Vec<&str> = doc["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    assert!(keys[1].ends_with("plain:/app/hello"), "{keys:?}");
+    let r = goaudit(&["buildinfo".as_ref(), plain.as_os_str()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("example.com/netuser"), "{}", r.stdout);
+    let r = goaudit(&["size".as_ref(), plain.as_os_str()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let walked = images_json(&dir, &[]);
+    assert!(
+        walked.iter().any(|i| i["format"] == "skopeo-dir"),
+        "a walk finds the dir: layout"
+    );
+
+    // `skopeo copy --all` of a two-platform index: manifest.json is the index, each
+    // platform's manifest is <hex>.manifest.json.
+    let (multi, _, _) = two_platform_layout(&dir);
+    let all = dir.join("all");
+    fixtures::skopeo_copy(&multi, &format!("dir:{}", all.display()), &["--all"]);
+    let imgs = images_json(&all, &[]);
+    let platforms: Vec<&str> = imgs
+        .iter()
+        .map(|i| i["platform"].as_str().unwrap())
+        .collect();
+    assert_eq!(platforms, ["linux/amd64", "linux/arm64/v8"]);
+    for i in &imgs {
+        assert_eq!(i["format"], "skopeo-dir");
+    }
+}

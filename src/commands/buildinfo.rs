@@ -23,7 +23,7 @@ pub fn run(
     for path in &args.paths {
         let label = path.display().to_string();
         let is_image = if path.is_dir() {
-            crate::input::detect::is_oci_layout(path)
+            crate::input::detect::is_image_dir(path)
         } else {
             crate::image::looks_like_archive(path)
         };

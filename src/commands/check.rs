@@ -368,7 +368,7 @@ fn key_for(given: &Path, canon: &Path, root: &Path) -> String {
 /// by walking only the directory before its first wildcard.
 fn expand_pattern(root: &Path, p: &PathPattern) -> Vec<PathBuf> {
     // An OCI image layout is a directory that is one artifact.
-    let is_layout = |d: &Path| d.is_dir() && crate::input::detect::is_oci_layout(d);
+    let is_layout = |d: &Path| d.is_dir() && crate::input::detect::is_image_dir(d);
     if !p.is_glob() {
         let f = root.join(&p.glob);
         return if f.is_file() || is_layout(&f) {

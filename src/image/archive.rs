@@ -4,7 +4,10 @@
 //! with gzip or zstd. Inside the tar, `manifest.json` makes it a docker-archive (legacy,
 //! skopeo's `<diffid>.tar` with symlinked `<id>/layer.tar`, Docker 25+'s OCI layout with
 //! a `manifest.json`, Nix dockerTools' `result`); `oci-layout` plus `index.json` without
-//! a `manifest.json` makes it an OCI archive.
+//! a `manifest.json` makes it an OCI archive. A directory with `oci-layout` and
+//! `index.json` is an OCI layout; one whose `version` file says `Directory Transport
+//! Version` is skopeo's `dir:` layout (a `manifest.json` object, blobs named by their
+//! bare hex digest).
 //!
 //! A compressed outer tar cannot be read at an offset, so it is read twice: a first pass
 //! keeps the member list and the small JSON members, a second streams each wanted layer
@@ -369,6 +372,30 @@ mod tests {
     }
 
     #[test]
+    fn platforms_match_as_runtimes_match_them() {
+        assert!(platform_matches("linux/arm64", Some("linux/arm64/v8")));
+        assert!(platform_matches("linux/arm64/v8", Some("linux/arm64")));
+        assert!(platform_matches("linux/arm/v7", Some("linux/arm/v7")));
+        assert!(!platform_matches("linux/arm/v6", Some("linux/arm/v7")));
+        assert!(!platform_matches("linux/amd64", Some("linux/arm64")));
+        assert!(!platform_matches("linux/amd64", None));
+        assert!(platform_matches("Linux/AMD64", Some("linux/amd64")));
+        let cfg = serde_json::json!({"os": "linux", "architecture": "arm", "variant": "v7"});
+        assert_eq!(merged_platform(None, &cfg).as_deref(), Some("linux/arm/v7"));
+        let idx = serde_json::json!({"os": "linux", "architecture": "arm"});
+        assert_eq!(
+            merged_platform(Some(&idx), &cfg).as_deref(),
+            Some("linux/arm/v7")
+        );
+        let idx = serde_json::json!({"os": "linux", "architecture": "arm64", "variant": "v8"});
+        let cfg = serde_json::json!({"os": "linux", "architecture": "arm64"});
+        assert_eq!(
+            merged_platform(Some(&idx), &cfg).as_deref(),
+            Some("linux/arm64/v8")
+        );
+    }
+
+    #[test]
     fn zstd_frames_concatenate_and_skippable_frames_are_skipped() {
         let mut data = zstd(b"hello ");
         data.extend_from_slice(&0x184D_2A5Au32.to_le_bytes());
@@ -404,8 +431,10 @@ pub struct Source {
     pub path: PathBuf,
     /// Compression of the outer archive.
     pub outer: Compression,
-    /// True for an OCI layout directory.
+    /// True for a directory (an OCI layout or a skopeo `dir:` layout).
     pub is_dir: bool,
+    /// A skopeo `dir:` layout: blobs are `<hex>`, instance manifests `<hex>.manifest.json`.
+    pub skopeo_dir: bool,
     members: HashMap<String, Member>,
     small: HashMap<String, Vec<u8>>,
     max_decompressed: u64,
@@ -422,6 +451,7 @@ impl Source {
             path: path.to_path_buf(),
             outer: Compression::None,
             is_dir: meta.is_dir(),
+            skopeo_dir: meta.is_dir() && crate::input::detect::is_skopeo_dir(path),
             members: HashMap::new(),
             small: HashMap::new(),
             max_decompressed: opts.max_decompressed,
@@ -622,6 +652,52 @@ pub struct Plan {
     pub config: Value,
     /// Layers, bottom to top.
     pub layers: Vec<LayerRef>,
+    /// `os/architecture[/variant]`: the index's platform for this manifest, else the
+    /// config's.
+    pub platform: Option<String>,
+}
+
+/// `os/architecture[/variant]` of an OCI platform object or an image config (they use
+/// the same keys).
+pub fn platform_name(v: &Value) -> Option<String> {
+    let os = v["os"].as_str().filter(|s| !s.is_empty())?;
+    let arch = v["architecture"].as_str().filter(|s| !s.is_empty())?;
+    Some(match v["variant"].as_str() {
+        Some(var) if !var.is_empty() => format!("{os}/{arch}/{var}"),
+        _ => format!("{os}/{arch}"),
+    })
+}
+
+/// The platform of an image: the index descriptor's when it names one (the config's
+/// variant added when the index leaves it out), else the config's.
+fn merged_platform(index: Option<&Value>, config: &Value) -> Option<String> {
+    let from_config = platform_name(config);
+    match index.and_then(platform_name) {
+        Some(p) => match &from_config {
+            Some(c) if c.starts_with(&format!("{p}/")) => Some(c.clone()),
+            _ => Some(p),
+        },
+        None => from_config,
+    }
+}
+
+/// Does an image of `platform` match what `--platform` asked for (`os/arch[/variant]`)?
+/// arm64 without a variant is arm64/v8, as container runtimes treat it.
+pub fn platform_matches(want: &str, platform: Option<&str>) -> bool {
+    let Some(have) = platform else { return false };
+    let norm = |p: &str| {
+        let mut parts: Vec<String> = p.split('/').map(str::to_ascii_lowercase).collect();
+        if parts.len() == 2 && parts[1] == "arm64" {
+            parts.push("v8".into());
+        }
+        parts
+    };
+    let (w, h) = (norm(want), norm(have));
+    if w.len() < 2 || h.len() < 2 || w[0] != h[0] || w[1] != h[1] {
+        return false;
+    }
+    // A variant asked for must be the image's; none asked for matches any.
+    w.len() == 2 || h.get(2) == w.get(2)
 }
 
 fn short(d: &str) -> String {
@@ -641,6 +717,9 @@ fn digest_from_blob_path(p: &str) -> Option<String> {
 
 /// Find every image in the input.
 pub fn plan(src: &Source) -> Result<Vec<Plan>> {
+    if src.skopeo_dir {
+        return skopeo_plans(src);
+    }
     let oci = src.exists("oci-layout") && src.exists("index.json");
     if src.exists("manifest.json") {
         let fmt = if oci {
@@ -740,6 +819,7 @@ fn docker_plans(src: &Source, fmt: &str) -> Result<Vec<Plan>> {
         out.push(Plan {
             name,
             format: fmt.to_string(),
+            platform: merged_platform(None, &config),
             config,
             layers,
         });
@@ -747,7 +827,9 @@ fn docker_plans(src: &Source, fmt: &str) -> Result<Vec<Plan>> {
     Ok(out)
 }
 
-/// `blobs/<alg>/<encoded>` for a descriptor, refusing anything that could escape.
+/// `blobs/<alg>/<encoded>` for a descriptor (in a skopeo `dir:` layout `<encoded>`, or
+/// `<alg>-<encoded>` for another algorithm than sha256), refusing anything that could
+/// escape.
 fn blob_path(src: &Source, desc: &Value) -> Result<(String, String)> {
     let d = desc["digest"].as_str().unwrap_or("");
     let Some((alg, enc)) = d.split_once(':') else {
@@ -758,15 +840,37 @@ fn blob_path(src: &Source, desc: &Value) -> Result<(String, String)> {
             && s.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"+._-=".contains(&b))
     };
-    if !ok(alg) || !ok(enc) {
+    if !ok(alg) || !ok(enc) || enc.starts_with('.') {
         return Err(src.malformed(format!("bad descriptor digest {d:?}")));
+    }
+    if src.skopeo_dir {
+        let name = if alg == "sha256" {
+            enc.to_string()
+        } else {
+            format!("{alg}-{enc}")
+        };
+        return Ok((name, d.to_string()));
     }
     Ok((format!("blobs/{alg}/{enc}"), d.to_string()))
 }
 
+/// Where a manifest named by an index descriptor is: a blob, or in a skopeo `dir:`
+/// layout `<encoded>.manifest.json`.
+fn manifest_path(src: &Source, desc: &Value) -> Result<(String, String)> {
+    let (p, d) = blob_path(src, desc)?;
+    if src.skopeo_dir {
+        return Ok((format!("{p}.manifest.json"), d));
+    }
+    Ok((p, d))
+}
+
 /// Read a small blob by descriptor and check its digest and size.
 fn read_blob_checked(src: &Source, desc: &Value, what: &str) -> Result<Vec<u8>> {
-    let (p, d) = blob_path(src, desc)?;
+    let (p, d) = if what == "manifest" {
+        manifest_path(src, desc)?
+    } else {
+        blob_path(src, desc)?
+    };
     if !src.exists(&p) {
         return Err(src.malformed(format!("{what} {d}: blob is missing")));
     }
@@ -817,7 +921,7 @@ fn oci_walk(
         // A multi-platform index may name manifests whose blobs were not exported
         // (the spec allows missing blobs; Docker's containerd store skips them):
         // report the images that are there, and fail only when none is.
-        if ms.len() > 1 && blob_path(src, desc).is_ok_and(|(p, _)| !src.exists(&p)) {
+        if ms.len() > 1 && manifest_path(src, desc).is_ok_and(|(p, _)| !src.exists(&p)) {
             continue;
         }
         let b = read_blob_checked(src, desc, "manifest")?;
@@ -831,47 +935,96 @@ fn oci_walk(
             }
             continue;
         }
-        let cdesc = &v["config"];
-        let cmt = cdesc["mediaType"].as_str().unwrap_or("");
-        if !(cmt.is_empty() || cmt.contains("image.config") || cmt.contains("container.image")) {
-            continue; // an artifact manifest (signature, SBOM), not an image
-        }
-        let cfg = read_blob_checked(src, cdesc, "config")?;
-        let config: Value = serde_json::from_slice(&cfg)
-            .map_err(|e| src.malformed(format!("config {}: {e}", cdesc["digest"])))?;
-        let ids = diff_ids(&config);
-        let lds = v["layers"].as_array().cloned().unwrap_or_default();
-        if ids.len() != lds.len() {
-            return Err(src.malformed(format!(
-                "manifest {} lists {} layers but its config has {} diff_ids",
-                desc["digest"],
-                lds.len(),
-                ids.len()
-            )));
-        }
-        let mut layers = Vec::new();
-        for (j, (ld, id)) in lds.iter().zip(&ids).enumerate() {
-            let (p, d) = blob_path(src, ld)?;
-            let label = format!("layer {} ({})", j + 1, short(&d));
-            let Some(member) = src.resolve(&p) else {
-                return Err(src.malformed(format!("{label}: blob {p} is missing from the archive")));
-            };
-            layers.push(LayerRef {
-                member,
-                digest: Some(d),
-                size: ld["size"].as_u64(),
-                diff_id: Some(id.clone()),
-                label,
-            });
-        }
-        out.push(Plan {
-            name: nm,
-            format: fmt.to_string(),
-            config,
-            layers,
-        });
+        let label = desc["digest"].to_string();
+        out.extend(image_plan(
+            src,
+            &v,
+            &label,
+            nm,
+            Some(&desc["platform"]),
+            fmt,
+        )?);
     }
     Ok(())
+}
+
+/// The plan of one image manifest (OCI or Docker schema 2), or None for an artifact
+/// manifest (a signature, an SBOM). `label` names the manifest in errors.
+fn image_plan(
+    src: &Source,
+    v: &Value,
+    label: &str,
+    name: Option<String>,
+    platform: Option<&Value>,
+    fmt: &str,
+) -> Result<Option<Plan>> {
+    let cdesc = &v["config"];
+    let cmt = cdesc["mediaType"].as_str().unwrap_or("");
+    if !(cmt.is_empty() || cmt.contains("image.config") || cmt.contains("container.image")) {
+        return Ok(None); // an artifact manifest (signature, SBOM), not an image
+    }
+    if cdesc.is_null() {
+        return Err(src.malformed(format!(
+            "manifest {label} names no config (a Docker schema 1 manifest is not read)"
+        )));
+    }
+    let cfg = read_blob_checked(src, cdesc, "config")?;
+    let config: Value = serde_json::from_slice(&cfg)
+        .map_err(|e| src.malformed(format!("config {}: {e}", cdesc["digest"])))?;
+    let ids = diff_ids(&config);
+    let lds = v["layers"].as_array().cloned().unwrap_or_default();
+    if ids.len() != lds.len() {
+        return Err(src.malformed(format!(
+            "manifest {label} lists {} layers but its config has {} diff_ids",
+            lds.len(),
+            ids.len()
+        )));
+    }
+    let mut layers = Vec::new();
+    for (j, (ld, id)) in lds.iter().zip(&ids).enumerate() {
+        let (p, d) = blob_path(src, ld)?;
+        let label = format!("layer {} ({})", j + 1, short(&d));
+        let Some(member) = src.resolve(&p) else {
+            return Err(src.malformed(format!("{label}: blob {p} is missing from the archive")));
+        };
+        layers.push(LayerRef {
+            member,
+            digest: Some(d),
+            size: ld["size"].as_u64(),
+            diff_id: Some(id.clone()),
+            label,
+        });
+    }
+    Ok(Some(Plan {
+        name,
+        format: fmt.to_string(),
+        platform: merged_platform(platform, &config),
+        config,
+        layers,
+    }))
+}
+
+/// skopeo's `dir:` layout: `manifest.json` is one image manifest, or (`copy --all`) an
+/// index whose instances are `<hex>.manifest.json`.
+fn skopeo_plans(src: &Source) -> Result<Vec<Plan>> {
+    const FMT: &str = "skopeo-dir";
+    let m = src.read_json("manifest.json")?;
+    if !m.is_object() {
+        return Err(src.malformed("manifest.json is not a JSON object"));
+    }
+    let mut out = Vec::new();
+    if m.get("manifests").is_some() {
+        oci_walk(src, &m, None, 0, FMT, &mut out, &mut HashSet::new())?;
+        if out.is_empty() {
+            return Err(src.malformed("manifest.json names no image whose blobs are present"));
+        }
+        return Ok(out);
+    }
+    out.extend(image_plan(src, &m, "manifest.json", None, None, FMT)?);
+    if out.is_empty() {
+        return Err(src.malformed("manifest.json describes an artifact, not an image"));
+    }
+    Ok(out)
 }
 
 /// Stream every layer blob the plans need, once each, and check its digests.

@@ -637,15 +637,6 @@ fn find_program(fs: &FinalFs, config: &Value, prog: &str) -> Option<String> {
         .find_map(|d| fs.resolve(&format!("{d}/{prog}")).map(|x| x.0))
 }
 
-fn platform_of(config: &Value) -> Option<String> {
-    let os = config["os"].as_str()?;
-    let arch = config["architecture"].as_str()?;
-    Some(match config["variant"].as_str() {
-        Some(v) if !v.is_empty() => format!("{os}/{arch}/{v}"),
-        _ => format!("{os}/{arch}"),
-    })
-}
-
 /// Assemble one image's report.
 pub fn build_report(
     label: &str,
@@ -703,7 +694,7 @@ pub fn build_report(
 
     // Go binaries and other ELF files in the final filesystem.
     let mut bins: Vec<Bin> = Vec::new();
-    let mut toolchain_bins = 0usize;
+    let mut toolchain_bins: Vec<String> = Vec::new();
     let mut executables: Vec<String> = Vec::new();
     let mut notes = Vec::new();
     for (i, l) in ls.iter().enumerate() {
@@ -717,7 +708,7 @@ pub fn build_report(
                 continue;
             }
             match &info.artifact {
-                Some(_) if in_goroot(p) => toolchain_bins += 1,
+                Some(_) if in_goroot(p) => toolchain_bins.push(p.clone()),
                 Some(a) => bins.push(Bin {
                     path: p.clone(),
                     layer: i,
@@ -809,10 +800,19 @@ pub fn build_report(
         for p in &paths {
             claims.claim(p, row);
         }
+        let go_programs = toolchain_bins
+            .iter()
+            .filter(|b| b.starts_with(&pre))
+            .count();
         causes[row].why = format!(
-            "a GOROOT tree (bin/go, pkg/tool/…/compile) ships in the runtime image: {}, {} of them Go programs",
+            "a GOROOT tree (bin/go, pkg/tool/…/compile) ships in the runtime image: {}, {} of them {}",
             plural(claims.count(row), "file", "files"),
-            toolchain_bins
+            go_programs,
+            if go_programs == 1 {
+                "a Go program"
+            } else {
+                "Go programs"
+            }
         );
     }
     let mut caches: BTreeMap<String, usize> = BTreeMap::new();
@@ -1601,7 +1601,7 @@ pub fn build_report(
                     {
                         start.push(format!(
                             "/{p} is built for {have} but the image's platform is {}",
-                            platform_of(&plan.config).unwrap_or_else(|| want.to_string())
+                            plan.platform.clone().unwrap_or_else(|| want.to_string())
                         ));
                     }
                 }
@@ -1717,7 +1717,7 @@ pub fn build_report(
         kind: "image",
         path: label.to_string(),
         name: plan.name.clone(),
-        platform: platform_of(&plan.config),
+        platform: plan.platform.clone(),
         format,
         outer_compression: if src.is_dir { "none" } else { src.outer.name() },
         content_size,

@@ -27,13 +27,15 @@ pub const DEFAULT_MAX_DECOMPRESSED: u64 = 8 << 30;
 pub const DEFAULT_MAX_FILE: u64 = 1 << 30;
 
 /// Limits that keep a hostile archive from exhausting memory or time.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Options {
     /// Decompressed bytes allowed per input, counted separately for the outer archive
     /// and for all layers together (a decompression-bomb guard).
     pub max_decompressed: u64,
     /// Largest single file buffered for analysis; bigger ELF files are only counted.
     pub max_file: u64,
+    /// `os/arch[/variant]`: read only the image of that platform (`--platform`).
+    pub platform: Option<String>,
 }
 
 impl Default for Options {
@@ -41,6 +43,7 @@ impl Default for Options {
         Options {
             max_decompressed: DEFAULT_MAX_DECOMPRESSED,
             max_file: DEFAULT_MAX_FILE,
+            platform: None,
         }
     }
 }
@@ -254,12 +257,30 @@ pub fn looks_like_archive(path: &Path) -> bool {
 pub fn read(path: &Path, opts: &Options) -> Result<Vec<ImageReport>> {
     let label = path.display().to_string();
     let source = archive::Source::open(path, opts)?;
-    let plans = archive::plan(&source)?;
+    let mut plans = archive::plan(&source)?;
     if plans.is_empty() {
         return Err(Error::Unsupported {
             path: path.to_path_buf(),
             what: "no container image found (no manifest.json or OCI index.json)".into(),
         });
+    }
+    if let Some(want) = &opts.platform {
+        let available: Vec<String> = plans
+            .iter()
+            .map(|p| {
+                p.platform
+                    .clone()
+                    .unwrap_or_else(|| "unknown platform".into())
+            })
+            .collect();
+        plans.retain(|p| archive::platform_matches(want, p.platform.as_deref()));
+        if plans.is_empty() {
+            return Err(Error::Usage(format!(
+                "{}: no image for platform {want}; the input has {}",
+                path.display(),
+                available.join(", ")
+            )));
+        }
     }
     let scans = archive::scan_layers(&source, &plans, opts)?;
     let mut out = Vec::new();
