@@ -1585,3 +1585,72 @@ fn wasted_and_efficiency_budgets_gate_images() {
         }
     }
 }
+
+#[test]
+fn budgets_apply_through_symlinked_directories() {
+    // dist/ is a symlink to a build directory outside the project: the artifact is
+    // named dist/app, as written, and its budget applies (it used to be skipped, keyed
+    // by its absolute path).
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(outside.path().join("build")).unwrap();
+    std::fs::copy(testbin("netuser-cgo0"), outside.path().join("build/app")).unwrap();
+    let p = Project::new("version = 1\n");
+    std::os::unix::fs::symlink(outside.path().join("build"), p.path().join("dist")).unwrap();
+    std::fs::create_dir_all(p.path().join("docs")).unwrap();
+    std::fs::write(p.path().join("docs/readme.txt"), "not a binary\n").unwrap();
+    for budget in ["dist/app", "dist/*", "**/app"] {
+        std::fs::write(
+            p.path().join("goaudit.toml"),
+            format!(
+                "version = 1\n\n[[budget]]\npath = \"{budget}\"\nmax_size = \"1KiB\"\n\n[[budget]]\npath = \"docs/*\"\nmax_size = \"1KiB\"\n"
+            ),
+        )
+        .unwrap();
+        for args in [
+            vec!["check", "--format", "json"],
+            vec!["check", "--format", "json", "dist/app"],
+        ] {
+            let o = p.run(&args);
+            let (so, se) = out_str(&o);
+            assert_eq!(code(&o), 1, "{budget} {args:?}: {so}{se}");
+            let doc: Value = serde_json::from_str(&so).unwrap();
+            assert_eq!(
+                status_of(results_of(&doc, "dist/app"), "size-budget"),
+                "fail"
+            );
+            // A budget whose files are no artifacts is named, not silently passed over.
+            if args.len() == 3 {
+                assert!(
+                    se.contains(
+                        "goaudit.toml:8:8: [[budget]] path `docs/*` matches no artifact checked"
+                    ),
+                    "{se}"
+                );
+            }
+        }
+    }
+
+    // Inside the project: bin -> build. Named through the link, the artifact keeps that
+    // name, and a budget or override written for the resolved path applies too.
+    let q = Project::new("version = 1\n");
+    q.put("build/app", "netuser-cgo0");
+    std::os::unix::fs::symlink("build", q.path().join("bin")).unwrap();
+    std::fs::write(
+        q.path().join("goaudit.toml"),
+        "version = 1\n\n[[budget]]\npath = \"build/app\"\nmax_size = \"1KiB\"\n\n[[override]]\npath = \"build/*\"\nreason = \"vendored C library\"\n[override.rules]\ndynamic-link = \"allow\"\n",
+    )
+    .unwrap();
+    let o = q.run(&["check", "--require-static", "--format", "json", "bin/app"]);
+    let (so, se) = out_str(&o);
+    assert_eq!(code(&o), 1, "{so}{se}");
+    let doc: Value = serde_json::from_str(&so).unwrap();
+    let a = results_of(&doc, "bin/app");
+    assert_eq!(status_of(a, "size-budget"), "fail");
+    let dl = rule_of(a, "dynamic-link");
+    assert_eq!(dl["status"], "skip", "{dl}");
+    assert!(
+        dl["note"].as_str().unwrap().contains("vendored C library"),
+        "{dl}"
+    );
+    assert!(!se.contains("matches no artifact"), "{se}");
+}

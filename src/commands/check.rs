@@ -136,6 +136,10 @@ pub(crate) struct Target {
     /// The file on disk the key points into (the archive, the universal binary), as
     /// reports that need a real path (SARIF locations) give it.
     pub file: String,
+    /// The artifact's other name, when the path as given and the path with its symlinks
+    /// resolved name it differently (a file reached through a symlinked directory):
+    /// budgets and overrides written for either apply.
+    pub alias: Option<String>,
     /// What was audited.
     pub subject: Subject,
 }
@@ -270,11 +274,11 @@ pub(crate) fn collect(
             continue;
         }
         seen.push(canon.clone());
-        let key = key_for(&path, &canon, &s.root);
+        let (key, alias) = keys_for(&path, &canon, &s.root);
         // Archives (tar, gzip, zstd by content) and OCI layouts are container images.
         if layout || crate::image::looks_like_archive(&path) {
             match super::audit::read_image(&path, image_opts) {
-                Ok(found) => push_images(&key, found, &mut targets),
+                Ok(found) => push_images(&key, alias.as_deref(), found, &mut targets),
                 Err(Error::Unsupported { .. }) if !explicit => {}
                 Err(e) => fail(err, e, &mut errors, key),
             }
@@ -285,6 +289,10 @@ pub(crate) fn collect(
         for (label, audited) in slices {
             match audited {
                 Ok(artifact) => targets.push(Target {
+                    // A slice's label is the file's key and its architecture.
+                    alias: alias
+                        .as_ref()
+                        .map(|a| format!("{a}{}", label.strip_prefix(key.as_str()).unwrap_or(""))),
                     key: label,
                     file: key.clone(),
                     subject: Subject::Binary(Box::new(artifact)),
@@ -308,13 +316,18 @@ pub(crate) fn collect(
 
 /// One target per image (keyed by the archive, plus `#<name>` when it holds several
 /// images) and one per Go binary in it (`<image key>:<path in the image>`).
-fn push_images(key: &str, found: Vec<ImageReport>, targets: &mut Vec<Target>) {
+fn push_images(key: &str, alias: Option<&str>, found: Vec<ImageReport>, targets: &mut Vec<Target>) {
     let keys = image_keys(key, &found);
-    for (image_key, mut r) in keys.into_iter().zip(found) {
+    let aliases: Vec<Option<String>> = match alias {
+        Some(a) => image_keys(a, &found).into_iter().map(Some).collect(),
+        None => vec![None; found.len()],
+    };
+    for ((image_key, alias), mut r) in keys.into_iter().zip(aliases).zip(found) {
         let binaries = std::mem::take(&mut r.binaries);
         targets.push(Target {
             key: image_key.clone(),
             file: key.to_string(),
+            alias: alias.clone(),
             subject: Subject::Image(Box::new(r)),
         });
         for b in binaries {
@@ -322,6 +335,7 @@ fn push_images(key: &str, found: Vec<ImageReport>, targets: &mut Vec<Target>) {
             targets.push(Target {
                 key: format!("{image_key}:/{inner}"),
                 file: key.to_string(),
+                alias: alias.as_ref().map(|a| format!("{a}:/{inner}")),
                 subject: Subject::Binary(Box::new(b)),
             });
         }
@@ -351,17 +365,97 @@ fn keys_for_names(key: &str, names: &[Option<&str>]) -> Vec<String> {
         .collect()
 }
 
-/// `/`-separated path relative to `root` when the file is under it, else as given.
-fn key_for(given: &Path, canon: &Path, root: &Path) -> String {
-    let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-    match canon.strip_prefix(&root) {
-        Ok(rel) => rel
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/"),
-        Err(_) => given.to_string_lossy().replace('\\', "/"),
+/// The key of a file: its path relative to `root`, `/`-separated, as given (a file
+/// reached through a symlinked directory keeps the name it was given by) when that is
+/// under the root, else with its symlinks resolved, else the path as given. The second
+/// value is the other name when the two differ, so that a budget written for either
+/// applies.
+fn keys_for(given: &Path, canon: &Path, root: &Path) -> (String, Option<String>) {
+    let rel = |p: &Path, base: &Path| -> Option<String> {
+        let r = p.strip_prefix(base).ok()?;
+        Some(
+            r.components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/"),
+        )
+    };
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let root_given = lexical(&cwd.join(root));
+    let root_canon = std::fs::canonicalize(root).unwrap_or_else(|_| root_given.clone());
+    let given_abs = lexical(&cwd.join(given));
+    let as_given = rel(&given_abs, &root_given).or_else(|| rel(&given_abs, &root_canon));
+    let resolved = rel(canon, &root_canon);
+    match (as_given, resolved) {
+        (Some(g), Some(r)) if g != r => (g, Some(r)),
+        (Some(g), _) => (g, None),
+        (None, Some(r)) => (r, None),
+        (None, None) => (given.to_string_lossy().replace('\\', "/"), None),
     }
+}
+
+/// `p` with `.` components dropped and `..` taken back lexically (as the user wrote it;
+/// the symlinks are resolved separately).
+fn lexical(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push(c);
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The policy as it applies to `t`: a budget or `[[override]]` whose path matches the
+/// artifact's other name (see [`Target::alias`]) applies as if written for `t.key`.
+fn policy_for<'p>(policy: &'p Policy, t: &Target) -> std::borrow::Cow<'p, Policy> {
+    let Some(alias) = t.alias.as_deref() else {
+        return std::borrow::Cow::Borrowed(policy);
+    };
+    let retarget = |p: &PathPattern| -> Option<PathPattern> {
+        if p.matcher.is_match(&t.key) || !p.matcher.is_match(alias) {
+            return None;
+        }
+        let g = globset::Glob::new(&globset::escape(&t.key)).ok()?;
+        Some(PathPattern {
+            glob: p.glob.clone(),
+            matcher: g.compile_matcher(),
+            location: p.location.clone(),
+        })
+    };
+    if !policy
+        .budgets
+        .iter()
+        .map(|b| &b.path)
+        .chain(policy.overrides.iter().map(|o| &o.path))
+        .any(|p| retarget(p).is_some())
+    {
+        return std::borrow::Cow::Borrowed(policy);
+    }
+    let mut p = policy.clone();
+    for b in &mut p.budgets {
+        if let Some(np) = retarget(&b.path) {
+            b.path = np;
+        }
+    }
+    for o in &mut p.overrides {
+        if let Some(np) = retarget(&o.path) {
+            o.path = np;
+        }
+    }
+    std::borrow::Cow::Owned(p)
+}
+
+/// Does `p` match the target by either of its names?
+fn matches_target(p: &PathPattern, t: &Target) -> bool {
+    p.matcher.is_match(&t.key) || t.alias.as_deref().is_some_and(|a| p.matcher.is_match(a))
 }
 
 /// Files under `root` matching a pattern: a literal path as is (when it exists), a glob
@@ -386,9 +480,15 @@ fn expand_pattern(root: &Path, p: &PathPattern) -> Vec<PathBuf> {
     }
     let mut out = Vec::new();
     let mut stack = vec![root.join(&base)];
-    // A glob such as `**/api` must not wander forever: cap the walk.
+    // A glob such as `**/api` must not wander forever: cap the walk. Symlinked
+    // directories are followed (dist/ is often a link to the build's output), each real
+    // directory once.
     let mut budget = 200_000usize;
+    let mut walked: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
     while let Some(dir) = stack.pop() {
+        if !walked.insert(std::fs::canonicalize(&dir).unwrap_or_else(|_| dir.clone())) {
+            continue;
+        }
         let Ok(rd) = std::fs::read_dir(&dir) else {
             continue;
         };
@@ -401,16 +501,17 @@ fn expand_pattern(root: &Path, p: &PathPattern) -> Vec<PathBuf> {
             }
             let path = e.path();
             let Ok(ft) = e.file_type() else { continue };
+            let is_dir = ft.is_dir() || (ft.is_symlink() && path.is_dir());
             let matches = |path: &Path| {
                 path.strip_prefix(root)
                     .is_ok_and(|rel| p.matcher.is_match(rel.to_string_lossy().replace('\\', "/")))
             };
-            if ft.is_dir() && is_layout(&path) {
+            if is_dir && is_layout(&path) {
                 // Its blobs are not artifacts of their own.
                 if matches(&path) {
                     out.push(path);
                 }
-            } else if ft.is_dir() {
+            } else if is_dir {
                 if e.file_name() != ".git" {
                     stack.push(path);
                 }
@@ -744,7 +845,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
     // An override that matches nothing is most likely a typo'd path: say so (the run
     // is not changed by it, so it is a warning, not an error).
     for o in &policy.overrides {
-        if !targets.iter().any(|t| o.path.matcher.is_match(&t.key)) {
+        if !targets.iter().any(|t| matches_target(&o.path, t)) {
             let at = o
                 .path
                 .location
@@ -758,13 +859,31 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
             )?;
         }
     }
+    // The same for a budget written in goaudit.toml whose files were found but whose
+    // pattern names none of their artifacts: it would otherwise be skipped silently.
+    if args.paths.is_empty() {
+        for b in &policy.budgets {
+            let Some(at) = &b.path.location else { continue };
+            if !targets.iter().any(|t| matches_target(&b.path, t))
+                && !errors.iter().any(|e| e.path == b.path.glob)
+            {
+                writeln!(
+                    err,
+                    "goaudit: warning: {at}: [[budget]] path `{}` matches no artifact checked",
+                    b.path.glob
+                )?;
+            }
+        }
+    }
     let mut checks = Vec::new();
     for t in &targets {
-        match rules::evaluate(t.facts(), &policy, baseline.as_ref()).and_then(|mut c| {
-            let sizes = compressed_sizes(t, &policy, &s.root)?;
-            rules::compressed_budgets(&mut c, &policy, sizes)?;
+        let policy = policy_for(&policy, t);
+        let policy = policy.as_ref();
+        match rules::evaluate(t.facts(), policy, baseline.as_ref()).and_then(|mut c| {
+            let sizes = compressed_sizes(t, policy, &s.root)?;
+            rules::compressed_budgets(&mut c, policy, sizes)?;
             if let Subject::Image(r) = &t.subject {
-                crate::check::image::budgets(&mut c, &policy, None, &Waste::of(r));
+                crate::check::image::budgets(&mut c, policy, t.alias.as_deref(), &Waste::of(r));
             }
             Ok(c)
         }) {
