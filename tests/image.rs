@@ -1456,3 +1456,156 @@ fn skopeo_dir_layout_is_read_by_content() {
         assert_eq!(i["format"], "skopeo-dir");
     }
 }
+
+// ---- hard links, duplicates outside Nix, a Go toolchain -------------------------------
+
+/// A non-Go ELF program from the host: coreutils' `true`.
+fn host_true() -> Vec<u8> {
+    let p = ["/usr/bin/true", "/bin/true"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file())
+        .expect("the host has no /usr/bin/true: install coreutils");
+    let b = read(&p);
+    assert_eq!(&b[..4], b"\x7fELF", "{} is not ELF", p.display());
+    b
+}
+
+#[test]
+fn hard_links_are_one_file_and_duplicates_are_found_outside_nix() {
+    let bin = read(&support::testbin("netuser-cgo0"));
+    let (sym, dwarf) = symbol_bytes(&bin);
+    assert!(sym + dwarf > 0);
+    let t = host_true();
+    let big = filler(2_000_000, 41);
+    let l1 = layer_tar(&[
+        file("app/server", bin.clone()),
+        // The same Go program again, and the same C program twice.
+        file("usr/local/bin/server-copy", bin.clone()),
+        file("bin/true", t.clone()),
+        file("usr/bin/true", t.clone()),
+        // One file under three names.
+        file("data/big.bin", big.clone()),
+        E::Hard("data/big.link".into(), "data/big.bin".into()),
+        E::Hard("srv/big.bin".into(), "data/big.bin".into()),
+    ]);
+    // A hidden file with a hard link: one hidden copy.
+    let old = filler(30_000, 42);
+    let l0 = layer_tar(&[
+        file("old/a", old.clone()),
+        E::Hard("old/b".into(), "old/a".into()),
+    ]);
+    let l2 = layer_tar(&[file("old/.wh..wh..opq", "")]);
+    let cfg = fixtures::config(
+        &[&l0, &l1, &l2],
+        json!({"Entrypoint": ["/app/server"]}),
+        vec![],
+    );
+    let dir = fixtures::fresh_dir("duplicates");
+    let p = dir.join("dups.tar");
+    std::fs::write(&p, fixtures::docker25(&cfg, &[l0, l1, l2], "dups:1")).unwrap();
+    let img = image_json(&p);
+
+    // largest_files: the three names of big.bin are one entry.
+    let largest = img["largest_files"].as_array().unwrap();
+    let bigs: Vec<&Value> = largest
+        .iter()
+        .filter(|f| u(&f["bytes"]) == big.len() as u64)
+        .collect();
+    assert_eq!(bigs.len(), 1, "{largest:#?}");
+    assert_eq!(bigs[0]["path"], "/data/big.bin");
+    assert_eq!(bigs[0]["links"], json!(["/data/big.link", "/srv/big.bin"]));
+    // wasted_files: the hidden file and its hard link are one copy.
+    let wasted = img["wasted_files"].as_array().unwrap();
+    assert_eq!(wasted.len(), 1, "{wasted:#?}");
+    assert_eq!(u(&wasted[0]["bytes"]), old.len() as u64);
+    assert_eq!(wasted[0]["links"], json!(["/old/b"]));
+    assert_eq!(u(&img["wasted_bytes"]), old.len() as u64);
+
+    // The Go duplicate: the copy that is not the entrypoint goes, symbols and all; the
+    // symbols are a saving of the kept copy only.
+    assert_eq!(
+        saving(&img, "duplicate-go-main-module"),
+        Some(bin.len() as u64)
+    );
+    let sym_findings: Vec<&Value> = img["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "symbols-not-stripped")
+        .collect();
+    assert_eq!(sym_findings.len(), 1, "{sym_findings:#?}");
+    assert_eq!(u(&sym_findings[0]["saving"]), sym + dwarf);
+    assert!(
+        sym_findings[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("/app/server"),
+        "{sym_findings:?}"
+    );
+    // The C duplicate: one copy charged, the other kept.
+    let d = causes(&img, "duplicate-elf");
+    assert_eq!(d.len(), 1, "{:#?}", img["causes"]);
+    assert_eq!(u(&d[0]["bytes"]), t.len() as u64);
+    assert!(
+        d[0]["why"].as_str().unwrap().contains("/bin/true is kept"),
+        "{}",
+        d[0]["why"]
+    );
+    assert!(
+        img["why"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().starts_with("duplicate copies of true ")),
+        "{}",
+        img["why"]
+    );
+}
+
+#[test]
+fn go_toolchain_is_one_cause() {
+    let go = read(&support::testbin("hello-cgo0"));
+    let compile = read(&support::testbin("netuser-cgo0"));
+    let app = read(&support::testbin("netuser-cgo0-trimpath-sw"));
+    let src = b"package runtime\n".to_vec();
+    let version = b"go1.99.0\n".to_vec();
+    let l = layer_tar(&[
+        file("usr/local/go/bin/go", go.clone()),
+        file("usr/local/go/pkg/tool/linux_amd64/compile", compile.clone()),
+        file("usr/local/go/src/runtime/proc.go", src.clone()),
+        file("usr/local/go/VERSION", version.clone()),
+        E::Sym("usr/local/bin/go".into(), "../go/bin/go".into()),
+        file("app/server", app.clone()),
+    ]);
+    let cfg = fixtures::config(&[&l], json!({"Entrypoint": ["/app/server"]}), vec![]);
+    let dir = fixtures::fresh_dir("toolchain");
+    let p = dir.join("toolchain.tar");
+    std::fs::write(&p, fixtures::docker25(&cfg, &[l], "toolchain:1")).unwrap();
+    let img = image_json(&p);
+    let tree = (go.len() + compile.len() + src.len() + version.len()) as u64;
+    let c = causes(&img, "go-toolchain");
+    assert_eq!(c.len(), 1, "{:#?}", img["causes"]);
+    assert_eq!(u(&c[0]["bytes"]), tree);
+    assert_eq!(c[0]["what"], "Go toolchain /usr/local/go");
+    assert!(
+        c[0]["why"]
+            .as_str()
+            .unwrap()
+            .ends_with("4 files, 2 of them Go programs"),
+        "{}",
+        c[0]["why"]
+    );
+    assert_eq!(saving(&img, "go-toolchain"), Some(tree));
+    // The toolchain's programs are part of it, not Go binaries of the image: no
+    // symbols finding for the unstripped compile.
+    let bins: Vec<&str> = img["binaries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(bins, ["/app/server"]);
+    assert_eq!(saving(&img, "symbols-not-stripped"), None);
+    assert_eq!(u(&causes(&img, "go-binary")[0]["bytes"]), app.len() as u64);
+}

@@ -88,9 +88,9 @@ pub struct ImageReport {
     pub libraries: Vec<Library>,
     /// Nix store paths, with their size and what references each.
     pub store_paths: Vec<StorePath>,
-    /// The biggest visible files.
+    /// The biggest visible files (a hard-linked file once, its other paths in `links`).
     pub largest_files: Vec<FileSize>,
-    /// The biggest overwritten or deleted files (each path once per hidden copy).
+    /// The biggest overwritten or deleted copies (each once, its hard links in `links`).
     pub wasted_files: Vec<FileSize>,
     /// The wasted bytes by the layer that hides them (adds up to `wasted_bytes`).
     pub wasted_by_layer: Vec<WastedLayer>,
@@ -181,6 +181,9 @@ pub struct FileSize {
     /// For a hidden copy: the number of the layer that hides it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hidden_by: Option<usize>,
+    /// The file's other paths (hard links in the same layer): one file, listed once.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<String>,
 }
 
 /// Wasted bytes hidden by one layer.
@@ -211,8 +214,8 @@ pub struct Part {
 pub struct Cause {
     /// Stable kebab-case id: `go-binary`, `duplicate-go-main-module`,
     /// `cgo-libc-closure`, `shared-libraries`, `go-toolchain`, `go-build-cache`,
-    /// `config-references-extra-closure`, `nix-store-path`, `package-cache`, `docs`,
-    /// `base`, `certificates`, `tzdata`, `app-layer`, `wasted`.
+    /// `config-references-extra-closure`, `nix-store-path`, `duplicate-elf`,
+    /// `package-cache`, `docs`, `base`, `certificates`, `tzdata`, `app-layer`, `wasted`.
     pub id: String,
     /// What the bytes are.
     pub what: String,
