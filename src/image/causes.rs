@@ -942,7 +942,7 @@ pub fn build_report(
             Code::DuplicateGoMainModule.id(),
             format!("duplicate build of {}", program_name(&bins[g[0]])),
             format!(
-                "{} copies of one program ({}): {}; {} kept, the extra {}{why_extra} {} charged here",
+                "{} copies of one program ({}): {}; {} {} kept, the extra {}{why_extra} {} charged here",
                 g.len(),
                 if same {
                     "identical bytes"
@@ -951,6 +951,7 @@ pub fn build_report(
                 },
                 all.join(", "),
                 kept.join(", "),
+                if kept.len() == 1 { "is" } else { "are" },
                 if dups.len() == 1 { "copy" } else { "copies" },
                 if dups.len() == 1 { "is" } else { "are" },
             ),
