@@ -147,6 +147,16 @@ impl ImageLimits {
             max_decompressed: self.max_decompressed.as_u64(),
             max_file: self.max_file_buffer.as_u64(),
             platform: self.platform.clone(),
+            progress: false,
+        }
+    }
+
+    /// [`ImageLimits::options`], with a progress line on stderr for a slow read when the
+    /// command's output is for people (not JSON) and stderr is a terminal.
+    pub fn options_for(&self, for_people: bool) -> crate::image::Options {
+        crate::image::Options {
+            progress: for_people,
+            ..self.options()
         }
     }
 }

@@ -42,6 +42,7 @@ pub fn limits() -> crate::image::Options {
         max_decompressed: 64 << 20,
         max_file: 16 << 20,
         platform: None,
+        progress: false,
     }
 }
 

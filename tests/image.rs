@@ -1609,3 +1609,101 @@ fn go_toolchain_is_one_cause() {
     assert_eq!(saving(&img, "symbols-not-stripped"), None);
     assert_eq!(u(&causes(&img, "go-binary")[0]["bytes"]), app.len() as u64);
 }
+
+// ---- the progress line ------------------------------------------------------------------
+
+/// Run goaudit with stderr (and stdout) on a pseudo-terminal, through util-linux
+/// `script`; returns everything the terminal received.
+fn on_a_terminal(args: &str, env: &[(&str, &str)]) -> String {
+    let script = support::require_tool(
+        "script",
+        "install util-linux (`apt-get install util-linux`)",
+    );
+    let bin = env!("CARGO_BIN_EXE_goaudit");
+    let mut c = Command::new(script);
+    c.args(["-q", "-e", "-c", &format!("{bin} {args}"), "/dev/null"])
+        .env("TERM", "xterm")
+        .env_remove("NO_COLOR");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = c.output().expect("run script");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn progress_is_drawn_only_on_a_terminal_and_erased() {
+    let dir = fixtures::fresh_dir("progress");
+    let (p, ..) = distroless_like(&dir);
+    let gz = dir.join("distroless.tar.gz");
+    std::fs::write(&gz, gzip(&read(&p))).unwrap();
+    // Debug builds draw the line at once with this; release builds after a second.
+    let now = [("GOAUDIT_DEBUG_PROGRESS_DELAY_MS", "0")];
+
+    // Not a terminal (the usual situation of a test, a pipe, a CI log): not one byte.
+    for path in [&p, &gz] {
+        for extra in [&[][..], &["--json"][..], &["size"][..]] {
+            let out = support::goaudit()
+                .args(extra)
+                .arg(path)
+                .env("GOAUDIT_DEBUG_PROGRESS_DELAY_MS", "0")
+                .env("TERM", "xterm")
+                .output()
+                .unwrap();
+            assert!(out.status.success());
+            assert!(
+                out.stderr.is_empty(),
+                "{extra:?}: {:?}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+
+    // On a terminal: the layer being read and its bytes, then erased before the report.
+    let t = on_a_terminal(&p.display().to_string(), &now);
+    let line = t
+        .find("\rgoaudit: reading ")
+        .unwrap_or_else(|| panic!("{t:?}"));
+    assert!(
+        t[line..].contains("\rgoaudit: reading layer 2/2 of distroless.tar: "),
+        "{t:?}"
+    );
+    let report = t.find("example/distroless-app:1.0").expect("the report");
+    assert!(line < report, "{t:?}");
+    let between = &t[line..report];
+    let erased = between.rfind('\r').unwrap();
+    let last_drawn = between[..erased].rfind("\rgoaudit: reading ").unwrap();
+    let width = between[last_drawn + 1..]
+        .find('\r')
+        .map(|n| between[last_drawn + 1..last_drawn + 1 + n].chars().count())
+        .unwrap();
+    // The last write before the report blanks the whole line.
+    let blank = format!("\r{}\r", " ".repeat(width));
+    assert!(between.contains(&blank), "{between:?}");
+    assert!(
+        !between[..=erased].contains('\x1b'),
+        "no escape sequences: {between:?}"
+    );
+    // The compressed archive's first pass is shown too.
+    let t = on_a_terminal(&gz.display().to_string(), &now);
+    assert!(
+        t.contains("\rgoaudit: reading the member list of distroless.tar.gz: "),
+        "{t:?}"
+    );
+
+    // Not for machines, not on a dumb terminal, and not before the delay.
+    let t = on_a_terminal(&format!("--json {}", p.display()), &now);
+    assert!(!t.contains("goaudit: reading"), "{t:?}");
+    let t = on_a_terminal(&p.display().to_string(), &[now[0], ("TERM", "dumb")]);
+    assert!(!t.contains("goaudit: reading"), "{t:?}");
+    let t = on_a_terminal(
+        &p.display().to_string(),
+        &[("GOAUDIT_DEBUG_PROGRESS_DELAY_MS", "600000")],
+    );
+    assert!(!t.contains("goaudit: reading"), "{t:?}");
+}

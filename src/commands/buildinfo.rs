@@ -29,7 +29,7 @@ pub fn run(
         };
         if is_image {
             // Each Go binary in the image, labelled `<archive>:<path in the image>`.
-            match super::audit::read_image(path, &args.limits.options()) {
+            match super::audit::read_image(path, &args.limits.options_for(!args.json)) {
                 Ok(found) => {
                     let keys = super::check::image_keys(&label, &found);
                     for (image, r) in keys.iter().zip(&found) {

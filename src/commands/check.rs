@@ -813,7 +813,8 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
         &args.paths,
         &s,
         with_size,
-        &args.limits.options(),
+        // The human report (also on stderr in hook mode) is for people.
+        &args.limits.options_for(args.format == CheckFormat::Human),
         collect_err,
     ) {
         Ok(t) => t,

@@ -49,7 +49,7 @@ pub fn run(args: &SizeArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io
             crate::image::looks_like_archive(path)
         };
         if is_image {
-            match super::audit::read_image(path, &args.limits.options()) {
+            match super::audit::read_image(path, &args.limits.options_for(!args.output.json)) {
                 Ok(found) => {
                     for r in found {
                         if want_tree && tree.is_none() {

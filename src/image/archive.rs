@@ -26,6 +26,7 @@ use sha2::{Digest, Sha256};
 use super::Options;
 use super::layers::{self, LayerScan};
 use crate::error::{Error, Result};
+use crate::progress::{Counting, Progress};
 
 /// A JSON member bigger than this is not a manifest, index or config.
 const SMALL_MAX: u64 = 16 << 20;
@@ -267,6 +268,8 @@ enum Outer<'b> {
     Stream {
         r: Capped<'b, Box<dyn Read>>,
         pos: u64,
+        /// Where the bytes read so far are shown, and under what name.
+        progress: Option<(&'b Progress, &'b str)>,
     },
 }
 
@@ -274,9 +277,18 @@ impl Read for Outer<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
             Outer::Plain { r, .. } => r.read(buf),
-            Outer::Stream { r, pos } => {
+            Outer::Stream { r, pos, progress } => {
                 let n = r.read(buf)?;
                 *pos += n as u64;
+                if let Some((p, what)) = progress {
+                    let done = *pos;
+                    p.update(|| {
+                        format!(
+                            "goaudit: reading {what}: {}",
+                            crate::render::human_bytes(done)
+                        )
+                    });
+                }
                 Ok(n)
             }
         }
@@ -306,7 +318,7 @@ impl io::Seek for Outer<'_> {
                 r.seek_relative(n as i64)?;
                 Ok(to)
             }
-            Outer::Stream { r, pos } => {
+            Outer::Stream { r, pos, .. } => {
                 let got = io::copy(&mut r.take(n), &mut io::sink())?;
                 *pos += got;
                 if got < n {
@@ -443,6 +455,11 @@ pub struct Source {
 impl Source {
     /// Open a directory (OCI layout) or index an archive file (first pass).
     pub fn open(path: &Path, opts: &Options) -> Result<Source> {
+        Source::open_with(path, opts, &Progress::off())
+    }
+
+    /// [`Source::open`], showing the first pass over a compressed archive on `progress`.
+    pub fn open_with(path: &Path, opts: &Options, progress: &Progress) -> Result<Source> {
         let meta = std::fs::metadata(path).map_err(|source| Error::Io {
             path: path.to_path_buf(),
             source,
@@ -459,7 +476,7 @@ impl Source {
         if s.is_dir {
             return Ok(s);
         }
-        s.index()?;
+        s.index(progress)?;
         Ok(s)
     }
 
@@ -485,7 +502,11 @@ impl Source {
 
     /// The outer tar stream: the file itself when it is plain (members are skipped by
     /// seeking), else the decompressor drawing on `budget`.
-    fn outer_reader<'b>(&self, budget: &'b Cell<u64>) -> Result<(Compression, Outer<'b>)> {
+    fn outer_reader<'b>(
+        &self,
+        budget: &'b Cell<u64>,
+        progress: Option<(&'b Progress, &'b str)>,
+    ) -> Result<(Compression, Outer<'b>)> {
         let (c, r) = self.open_outer()?;
         if c == Compression::None {
             let f = File::open(&self.path).map_err(|e| self.io_err(e))?;
@@ -503,13 +524,15 @@ impl Source {
             Outer::Stream {
                 r: Capped::new(r, budget, self.max_decompressed),
                 pos: 0,
+                progress,
             },
         ))
     }
 
-    fn index(&mut self) -> Result<()> {
+    fn index(&mut self, progress: &Progress) -> Result<()> {
         let budget = Cell::new(self.max_decompressed);
-        let (c, r) = self.outer_reader(&budget)?;
+        let what = format!("the member list of {}", file_name(&self.path));
+        let (c, r) = self.outer_reader(&budget, Some((progress, &what)))?;
         self.outer = c;
         let mut ar = tar::Archive::new(r);
         let mut kept = 0u64;
@@ -1027,11 +1050,21 @@ fn skopeo_plans(src: &Source) -> Result<Vec<Plan>> {
     Ok(out)
 }
 
-/// Stream every layer blob the plans need, once each, and check its digests.
+/// The last component of `p`, for the progress line.
+fn file_name(p: &Path) -> String {
+    p.file_name().map_or_else(
+        || p.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// Stream every layer blob the plans need, once each, and check its digests; the bytes
+/// read from each are shown on `progress`.
 pub fn scan_layers(
     src: &Source,
     plans: &[Plan],
     opts: &Options,
+    progress: &Progress,
 ) -> Result<HashMap<String, LayerScan>> {
     let mut wanted: HashMap<String, &LayerRef> = HashMap::new();
     let mut order = Vec::new();
@@ -1051,17 +1084,20 @@ pub fn scan_layers(
         check(src, l, &scan)?;
         Ok(scan)
     };
+    let label = |k: usize| format!("layer {k}/{} of {}", order.len(), file_name(&src.path));
     if src.is_dir {
-        for m in &order {
+        for (k, m) in order.iter().enumerate() {
             let l = wanted[m];
             let f = File::open(src.path.join(m)).map_err(|e| src.io_err(e))?;
-            let mut r = BufReader::with_capacity(1 << 16, f);
+            let total = f.metadata().ok().map(|m| m.len());
+            let what = label(k + 1);
+            let mut r = Counting::new(BufReader::with_capacity(1 << 16, f), progress, &what, total);
             done.insert(m.clone(), run(&mut r, l)?);
         }
         return Ok(done);
     }
     let outer_budget = Cell::new(opts.max_decompressed);
-    let (_, r) = src.outer_reader(&outer_budget)?;
+    let (_, r) = src.outer_reader(&outer_budget, None)?;
     let mut ar = tar::Archive::new(r);
     let mut walk = layers::TarWalk::with_seek(&mut ar).map_err(|e| src.malformed(e.to_string()))?;
     let pending: HashSet<&String> = order.iter().collect();
@@ -1085,7 +1121,9 @@ pub fn scan_layers(
             continue;
         }
         let l = wanted[&name];
-        let s = run(&mut e, l)?;
+        let what = label(done.len() + 1);
+        let total = e.size();
+        let s = run(&mut Counting::new(&mut e, progress, &what, Some(total)), l)?;
         done.insert(name, s);
     }
     for m in &order {

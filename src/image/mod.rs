@@ -36,6 +36,9 @@ pub struct Options {
     pub max_file: u64,
     /// `os/arch[/variant]`: read only the image of that platform (`--platform`).
     pub platform: Option<String>,
+    /// The command's output is for people: a slow read may show a progress line on
+    /// stderr (only when it is a terminal; see [`crate::progress`]).
+    pub progress: bool,
 }
 
 impl Default for Options {
@@ -44,6 +47,7 @@ impl Default for Options {
             max_decompressed: DEFAULT_MAX_DECOMPRESSED,
             max_file: DEFAULT_MAX_FILE,
             platform: None,
+            progress: false,
         }
     }
 }
@@ -259,7 +263,8 @@ pub fn looks_like_archive(path: &Path) -> bool {
 /// layer at fault.
 pub fn read(path: &Path, opts: &Options) -> Result<Vec<ImageReport>> {
     let label = path.display().to_string();
-    let source = archive::Source::open(path, opts)?;
+    let progress = crate::progress::Progress::stderr(opts.progress);
+    let source = archive::Source::open_with(path, opts, &progress)?;
     let mut plans = archive::plan(&source)?;
     if plans.is_empty() {
         return Err(Error::Unsupported {
@@ -285,7 +290,8 @@ pub fn read(path: &Path, opts: &Options) -> Result<Vec<ImageReport>> {
             )));
         }
     }
-    let scans = archive::scan_layers(&source, &plans, opts)?;
+    let scans = archive::scan_layers(&source, &plans, opts, &progress)?;
+    progress.finish();
     let mut out = Vec::new();
     for plan in &plans {
         out.push(causes::build_report(&label, &source, plan, &scans)?);
