@@ -123,6 +123,27 @@ pub struct ImageLimits {
     /// counted but not audited.
     #[arg(long, value_name = "SIZE", default_value = "1GiB")]
     pub max_file_buffer: bytesize::ByteSize,
+    /// Images: read only the image of this platform from a multi-platform index, e.g.
+    /// linux/arm64 or linux/arm64/v8.
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]", value_parser = parse_platform)]
+    pub platform: Option<String>,
+}
+
+fn parse_platform(s: &str) -> Result<String, String> {
+    let parts: Vec<&str> = s.split('/').collect();
+    let ok = (2..=3).contains(&parts.len())
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
+        });
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "invalid platform {s:?}: expected OS/ARCH or OS/ARCH/VARIANT, such as linux/amd64 or linux/arm64/v8"
+        ))
+    }
 }
 
 impl ImageLimits {
@@ -131,6 +152,17 @@ impl ImageLimits {
         crate::image::Options {
             max_decompressed: self.max_decompressed.as_u64(),
             max_file: self.max_file_buffer.as_u64(),
+            platform: self.platform.clone(),
+            progress: false,
+        }
+    }
+
+    /// [`ImageLimits::options`], with a progress line on stderr for a slow read when the
+    /// command's output is for people (not JSON) and stderr is a terminal.
+    pub fn options_for(&self, for_people: bool) -> crate::image::Options {
+        crate::image::Options {
+            progress: for_people,
+            ..self.options()
         }
     }
 }

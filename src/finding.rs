@@ -54,6 +54,12 @@ pub enum Code {
     /// The image's entrypoint cannot start: missing, or its loader or a library is
     /// absent, or it is built for another architecture.
     ImageCannotStart,
+    /// An image ships more wasted bytes (content a later layer overwrote or deleted)
+    /// than its budget allows.
+    WastedBudget,
+    /// An image's efficiency (visible bytes over content bytes) is under its budget's
+    /// minimum.
+    EfficiencyBudget,
 }
 
 impl Code {
@@ -79,6 +85,8 @@ impl Code {
         Code::SymbolsNotStripped,
         Code::GoToolchain,
         Code::ImageCannotStart,
+        Code::WastedBudget,
+        Code::EfficiencyBudget,
     ];
 
     /// Whether the finding describes a container image rather than one binary.
@@ -91,6 +99,8 @@ impl Code {
                 | Code::SymbolsNotStripped
                 | Code::GoToolchain
                 | Code::ImageCannotStart
+                | Code::WastedBudget
+                | Code::EfficiencyBudget
         )
     }
 
@@ -134,6 +144,8 @@ impl Code {
             Code::SymbolsNotStripped => "symbols-not-stripped",
             Code::GoToolchain => "go-toolchain",
             Code::ImageCannotStart => "image-cannot-start",
+            Code::WastedBudget => "wasted-budget",
+            Code::EfficiencyBudget => "efficiency-budget",
         }
     }
 
@@ -184,6 +196,12 @@ impl Code {
             }
             Code::ImageCannotStart => {
                 "the image's entrypoint is missing, lacks its loader or a library, or is built for another architecture"
+            }
+            Code::WastedBudget => {
+                "the image ships more overwritten or deleted bytes than its budget allows"
+            }
+            Code::EfficiencyBudget => {
+                "the image's efficiency (visible bytes / content bytes) is under its budget's minimum"
             }
         }
     }

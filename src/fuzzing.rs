@@ -41,6 +41,8 @@ pub fn limits() -> crate::image::Options {
     crate::image::Options {
         max_decompressed: 64 << 20,
         max_file: 16 << 20,
+        platform: None,
+        progress: false,
     }
 }
 

@@ -29,6 +29,7 @@ pub mod fuzzing;
 pub mod go;
 pub mod image;
 pub mod input;
+pub mod progress;
 pub mod render;
 pub mod shrink;
 pub mod size;

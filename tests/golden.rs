@@ -80,10 +80,11 @@ fn inputs() -> &'static Path {
         ]);
         let image = |layers: Vec<Vec<u8>>, tag: &str, out: &str| {
             let refs: Vec<&[u8]> = layers.iter().map(|l| l.as_slice()).collect();
-            let history = layers
+            // Dockerfile-like steps, one per layer (not numbers: the reports number
+            // layers themselves).
+            let history = ["ADD rootfs.tar /", "COPY server /app/server"][..layers.len()]
                 .iter()
-                .enumerate()
-                .map(|(i, _)| serde_json::json!({"created_by": format!("layer {i}")}))
+                .map(|step| serde_json::json!({"created_by": step}))
                 .collect();
             let cfg = fixtures::config(
                 &refs,

@@ -1213,3 +1213,497 @@ fn other_payload_is_named_by_kind() {
         .sum();
     assert_eq!(sum, u(&img["content_size"]));
 }
+
+// ---- several platforms in one index; skopeo's dir: layout ------------------------------
+
+/// testbins/netuser built for linux/arm64 (static, stripped): the other half of a
+/// two-platform index. Built here rather than in the shared matrix, which every test
+/// of every Go binary walks.
+fn linux_arm64_netuser() -> Vec<u8> {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    let p = BUILT.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/image-fixtures/bin");
+        std::fs::create_dir_all(&dir).unwrap();
+        let out = dir.join("netuser-linux-arm64");
+        fixtures::run(
+            Command::new(support::go_binary())
+                .current_dir(support::repo_root().join("testbins/netuser"))
+                .env_remove("GOFLAGS")
+                .env("GOOS", "linux")
+                .env("GOARCH", "arm64")
+                .env("CGO_ENABLED", "0")
+                .env("GOTOOLCHAIN", "local")
+                .args([
+                    "build",
+                    "-buildvcs=false",
+                    "-trimpath",
+                    "-ldflags=-s -w",
+                    "-o",
+                ])
+                .arg(&out)
+                .arg("."),
+        );
+        out
+    });
+    read(p)
+}
+
+/// A config for `arch` (and `variant` when given), otherwise as fixtures::config.
+fn config_for(layers: &[&[u8]], arch: &str, variant: Option<&str>) -> Vec<u8> {
+    let cfg = fixtures::config(layers, json!({"Entrypoint": ["/app/server"]}), vec![]);
+    let mut v: Value = serde_json::from_slice(&cfg).unwrap();
+    v["architecture"] = json!(arch);
+    if let Some(var) = variant {
+        v["variant"] = json!(var);
+    }
+    serde_json::to_vec(&v).unwrap()
+}
+
+/// A two-platform OCI layout (linux/amd64, linux/arm64 with its variant v8 named only by
+/// the index), each with its own build of netuser at /app/server; with both binaries.
+fn two_platform_layout(dir: &Path) -> (PathBuf, Vec<u8>, Vec<u8>) {
+    let amd64 = read(&support::testbin("netuser-cgo0-trimpath-sw"));
+    let arm64 = linux_arm64_netuser();
+    assert_eq!(
+        goblin::elf::Elf::parse(&arm64).unwrap().header.e_machine,
+        goblin::elf::header::EM_AARCH64
+    );
+    let la = layer_tar(&[E::Dir("app/".into()), file("app/server", amd64.clone())]);
+    let lb = layer_tar(&[E::Dir("app/".into()), file("app/server", arm64.clone())]);
+    let layout = dir.join("multi");
+    fixtures::oci_index_dir(
+        &layout,
+        &[
+            fixtures::PlatformImage {
+                config: config_for(&[&la], "amd64", None),
+                blobs: vec![gzip(&la)],
+                media_type: "application/vnd.oci.image.layer.v1.tar+gzip".into(),
+                platform: json!({"os": "linux", "architecture": "amd64"}),
+            },
+            fixtures::PlatformImage {
+                config: config_for(&[&lb], "arm64", None),
+                blobs: vec![gzip(&lb)],
+                media_type: "application/vnd.oci.image.layer.v1.tar+gzip".into(),
+                platform: json!({"os": "linux", "architecture": "arm64", "variant": "v8"}),
+            },
+        ],
+    );
+    (layout, amd64, arm64)
+}
+
+#[test]
+fn two_platform_index_names_each_platform_and_platform_picks_one() {
+    let dir = fixtures::fresh_dir("two-platforms");
+    let (layout, amd64, arm64) = two_platform_layout(&dir);
+    let imgs = images_json(&layout, &[]);
+    let platforms: Vec<&str> = imgs
+        .iter()
+        .map(|i| i["platform"].as_str().unwrap())
+        .collect();
+    assert_eq!(platforms, ["linux/amd64", "linux/arm64/v8"]);
+    assert_eq!(u(&imgs[0]["content_size"]), amd64.len() as u64);
+    assert_eq!(u(&imgs[1]["content_size"]), arm64.len() as u64);
+    for i in &imgs {
+        // Each binary is built for its image's platform: nothing keeps it from starting.
+        assert!(
+            !i["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["id"] == "image-cannot-start"),
+            "{}",
+            i["findings"]
+        );
+    }
+
+    // The human report and the comparison table name the platform of each image.
+    let r = goaudit(&[layout.as_os_str()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for p in ["linux/amd64", "linux/arm64/v8"] {
+        assert!(
+            r.stdout
+                .contains(&format!("image: oci-layout, {p}, 1 layer")),
+            "{p}: {}",
+            r.stdout
+        );
+    }
+    let table = &r.stdout[r.stdout.find("top cause").expect("comparison table")..];
+    for p in ["linux/amd64", "linux/arm64/v8"] {
+        assert!(table.contains(p), "{p} not in {table}");
+    }
+
+    // --platform picks one image; without a variant it matches any, arm64 means v8.
+    for (want, expect, size) in [
+        ("linux/arm64", "linux/arm64/v8", arm64.len()),
+        ("linux/arm64/v8", "linux/arm64/v8", arm64.len()),
+        ("linux/amd64", "linux/amd64", amd64.len()),
+    ] {
+        let r = goaudit(&[
+            "--json".as_ref(),
+            "--platform".as_ref(),
+            want.as_ref(),
+            layout.as_os_str(),
+        ]);
+        assert_eq!(r.code, 0, "{want}: {}", r.stderr);
+        let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+        let arts = doc["artifacts"].as_array().unwrap();
+        assert_eq!(arts.len(), 1, "{want}");
+        assert_eq!(arts[0]["platform"], expect);
+        assert_eq!(u(&arts[0]["content_size"]), size as u64);
+    }
+    // No such platform: an error naming the ones there are.
+    expect_error(
+        &[
+            "--platform".as_ref(),
+            "linux/s390x".as_ref(),
+            layout.as_os_str(),
+        ],
+        &[
+            "no image for platform linux/s390x",
+            "linux/amd64, linux/arm64/v8",
+        ],
+    );
+    expect_error(
+        &["--platform".as_ref(), "linux".as_ref(), layout.as_os_str()],
+        &["invalid platform"],
+    );
+    // Every command that reads images takes it.
+    let r = goaudit(&[
+        "buildinfo".as_ref(),
+        "--platform".as_ref(),
+        "linux/arm64".as_ref(),
+        layout.as_os_str(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("GOARCH=arm64"), "{}", r.stdout);
+    assert!(!r.stdout.contains("GOARCH=amd64"), "{}", r.stdout);
+    for cmd in ["size", "check"] {
+        let r = goaudit(&[
+            cmd.as_ref(),
+            "--platform".as_ref(),
+            "linux/ppc64le".as_ref(),
+            layout.as_os_str(),
+        ]);
+        assert_eq!(r.code, 2, "{cmd}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("no image for platform"),
+            "{cmd}: {}",
+            r.stderr
+        );
+    }
+}
+
+#[test]
+fn skopeo_dir_layout_is_read_by_content() {
+    need_image_tools();
+    let dir = fixtures::fresh_dir("skopeo-dir");
+    let bin = read(&support::testbin("netuser-cgo0"));
+    let layer = layer_tar(&[E::Dir("app/".into()), file("app/hello", bin.clone())]);
+    let layout = fixtures::umoci_image(&dir, &[layer], "/app/hello");
+    let plain = dir.join("plain");
+    fixtures::skopeo_copy(&layout, &format!("dir:{}", plain.display()), &[]);
+    assert!(plain.join("version").is_file() && plain.join("manifest.json").is_file());
+    let img = image_json(&plain);
+    assert_eq!(img["format"], "skopeo-dir");
+    assert_eq!(u(&img["content_size"]), bin.len() as u64);
+    assert_eq!(img["binaries"][0]["path"], "/app/hello");
+    assert_eq!(img["platform"], "linux/amd64");
+    // The same image read from the OCI layout has the same layers.
+    let from_oci = image_json(&layout);
+    assert_eq!(img["layers"], from_oci["layers"]);
+
+    // Every command that reads images reads it: check (with its binary inside), size,
+    // buildinfo, and a directory walk.
+    let r = goaudit(&[
+        "check".as_ref(),
+        "--format".as_ref(),
+        "json".as_ref(),
+        plain.as_os_str(),
+    ]);
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    let keys: Vec<&str> = doc["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    assert!(keys[1].ends_with("plain:/app/hello"), "{keys:?}");
+    let r = goaudit(&["buildinfo".as_ref(), plain.as_os_str()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("example.com/netuser"), "{}", r.stdout);
+    let r = goaudit(&["size".as_ref(), plain.as_os_str()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let walked = images_json(&dir, &[]);
+    assert!(
+        walked.iter().any(|i| i["format"] == "skopeo-dir"),
+        "a walk finds the dir: layout"
+    );
+
+    // `skopeo copy --all` of a two-platform index: manifest.json is the index, each
+    // platform's manifest is <hex>.manifest.json.
+    let (multi, _, _) = two_platform_layout(&dir);
+    let all = dir.join("all");
+    fixtures::skopeo_copy(&multi, &format!("dir:{}", all.display()), &["--all"]);
+    let imgs = images_json(&all, &[]);
+    let platforms: Vec<&str> = imgs
+        .iter()
+        .map(|i| i["platform"].as_str().unwrap())
+        .collect();
+    assert_eq!(platforms, ["linux/amd64", "linux/arm64/v8"]);
+    for i in &imgs {
+        assert_eq!(i["format"], "skopeo-dir");
+    }
+}
+
+// ---- hard links, duplicates outside Nix, a Go toolchain -------------------------------
+
+/// A non-Go ELF program from the host: coreutils' `true`.
+fn host_true() -> Vec<u8> {
+    let p = ["/usr/bin/true", "/bin/true"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file())
+        .expect("the host has no /usr/bin/true: install coreutils");
+    let b = read(&p);
+    assert_eq!(&b[..4], b"\x7fELF", "{} is not ELF", p.display());
+    b
+}
+
+#[test]
+fn hard_links_are_one_file_and_duplicates_are_found_outside_nix() {
+    let bin = read(&support::testbin("netuser-cgo0"));
+    let (sym, dwarf) = symbol_bytes(&bin);
+    assert!(sym + dwarf > 0);
+    let t = host_true();
+    let big = filler(2_000_000, 41);
+    let l1 = layer_tar(&[
+        file("app/server", bin.clone()),
+        // The same Go program again, and the same C program twice.
+        file("usr/local/bin/server-copy", bin.clone()),
+        file("bin/true", t.clone()),
+        file("usr/bin/true", t.clone()),
+        // One file under three names.
+        file("data/big.bin", big.clone()),
+        E::Hard("data/big.link".into(), "data/big.bin".into()),
+        E::Hard("srv/big.bin".into(), "data/big.bin".into()),
+    ]);
+    // A hidden file with a hard link: one hidden copy.
+    let old = filler(30_000, 42);
+    let l0 = layer_tar(&[
+        file("old/a", old.clone()),
+        E::Hard("old/b".into(), "old/a".into()),
+    ]);
+    let l2 = layer_tar(&[file("old/.wh..wh..opq", "")]);
+    let cfg = fixtures::config(
+        &[&l0, &l1, &l2],
+        json!({"Entrypoint": ["/app/server"]}),
+        vec![],
+    );
+    let dir = fixtures::fresh_dir("duplicates");
+    let p = dir.join("dups.tar");
+    std::fs::write(&p, fixtures::docker25(&cfg, &[l0, l1, l2], "dups:1")).unwrap();
+    let img = image_json(&p);
+
+    // largest_files: the three names of big.bin are one entry.
+    let largest = img["largest_files"].as_array().unwrap();
+    let bigs: Vec<&Value> = largest
+        .iter()
+        .filter(|f| u(&f["bytes"]) == big.len() as u64)
+        .collect();
+    assert_eq!(bigs.len(), 1, "{largest:#?}");
+    assert_eq!(bigs[0]["path"], "/data/big.bin");
+    assert_eq!(bigs[0]["links"], json!(["/data/big.link", "/srv/big.bin"]));
+    // wasted_files: the hidden file and its hard link are one copy.
+    let wasted = img["wasted_files"].as_array().unwrap();
+    assert_eq!(wasted.len(), 1, "{wasted:#?}");
+    assert_eq!(u(&wasted[0]["bytes"]), old.len() as u64);
+    assert_eq!(wasted[0]["links"], json!(["/old/b"]));
+    assert_eq!(u(&img["wasted_bytes"]), old.len() as u64);
+
+    // The Go duplicate: the copy that is not the entrypoint goes, symbols and all; the
+    // symbols are a saving of the kept copy only.
+    assert_eq!(
+        saving(&img, "duplicate-go-main-module"),
+        Some(bin.len() as u64)
+    );
+    let sym_findings: Vec<&Value> = img["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "symbols-not-stripped")
+        .collect();
+    assert_eq!(sym_findings.len(), 1, "{sym_findings:#?}");
+    assert_eq!(u(&sym_findings[0]["saving"]), sym + dwarf);
+    assert!(
+        sym_findings[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("/app/server"),
+        "{sym_findings:?}"
+    );
+    // The C duplicate: one copy charged, the other kept.
+    let d = causes(&img, "duplicate-elf");
+    assert_eq!(d.len(), 1, "{:#?}", img["causes"]);
+    assert_eq!(u(&d[0]["bytes"]), t.len() as u64);
+    assert!(
+        d[0]["why"].as_str().unwrap().contains("/bin/true is kept"),
+        "{}",
+        d[0]["why"]
+    );
+    assert!(
+        img["why"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().starts_with("duplicate copies of true ")),
+        "{}",
+        img["why"]
+    );
+}
+
+#[test]
+fn go_toolchain_is_one_cause() {
+    let go = read(&support::testbin("hello-cgo0"));
+    let compile = read(&support::testbin("netuser-cgo0"));
+    let app = read(&support::testbin("netuser-cgo0-trimpath-sw"));
+    let src = b"package runtime\n".to_vec();
+    let version = b"go1.99.0\n".to_vec();
+    let l = layer_tar(&[
+        file("usr/local/go/bin/go", go.clone()),
+        file("usr/local/go/pkg/tool/linux_amd64/compile", compile.clone()),
+        file("usr/local/go/src/runtime/proc.go", src.clone()),
+        file("usr/local/go/VERSION", version.clone()),
+        E::Sym("usr/local/bin/go".into(), "../go/bin/go".into()),
+        file("app/server", app.clone()),
+    ]);
+    let cfg = fixtures::config(&[&l], json!({"Entrypoint": ["/app/server"]}), vec![]);
+    let dir = fixtures::fresh_dir("toolchain");
+    let p = dir.join("toolchain.tar");
+    std::fs::write(&p, fixtures::docker25(&cfg, &[l], "toolchain:1")).unwrap();
+    let img = image_json(&p);
+    let tree = (go.len() + compile.len() + src.len() + version.len()) as u64;
+    let c = causes(&img, "go-toolchain");
+    assert_eq!(c.len(), 1, "{:#?}", img["causes"]);
+    assert_eq!(u(&c[0]["bytes"]), tree);
+    assert_eq!(c[0]["what"], "Go toolchain /usr/local/go");
+    assert!(
+        c[0]["why"]
+            .as_str()
+            .unwrap()
+            .ends_with("4 files, 2 of them Go programs"),
+        "{}",
+        c[0]["why"]
+    );
+    assert_eq!(saving(&img, "go-toolchain"), Some(tree));
+    // The toolchain's programs are part of it, not Go binaries of the image: no
+    // symbols finding for the unstripped compile.
+    let bins: Vec<&str> = img["binaries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(bins, ["/app/server"]);
+    assert_eq!(saving(&img, "symbols-not-stripped"), None);
+    assert_eq!(u(&causes(&img, "go-binary")[0]["bytes"]), app.len() as u64);
+}
+
+// ---- the progress line ------------------------------------------------------------------
+
+/// Run goaudit with stderr (and stdout) on a pseudo-terminal, through util-linux
+/// `script`; returns everything the terminal received.
+fn on_a_terminal(args: &str, env: &[(&str, &str)]) -> String {
+    let script = support::require_tool(
+        "script",
+        "install util-linux (`apt-get install util-linux`)",
+    );
+    let bin = env!("CARGO_BIN_EXE_goaudit");
+    let mut c = Command::new(script);
+    c.args(["-q", "-e", "-c", &format!("{bin} {args}"), "/dev/null"])
+        .env("TERM", "xterm")
+        .env_remove("NO_COLOR");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = c.output().expect("run script");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn progress_is_drawn_only_on_a_terminal_and_erased() {
+    let dir = fixtures::fresh_dir("progress");
+    let (p, ..) = distroless_like(&dir);
+    let gz = dir.join("distroless.tar.gz");
+    std::fs::write(&gz, gzip(&read(&p))).unwrap();
+    // Debug builds draw the line at once with this; release builds after a second.
+    let now = [("GOAUDIT_DEBUG_PROGRESS_DELAY_MS", "0")];
+
+    // Not a terminal (the usual situation of a test, a pipe, a CI log): not one byte.
+    for path in [&p, &gz] {
+        for extra in [&[][..], &["--json"][..], &["size"][..]] {
+            let out = support::goaudit()
+                .args(extra)
+                .arg(path)
+                .env("GOAUDIT_DEBUG_PROGRESS_DELAY_MS", "0")
+                .env("TERM", "xterm")
+                .output()
+                .unwrap();
+            assert!(out.status.success());
+            assert!(
+                out.stderr.is_empty(),
+                "{extra:?}: {:?}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+
+    // On a terminal: the layer being read and its bytes, then erased before the report.
+    let t = on_a_terminal(&p.display().to_string(), &now);
+    let line = t
+        .find("\rgoaudit: reading ")
+        .unwrap_or_else(|| panic!("{t:?}"));
+    assert!(
+        t[line..].contains("\rgoaudit: reading layer 2/2 of distroless.tar: "),
+        "{t:?}"
+    );
+    let report = t.find("example/distroless-app:1.0").expect("the report");
+    assert!(line < report, "{t:?}");
+    let between = &t[line..report];
+    let erased = between.rfind('\r').unwrap();
+    let last_drawn = between[..erased].rfind("\rgoaudit: reading ").unwrap();
+    let width = between[last_drawn + 1..]
+        .find('\r')
+        .map(|n| between[last_drawn + 1..last_drawn + 1 + n].chars().count())
+        .unwrap();
+    // The last write before the report blanks the whole line.
+    let blank = format!("\r{}\r", " ".repeat(width));
+    assert!(between.contains(&blank), "{between:?}");
+    assert!(
+        !between[..=erased].contains('\x1b'),
+        "no escape sequences: {between:?}"
+    );
+    // The compressed archive's first pass is shown too.
+    let t = on_a_terminal(&gz.display().to_string(), &now);
+    assert!(
+        t.contains("\rgoaudit: reading the member list of distroless.tar.gz: "),
+        "{t:?}"
+    );
+
+    // Not for machines, not on a dumb terminal, and not before the delay.
+    let t = on_a_terminal(&format!("--json {}", p.display()), &now);
+    assert!(!t.contains("goaudit: reading"), "{t:?}");
+    let t = on_a_terminal(&p.display().to_string(), &[now[0], ("TERM", "dumb")]);
+    assert!(!t.contains("goaudit: reading"), "{t:?}");
+    let t = on_a_terminal(
+        &p.display().to_string(),
+        &[("GOAUDIT_DEBUG_PROGRESS_DELAY_MS", "600000")],
+    );
+    assert!(!t.contains("goaudit: reading"), "{t:?}");
+}

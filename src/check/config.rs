@@ -170,6 +170,106 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     Ok(total)
 }
 
+/// A cap on an image's wasted bytes: a size (`"20MiB"`) or a share of its content size
+/// (`"5%"`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Wasted {
+    /// At most this many bytes.
+    Bytes(u64),
+    /// At most this percentage of the content size.
+    Percent(f64),
+}
+
+impl std::fmt::Display for Wasted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Wasted::Bytes(n) => f.write_str(&crate::render::human_bytes(*n)),
+            Wasted::Percent(p) => write!(f, "{}%", super::rules::trim_float(*p)),
+        }
+    }
+}
+
+/// Parse `"20MiB"` (a size, as [`parse_size`]) or `"5%"` (a share of the content size).
+pub fn parse_wasted(s: &str) -> Result<Wasted, String> {
+    match s.trim().strip_suffix('%') {
+        Some(p) => parse_percent(p).map(Wasted::Percent).map_err(|_| {
+            format!("invalid share {s:?}: expected a percentage from 0 to 100 such as \"5%\"")
+        }),
+        None => parse_size(s)
+            .map(Wasted::Bytes)
+            .map_err(|e| format!("{e}, or a share of the content size such as \"5%\"")),
+    }
+}
+
+/// A percentage from 0 to 100, with or without a trailing `%`.
+pub fn parse_percent(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let t = t.strip_suffix('%').unwrap_or(t).trim_end();
+    match t.parse::<f64>() {
+        Ok(v) if v.is_finite() && (0.0..=100.0).contains(&v) && !t.starts_with(['+', '-']) => Ok(v),
+        _ => Err(format!(
+            "invalid percentage {s:?}: expected a number from 0 to 100 such as 95 or \"99.5%\""
+        )),
+    }
+}
+
+impl<'de> Deserialize<'de> for Wasted {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Wasted;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(
+                    "a size such as \"20MiB\" or a share of the content size such as \"5%\"",
+                )
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Wasted, E> {
+                Ok(Wasted::Bytes(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Wasted, E> {
+                u64::try_from(v)
+                    .map(Wasted::Bytes)
+                    .map_err(|_| E::custom(format!("invalid size {v}: must not be negative")))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Wasted, E> {
+                parse_wasted(v).map_err(E::custom)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A percentage written as `95`, `99.5` or `"95%"`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Percent(pub f64);
+
+impl<'de> Deserialize<'de> for Percent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Percent;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a percentage from 0 to 100 such as 95 or \"99.5%\"")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Percent, E> {
+                self.visit_f64(v as f64)
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Percent, E> {
+                self.visit_f64(v as f64)
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Percent, E> {
+                parse_percent(&v.to_string())
+                    .map(Percent)
+                    .map_err(E::custom)
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Percent, E> {
+                parse_percent(v).map(Percent).map_err(E::custom)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
@@ -238,6 +338,8 @@ struct RawBudget {
     max_growth_percent: Option<Spanned<f64>>,
     max_growth_bytes: Option<Spanned<Size>>,
     noise_floor: Option<Spanned<Size>>,
+    max_wasted: Option<Spanned<Wasted>>,
+    min_efficiency: Option<Spanned<Percent>>,
     #[serde(default)]
     modules: BTreeMap<Spanned<String>, Spanned<Size>>,
 }
@@ -316,6 +418,10 @@ pub struct Budget {
     pub noise_floor: u64,
     /// Per-module caps.
     pub modules: Vec<ModuleCap>,
+    /// Images: the most wasted bytes (overwritten or deleted in a later layer) allowed.
+    pub max_wasted: Option<Limit<Wasted>>,
+    /// Images: the least efficiency (visible / content, in percent) allowed.
+    pub min_efficiency: Option<Limit<f64>>,
 }
 
 /// One `[[override]]`: rule levels for the artifacts matching `path`, with the reason
@@ -550,6 +656,14 @@ pub fn parse(source: &str, display: &str, root: &Path) -> Result<Config, Error> 
             max_growth_bytes: b.max_growth_bytes.as_ref().map(limit),
             noise_floor: b.noise_floor.map_or(0, |n| n.get_ref().0),
             modules,
+            max_wasted: b.max_wasted.as_ref().map(|w| Limit {
+                value: *w.get_ref(),
+                location: Some(loc(w.span())),
+            }),
+            min_efficiency: b.min_efficiency.as_ref().map(|p| Limit {
+                value: p.get_ref().0,
+                location: Some(loc(p.span())),
+            }),
         });
     }
 
@@ -758,6 +872,41 @@ mod tests {
             e.starts_with("goaudit.toml:4:1: unknown field `reasn`"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn image_budgets_parse() {
+        let c = parse_ok(
+            "version = 1\n[[budget]]\npath = \"a.tar\"\nmax_wasted = \"20MiB\"\nmin_efficiency = 95\n[[budget]]\npath = \"b.tar\"\nmax_wasted = \"5%\"\nmin_efficiency = \"99.5%\"\n[[budget]]\npath = \"c.tar\"\nmax_wasted = 4096\n",
+        );
+        let w = c.budgets[0].max_wasted.as_ref().unwrap();
+        assert_eq!(w.value, Wasted::Bytes(20 << 20));
+        assert_eq!(w.location.as_ref().map(|l| (l.line, l.col)), Some((4, 14)));
+        assert_eq!(c.budgets[0].min_efficiency.as_ref().unwrap().value, 95.0);
+        assert_eq!(
+            c.budgets[1].max_wasted.as_ref().unwrap().value,
+            Wasted::Percent(5.0)
+        );
+        assert_eq!(c.budgets[1].min_efficiency.as_ref().unwrap().value, 99.5);
+        assert_eq!(
+            c.budgets[2].max_wasted.as_ref().unwrap().value,
+            Wasted::Bytes(4096)
+        );
+        for (bad, at) in [
+            ("max_wasted = \"5 percent\"", "4:14"),
+            ("max_wasted = \"120%\"", "4:14"),
+            ("max_wasted = -1", "4:14"),
+            ("min_efficiency = 101", "4:18"),
+            ("min_efficiency = \"-5%\"", "4:18"),
+        ] {
+            let e = parse_err(&format!("version = 1\n[[budget]]\npath = \"a\"\n{bad}\n"));
+            assert!(e.starts_with(&format!("goaudit.toml:{at}:")), "{bad}: {e}");
+        }
+        assert_eq!(parse_wasted("5%"), Ok(Wasted::Percent(5.0)));
+        assert_eq!(parse_wasted("1 MB"), Ok(Wasted::Bytes(1_000_000)));
+        assert!(parse_wasted("5").is_ok());
+        assert!(parse_wasted("5x").is_err());
+        assert_eq!(Wasted::Percent(2.5).to_string(), "2.5%");
     }
 
     #[test]

@@ -7,6 +7,7 @@
 pub mod baseline;
 pub mod config;
 pub mod human;
+pub mod image;
 pub mod rules;
 pub mod starter;
 

@@ -24,7 +24,11 @@ pub fn default_level(code: Code) -> Level {
         Code::SymtabPresent | Code::DwarfPresent | Code::NoTrimpath | Code::SymbolsNotStripped => {
             Level::Allow
         }
-        Code::SizeBudget | Code::SizeGrowth | Code::ModuleBudget => Level::Deny,
+        Code::SizeBudget
+        | Code::SizeGrowth
+        | Code::ModuleBudget
+        | Code::WastedBudget
+        | Code::EfficiencyBudget => Level::Deny,
         // A container that cannot start is never a matter of taste.
         Code::ImageCannotStart => Level::Deny,
         _ => Level::Warn,
@@ -252,6 +256,11 @@ pub fn evaluate(
             }
             Code::ModuleBudget => module_budget(f, &budgets, &mut r)?,
             Code::ModuleBudgetUnmatched => unmatched_module_caps(f, &budgets, &mut r),
+            // Evaluated on the image report by `check::image::budgets`.
+            Code::WastedBudget | Code::EfficiencyBudget if f.image => {
+                r.status = Status::Skip;
+                r.note = Some(super::image::NO_BUDGET.into());
+            }
             _ if f.image && !code.is_image_only() => {
                 r.status = Status::Skip;
                 r.note = Some("checked on each Go binary in the image".into());
@@ -709,6 +718,8 @@ mod tests {
             max_growth_bytes: None,
             noise_floor: 0,
             modules: Vec::new(),
+            max_wasted: None,
+            min_efficiency: None,
         }
     }
 

@@ -32,7 +32,7 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
     let mut images: Vec<crate::image::ImageReport> = Vec::new();
     // Input order of binaries (false) and images (true), for JSON.
     let mut order: Vec<(bool, usize)> = Vec::new();
-    let image_opts = args.limits.options();
+    let image_opts = args.limits.options_for(!args.output.json);
     let mut errors = Vec::new();
     let mut skipped = 0usize;
     let fail = |err: &mut dyn Write, e: Error, errors: &mut Vec<InputError>, path: String| {

@@ -64,13 +64,14 @@ fn write(
             return Ok(Exit::Error);
         }
     };
-    let (targets, errors) = match collect(&args.paths, &s, true, &args.limits.options(), err) {
-        Ok(t) => t,
-        Err(e) => {
-            report_error(err, &e);
-            return Ok(Exit::Error);
-        }
-    };
+    let (targets, errors) =
+        match collect(&args.paths, &s, true, &args.limits.options_for(true), err) {
+            Ok(t) => t,
+            Err(e) => {
+                report_error(err, &e);
+                return Ok(Exit::Error);
+            }
+        };
     // A baseline missing some artifacts would silently turn their growth checks off.
     if !errors.is_empty() {
         writeln!(

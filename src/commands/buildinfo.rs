@@ -45,13 +45,13 @@ pub fn run(
     for path in &args.paths {
         let label = path.display().to_string();
         let is_image = if path.is_dir() {
-            crate::input::detect::is_oci_layout(path)
+            crate::input::detect::is_image_dir(path)
         } else {
             crate::image::looks_like_archive(path)
         };
         if is_image {
             // Each Go binary in the image, labelled `<archive>:<path in the image>`.
-            match super::audit::read_image(path, &args.limits.options()) {
+            match super::audit::read_image(path, &args.limits.options_for(!args.json)) {
                 Ok(found) => {
                     let keys = super::check::image_keys(&label, &found);
                     for (image, r) in keys.iter().zip(&found) {

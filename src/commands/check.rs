@@ -10,6 +10,7 @@ use super::{Exit, report_error};
 use crate::audit::Artifact;
 use crate::check::baseline::{self, Baseline};
 use crate::check::config::{self, Budget, Config, Level, Limit, PathPattern};
+use crate::check::image::Waste;
 use crate::check::rules::{self, Facts, Policy};
 use crate::check::{CheckReport, RuleSummary};
 use crate::error::Error;
@@ -72,6 +73,14 @@ pub struct CheckArgs {
     /// Allowed growth against the baseline for every checked binary, in percent.
     #[arg(long, value_name = "PERCENT", value_parser = parse_percent_arg)]
     pub max_growth: Option<f64>,
+    /// Cap on every checked image's wasted bytes (content overwritten or deleted in a
+    /// later layer): a size such as 20MiB, or a share of the content size such as 5%.
+    #[arg(long, value_name = "SIZE|PERCENT", value_parser = config::parse_wasted)]
+    pub max_wasted: Option<config::Wasted>,
+    /// Minimum efficiency of every checked image (visible bytes / content bytes), in
+    /// percent, e.g. 95.
+    #[arg(long, value_name = "PERCENT", value_parser = config::parse_percent)]
+    pub min_efficiency: Option<f64>,
     /// Set a rule to deny (repeatable).
     #[arg(long, value_name = "RULE", value_parser = parse_rule_arg)]
     pub deny: Vec<Code>,
@@ -124,6 +133,10 @@ pub(crate) struct Target {
     /// The file on disk the key points into (the archive, the universal binary), as
     /// reports that need a real path (SARIF locations) give it.
     pub file: String,
+    /// The artifact's other name, when the path as given and the path with its symlinks
+    /// resolved name it differently (a file reached through a symlinked directory):
+    /// budgets and overrides written for either apply.
+    pub alias: Option<String>,
     /// What was audited.
     pub subject: Subject,
 }
@@ -258,11 +271,11 @@ pub(crate) fn collect(
             continue;
         }
         seen.push(canon.clone());
-        let key = key_for(&path, &canon, &s.root);
+        let (key, alias) = keys_for(&path, &canon, &s.root);
         // Archives (tar, gzip, zstd by content) and OCI layouts are container images.
         if layout || crate::image::looks_like_archive(&path) {
             match super::audit::read_image(&path, image_opts) {
-                Ok(found) => push_images(&key, found, &mut targets),
+                Ok(found) => push_images(&key, alias.as_deref(), found, &mut targets),
                 Err(Error::Unsupported { .. }) if !explicit => {}
                 Err(e) => fail(err, e, &mut errors, key),
             }
@@ -273,6 +286,10 @@ pub(crate) fn collect(
         for (label, audited) in slices {
             match audited {
                 Ok(artifact) => targets.push(Target {
+                    // A slice's label is the file's key and its architecture.
+                    alias: alias
+                        .as_ref()
+                        .map(|a| format!("{a}{}", label.strip_prefix(key.as_str()).unwrap_or(""))),
                     key: label,
                     file: key.clone(),
                     subject: Subject::Binary(Box::new(artifact)),
@@ -296,13 +313,18 @@ pub(crate) fn collect(
 
 /// One target per image (keyed by the archive, plus `#<name>` when it holds several
 /// images) and one per Go binary in it (`<image key>:<path in the image>`).
-fn push_images(key: &str, found: Vec<ImageReport>, targets: &mut Vec<Target>) {
+fn push_images(key: &str, alias: Option<&str>, found: Vec<ImageReport>, targets: &mut Vec<Target>) {
     let keys = image_keys(key, &found);
-    for (image_key, mut r) in keys.into_iter().zip(found) {
+    let aliases: Vec<Option<String>> = match alias {
+        Some(a) => image_keys(a, &found).into_iter().map(Some).collect(),
+        None => vec![None; found.len()],
+    };
+    for ((image_key, alias), mut r) in keys.into_iter().zip(aliases).zip(found) {
         let binaries = std::mem::take(&mut r.binaries);
         targets.push(Target {
             key: image_key.clone(),
             file: key.to_string(),
+            alias: alias.clone(),
             subject: Subject::Image(Box::new(r)),
         });
         for b in binaries {
@@ -310,6 +332,7 @@ fn push_images(key: &str, found: Vec<ImageReport>, targets: &mut Vec<Target>) {
             targets.push(Target {
                 key: format!("{image_key}:/{inner}"),
                 file: key.to_string(),
+                alias: alias.as_ref().map(|a| format!("{a}:/{inner}")),
                 subject: Subject::Binary(Box::new(b)),
             });
         }
@@ -339,24 +362,104 @@ fn keys_for_names(key: &str, names: &[Option<&str>]) -> Vec<String> {
         .collect()
 }
 
-/// `/`-separated path relative to `root` when the file is under it, else as given.
-fn key_for(given: &Path, canon: &Path, root: &Path) -> String {
-    let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-    match canon.strip_prefix(&root) {
-        Ok(rel) => rel
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/"),
-        Err(_) => given.to_string_lossy().replace('\\', "/"),
+/// The key of a file: its path relative to `root`, `/`-separated, as given (a file
+/// reached through a symlinked directory keeps the name it was given by) when that is
+/// under the root, else with its symlinks resolved, else the path as given. The second
+/// value is the other name when the two differ, so that a budget written for either
+/// applies.
+fn keys_for(given: &Path, canon: &Path, root: &Path) -> (String, Option<String>) {
+    let rel = |p: &Path, base: &Path| -> Option<String> {
+        let r = p.strip_prefix(base).ok()?;
+        Some(
+            r.components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/"),
+        )
+    };
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let root_given = lexical(&cwd.join(root));
+    let root_canon = std::fs::canonicalize(root).unwrap_or_else(|_| root_given.clone());
+    let given_abs = lexical(&cwd.join(given));
+    let as_given = rel(&given_abs, &root_given).or_else(|| rel(&given_abs, &root_canon));
+    let resolved = rel(canon, &root_canon);
+    match (as_given, resolved) {
+        (Some(g), Some(r)) if g != r => (g, Some(r)),
+        (Some(g), _) => (g, None),
+        (None, Some(r)) => (r, None),
+        (None, None) => (given.to_string_lossy().replace('\\', "/"), None),
     }
+}
+
+/// `p` with `.` components dropped and `..` taken back lexically (as the user wrote it;
+/// the symlinks are resolved separately).
+fn lexical(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push(c);
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The policy as it applies to `t`: a budget or `[[override]]` whose path matches the
+/// artifact's other name (see [`Target::alias`]) applies as if written for `t.key`.
+fn policy_for<'p>(policy: &'p Policy, t: &Target) -> std::borrow::Cow<'p, Policy> {
+    let Some(alias) = t.alias.as_deref() else {
+        return std::borrow::Cow::Borrowed(policy);
+    };
+    let retarget = |p: &PathPattern| -> Option<PathPattern> {
+        if p.matcher.is_match(&t.key) || !p.matcher.is_match(alias) {
+            return None;
+        }
+        let g = globset::Glob::new(&globset::escape(&t.key)).ok()?;
+        Some(PathPattern {
+            glob: p.glob.clone(),
+            matcher: g.compile_matcher(),
+            location: p.location.clone(),
+        })
+    };
+    if !policy
+        .budgets
+        .iter()
+        .map(|b| &b.path)
+        .chain(policy.overrides.iter().map(|o| &o.path))
+        .any(|p| retarget(p).is_some())
+    {
+        return std::borrow::Cow::Borrowed(policy);
+    }
+    let mut p = policy.clone();
+    for b in &mut p.budgets {
+        if let Some(np) = retarget(&b.path) {
+            b.path = np;
+        }
+    }
+    for o in &mut p.overrides {
+        if let Some(np) = retarget(&o.path) {
+            o.path = np;
+        }
+    }
+    std::borrow::Cow::Owned(p)
+}
+
+/// Does `p` match the target by either of its names?
+fn matches_target(p: &PathPattern, t: &Target) -> bool {
+    p.matcher.is_match(&t.key) || t.alias.as_deref().is_some_and(|a| p.matcher.is_match(a))
 }
 
 /// Files under `root` matching a pattern: a literal path as is (when it exists), a glob
 /// by walking only the directory before its first wildcard.
 fn expand_pattern(root: &Path, p: &PathPattern) -> Vec<PathBuf> {
     // An OCI image layout is a directory that is one artifact.
-    let is_layout = |d: &Path| d.is_dir() && crate::input::detect::is_oci_layout(d);
+    let is_layout = |d: &Path| d.is_dir() && crate::input::detect::is_image_dir(d);
     if !p.is_glob() {
         let f = root.join(&p.glob);
         return if f.is_file() || is_layout(&f) {
@@ -374,9 +477,15 @@ fn expand_pattern(root: &Path, p: &PathPattern) -> Vec<PathBuf> {
     }
     let mut out = Vec::new();
     let mut stack = vec![root.join(&base)];
-    // A glob such as `**/api` must not wander forever: cap the walk.
+    // A glob such as `**/api` must not wander forever: cap the walk. Symlinked
+    // directories are followed (dist/ is often a link to the build's output), each real
+    // directory once.
     let mut budget = 200_000usize;
+    let mut walked: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
     while let Some(dir) = stack.pop() {
+        if !walked.insert(std::fs::canonicalize(&dir).unwrap_or_else(|_| dir.clone())) {
+            continue;
+        }
         let Ok(rd) = std::fs::read_dir(&dir) else {
             continue;
         };
@@ -389,16 +498,17 @@ fn expand_pattern(root: &Path, p: &PathPattern) -> Vec<PathBuf> {
             }
             let path = e.path();
             let Ok(ft) = e.file_type() else { continue };
+            let is_dir = ft.is_dir() || (ft.is_symlink() && path.is_dir());
             let matches = |path: &Path| {
                 path.strip_prefix(root)
                     .is_ok_and(|rel| p.matcher.is_match(rel.to_string_lossy().replace('\\', "/")))
             };
-            if ft.is_dir() && is_layout(&path) {
+            if is_dir && is_layout(&path) {
                 // Its blobs are not artifacts of their own.
                 if matches(&path) {
                     out.push(path);
                 }
-            } else if ft.is_dir() {
+            } else if is_dir {
                 if e.file_name() != ".git" {
                     stack.push(path);
                 }
@@ -469,6 +579,8 @@ fn apply_flags(args: &CheckArgs, policy: &mut Policy) -> Result<(), Error> {
         || args.max_growth.is_some()
         || args.max_gzip_size.is_some()
         || args.max_zstd_size.is_some()
+        || args.max_wasted.is_some()
+        || args.min_efficiency.is_some()
     {
         policy.budgets.push(Budget {
             path: PathPattern::new("**", None)?,
@@ -491,6 +603,14 @@ fn apply_flags(args: &CheckArgs, policy: &mut Policy) -> Result<(), Error> {
             max_growth_bytes: None,
             noise_floor: 0,
             modules: Vec::new(),
+            max_wasted: args.max_wasted.map(|v| Limit {
+                value: v,
+                location: None,
+            }),
+            min_efficiency: args.min_efficiency.map(|v| Limit {
+                value: v,
+                location: None,
+            }),
         });
     }
     Ok(())
@@ -692,7 +812,8 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
         &args.paths,
         &s,
         with_size,
-        &args.limits.options(),
+        // The human report (also on stderr in hook mode) is for people.
+        &args.limits.options_for(args.format == CheckFormat::Human),
         collect_err,
     ) {
         Ok(t) => t,
@@ -724,7 +845,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
     // An override that matches nothing is most likely a typo'd path: say so (the run
     // is not changed by it, so it is a warning, not an error).
     for o in &policy.overrides {
-        if !targets.iter().any(|t| o.path.matcher.is_match(&t.key)) {
+        if !targets.iter().any(|t| matches_target(&o.path, t)) {
             let at = o
                 .path
                 .location
@@ -738,11 +859,32 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
             )?;
         }
     }
+    // The same for a budget written in goaudit.toml whose files were found but whose
+    // pattern names none of their artifacts: it would otherwise be skipped silently.
+    if args.paths.is_empty() {
+        for b in &policy.budgets {
+            let Some(at) = &b.path.location else { continue };
+            if !targets.iter().any(|t| matches_target(&b.path, t))
+                && !errors.iter().any(|e| e.path == b.path.glob)
+            {
+                writeln!(
+                    err,
+                    "goaudit: warning: {at}: [[budget]] path `{}` matches no artifact checked",
+                    b.path.glob
+                )?;
+            }
+        }
+    }
     let mut checks = Vec::new();
     for t in &targets {
-        match rules::evaluate(t.facts(), &policy, baseline.as_ref()).and_then(|mut c| {
-            let sizes = compressed_sizes(t, &policy, &s.root)?;
-            rules::compressed_budgets(&mut c, &policy, sizes)?;
+        let policy = policy_for(&policy, t);
+        let policy = policy.as_ref();
+        match rules::evaluate(t.facts(), policy, baseline.as_ref()).and_then(|mut c| {
+            let sizes = compressed_sizes(t, policy, &s.root)?;
+            rules::compressed_budgets(&mut c, policy, sizes)?;
+            if let Subject::Image(r) = &t.subject {
+                crate::check::image::budgets(&mut c, policy, t.alias.as_deref(), &Waste::of(r));
+            }
             Ok(c)
         }) {
             Ok(mut c) => {
@@ -969,6 +1111,9 @@ mod tests {
                 .unwrap_err()
                 .contains("did you mean")
         );
+        assert_eq!(config::parse_percent("95%"), Ok(95.0));
+        assert!(config::parse_percent("101").is_err());
+        assert!(config::parse_percent("-1").is_err());
     }
 
     #[test]

@@ -80,7 +80,9 @@ pub fn run(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io
     let style = Style::for_stdout(args.output.color);
     let json = args.output.json || args.format == DiffFormat::Json;
     let mut errors = Vec::new();
-    let opts = args.limits.options();
+    let opts = args
+        .limits
+        .options_for(args.format == DiffFormat::Human && !json);
     let mut load = |p: &PathBuf| match Side::load(p, &opts) {
         Ok(s) => Some(s),
         Err(e) => {

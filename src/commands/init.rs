@@ -138,7 +138,7 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) {
         let path = e.path();
         if ft.is_dir() {
             let name = e.file_name();
-            if SKIP_DIRS.iter().any(|s| name == *s) || crate::input::detect::is_oci_layout(&path) {
+            if SKIP_DIRS.iter().any(|s| name == *s) || crate::input::detect::is_image_dir(&path) {
                 continue;
             }
             walk(&path, files);

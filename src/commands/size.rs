@@ -44,12 +44,12 @@ pub fn run(args: &SizeArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::io
     for (path, label, slice) in with_fat_slices(&args.paths) {
         let path = &path;
         let is_image = if path.is_dir() {
-            detect::is_oci_layout(path)
+            detect::is_image_dir(path)
         } else {
             crate::image::looks_like_archive(path)
         };
         if is_image {
-            match super::audit::read_image(path, &args.limits.options()) {
+            match super::audit::read_image(path, &args.limits.options_for(!args.output.json)) {
                 Ok(found) => {
                     for r in found {
                         if want_tree && tree.is_none() {

@@ -222,9 +222,9 @@ pub struct LayerChange {
     /// `same` (same digest), `changed` (same position and command, other content),
     /// `added`, `removed`.
     pub status: &'static str,
-    /// Layer index in OLD.
+    /// Layer index in OLD, from 0 (the text report prints it plus one, as a layer number).
     pub old_index: Option<usize>,
-    /// Layer index in NEW.
+    /// Layer index in NEW, from 0.
     pub new_index: Option<usize>,
     /// Digest in NEW (in OLD when removed).
     pub digest: String,

@@ -369,7 +369,7 @@ impl Side {
             return Side::from_json(&arts[0]).map_err(bad);
         }
         let is_image = if path.is_dir() {
-            crate::input::detect::is_oci_layout(path)
+            crate::input::detect::is_image_dir(path)
         } else {
             crate::image::looks_like_archive(path)
         };

@@ -4,7 +4,10 @@
 //! with gzip or zstd. Inside the tar, `manifest.json` makes it a docker-archive (legacy,
 //! skopeo's `<diffid>.tar` with symlinked `<id>/layer.tar`, Docker 25+'s OCI layout with
 //! a `manifest.json`, Nix dockerTools' `result`); `oci-layout` plus `index.json` without
-//! a `manifest.json` makes it an OCI archive.
+//! a `manifest.json` makes it an OCI archive. A directory with `oci-layout` and
+//! `index.json` is an OCI layout; one whose `version` file says `Directory Transport
+//! Version` is skopeo's `dir:` layout (a `manifest.json` object, blobs named by their
+//! bare hex digest).
 //!
 //! A compressed outer tar cannot be read at an offset, so it is read twice: a first pass
 //! keeps the member list and the small JSON members, a second streams each wanted layer
@@ -23,6 +26,7 @@ use sha2::{Digest, Sha256};
 use super::Options;
 use super::layers::{self, LayerScan};
 use crate::error::{Error, Result};
+use crate::progress::{Counting, Progress};
 
 /// A JSON member bigger than this is not a manifest, index or config.
 const SMALL_MAX: u64 = 16 << 20;
@@ -264,6 +268,8 @@ enum Outer<'b> {
     Stream {
         r: Capped<'b, Box<dyn Read>>,
         pos: u64,
+        /// Where the bytes read so far are shown, and under what name.
+        progress: Option<(&'b Progress, &'b str)>,
     },
 }
 
@@ -271,9 +277,18 @@ impl Read for Outer<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
             Outer::Plain { r, .. } => r.read(buf),
-            Outer::Stream { r, pos } => {
+            Outer::Stream { r, pos, progress } => {
                 let n = r.read(buf)?;
                 *pos += n as u64;
+                if let Some((p, what)) = progress {
+                    let done = *pos;
+                    p.update(|| {
+                        format!(
+                            "goaudit: reading {what}: {}",
+                            crate::render::human_bytes(done)
+                        )
+                    });
+                }
                 Ok(n)
             }
         }
@@ -303,7 +318,7 @@ impl io::Seek for Outer<'_> {
                 r.seek_relative(n as i64)?;
                 Ok(to)
             }
-            Outer::Stream { r, pos } => {
+            Outer::Stream { r, pos, .. } => {
                 let got = io::copy(&mut r.take(n), &mut io::sink())?;
                 *pos += got;
                 if got < n {
@@ -369,6 +384,30 @@ mod tests {
     }
 
     #[test]
+    fn platforms_match_as_runtimes_match_them() {
+        assert!(platform_matches("linux/arm64", Some("linux/arm64/v8")));
+        assert!(platform_matches("linux/arm64/v8", Some("linux/arm64")));
+        assert!(platform_matches("linux/arm/v7", Some("linux/arm/v7")));
+        assert!(!platform_matches("linux/arm/v6", Some("linux/arm/v7")));
+        assert!(!platform_matches("linux/amd64", Some("linux/arm64")));
+        assert!(!platform_matches("linux/amd64", None));
+        assert!(platform_matches("Linux/AMD64", Some("linux/amd64")));
+        let cfg = serde_json::json!({"os": "linux", "architecture": "arm", "variant": "v7"});
+        assert_eq!(merged_platform(None, &cfg).as_deref(), Some("linux/arm/v7"));
+        let idx = serde_json::json!({"os": "linux", "architecture": "arm"});
+        assert_eq!(
+            merged_platform(Some(&idx), &cfg).as_deref(),
+            Some("linux/arm/v7")
+        );
+        let idx = serde_json::json!({"os": "linux", "architecture": "arm64", "variant": "v8"});
+        let cfg = serde_json::json!({"os": "linux", "architecture": "arm64"});
+        assert_eq!(
+            merged_platform(Some(&idx), &cfg).as_deref(),
+            Some("linux/arm64/v8")
+        );
+    }
+
+    #[test]
     fn zstd_frames_concatenate_and_skippable_frames_are_skipped() {
         let mut data = zstd(b"hello ");
         data.extend_from_slice(&0x184D_2A5Au32.to_le_bytes());
@@ -404,8 +443,10 @@ pub struct Source {
     pub path: PathBuf,
     /// Compression of the outer archive.
     pub outer: Compression,
-    /// True for an OCI layout directory.
+    /// True for a directory (an OCI layout or a skopeo `dir:` layout).
     pub is_dir: bool,
+    /// A skopeo `dir:` layout: blobs are `<hex>`, instance manifests `<hex>.manifest.json`.
+    pub skopeo_dir: bool,
     members: HashMap<String, Member>,
     small: HashMap<String, Vec<u8>>,
     max_decompressed: u64,
@@ -414,6 +455,11 @@ pub struct Source {
 impl Source {
     /// Open a directory (OCI layout) or index an archive file (first pass).
     pub fn open(path: &Path, opts: &Options) -> Result<Source> {
+        Source::open_with(path, opts, &Progress::off())
+    }
+
+    /// [`Source::open`], showing the first pass over a compressed archive on `progress`.
+    pub fn open_with(path: &Path, opts: &Options, progress: &Progress) -> Result<Source> {
         let meta = std::fs::metadata(path).map_err(|source| Error::Io {
             path: path.to_path_buf(),
             source,
@@ -422,6 +468,7 @@ impl Source {
             path: path.to_path_buf(),
             outer: Compression::None,
             is_dir: meta.is_dir(),
+            skopeo_dir: meta.is_dir() && crate::input::detect::is_skopeo_dir(path),
             members: HashMap::new(),
             small: HashMap::new(),
             max_decompressed: opts.max_decompressed,
@@ -429,7 +476,7 @@ impl Source {
         if s.is_dir {
             return Ok(s);
         }
-        s.index()?;
+        s.index(progress)?;
         Ok(s)
     }
 
@@ -455,7 +502,11 @@ impl Source {
 
     /// The outer tar stream: the file itself when it is plain (members are skipped by
     /// seeking), else the decompressor drawing on `budget`.
-    fn outer_reader<'b>(&self, budget: &'b Cell<u64>) -> Result<(Compression, Outer<'b>)> {
+    fn outer_reader<'b>(
+        &self,
+        budget: &'b Cell<u64>,
+        progress: Option<(&'b Progress, &'b str)>,
+    ) -> Result<(Compression, Outer<'b>)> {
         let (c, r) = self.open_outer()?;
         if c == Compression::None {
             let f = File::open(&self.path).map_err(|e| self.io_err(e))?;
@@ -473,13 +524,15 @@ impl Source {
             Outer::Stream {
                 r: Capped::new(r, budget, self.max_decompressed),
                 pos: 0,
+                progress,
             },
         ))
     }
 
-    fn index(&mut self) -> Result<()> {
+    fn index(&mut self, progress: &Progress) -> Result<()> {
         let budget = Cell::new(self.max_decompressed);
-        let (c, r) = self.outer_reader(&budget)?;
+        let what = format!("the member list of {}", file_name(&self.path));
+        let (c, r) = self.outer_reader(&budget, Some((progress, &what)))?;
         self.outer = c;
         let mut ar = tar::Archive::new(r);
         let mut kept = 0u64;
@@ -622,6 +675,52 @@ pub struct Plan {
     pub config: Value,
     /// Layers, bottom to top.
     pub layers: Vec<LayerRef>,
+    /// `os/architecture[/variant]`: the index's platform for this manifest, else the
+    /// config's.
+    pub platform: Option<String>,
+}
+
+/// `os/architecture[/variant]` of an OCI platform object or an image config (they use
+/// the same keys).
+pub fn platform_name(v: &Value) -> Option<String> {
+    let os = v["os"].as_str().filter(|s| !s.is_empty())?;
+    let arch = v["architecture"].as_str().filter(|s| !s.is_empty())?;
+    Some(match v["variant"].as_str() {
+        Some(var) if !var.is_empty() => format!("{os}/{arch}/{var}"),
+        _ => format!("{os}/{arch}"),
+    })
+}
+
+/// The platform of an image: the index descriptor's when it names one (the config's
+/// variant added when the index leaves it out), else the config's.
+fn merged_platform(index: Option<&Value>, config: &Value) -> Option<String> {
+    let from_config = platform_name(config);
+    match index.and_then(platform_name) {
+        Some(p) => match &from_config {
+            Some(c) if c.starts_with(&format!("{p}/")) => Some(c.clone()),
+            _ => Some(p),
+        },
+        None => from_config,
+    }
+}
+
+/// Does an image of `platform` match what `--platform` asked for (`os/arch[/variant]`)?
+/// arm64 without a variant is arm64/v8, as container runtimes treat it.
+pub fn platform_matches(want: &str, platform: Option<&str>) -> bool {
+    let Some(have) = platform else { return false };
+    let norm = |p: &str| {
+        let mut parts: Vec<String> = p.split('/').map(str::to_ascii_lowercase).collect();
+        if parts.len() == 2 && parts[1] == "arm64" {
+            parts.push("v8".into());
+        }
+        parts
+    };
+    let (w, h) = (norm(want), norm(have));
+    if w.len() < 2 || h.len() < 2 || w[0] != h[0] || w[1] != h[1] {
+        return false;
+    }
+    // A variant asked for must be the image's; none asked for matches any.
+    w.len() == 2 || h.get(2) == w.get(2)
 }
 
 fn short(d: &str) -> String {
@@ -641,6 +740,9 @@ fn digest_from_blob_path(p: &str) -> Option<String> {
 
 /// Find every image in the input.
 pub fn plan(src: &Source) -> Result<Vec<Plan>> {
+    if src.skopeo_dir {
+        return skopeo_plans(src);
+    }
     let oci = src.exists("oci-layout") && src.exists("index.json");
     if src.exists("manifest.json") {
         let fmt = if oci {
@@ -740,6 +842,7 @@ fn docker_plans(src: &Source, fmt: &str) -> Result<Vec<Plan>> {
         out.push(Plan {
             name,
             format: fmt.to_string(),
+            platform: merged_platform(None, &config),
             config,
             layers,
         });
@@ -747,7 +850,9 @@ fn docker_plans(src: &Source, fmt: &str) -> Result<Vec<Plan>> {
     Ok(out)
 }
 
-/// `blobs/<alg>/<encoded>` for a descriptor, refusing anything that could escape.
+/// `blobs/<alg>/<encoded>` for a descriptor (in a skopeo `dir:` layout `<encoded>`, or
+/// `<alg>-<encoded>` for another algorithm than sha256), refusing anything that could
+/// escape.
 fn blob_path(src: &Source, desc: &Value) -> Result<(String, String)> {
     let d = desc["digest"].as_str().unwrap_or("");
     let Some((alg, enc)) = d.split_once(':') else {
@@ -758,15 +863,37 @@ fn blob_path(src: &Source, desc: &Value) -> Result<(String, String)> {
             && s.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"+._-=".contains(&b))
     };
-    if !ok(alg) || !ok(enc) {
+    if !ok(alg) || !ok(enc) || enc.starts_with('.') {
         return Err(src.malformed(format!("bad descriptor digest {d:?}")));
+    }
+    if src.skopeo_dir {
+        let name = if alg == "sha256" {
+            enc.to_string()
+        } else {
+            format!("{alg}-{enc}")
+        };
+        return Ok((name, d.to_string()));
     }
     Ok((format!("blobs/{alg}/{enc}"), d.to_string()))
 }
 
+/// Where a manifest named by an index descriptor is: a blob, or in a skopeo `dir:`
+/// layout `<encoded>.manifest.json`.
+fn manifest_path(src: &Source, desc: &Value) -> Result<(String, String)> {
+    let (p, d) = blob_path(src, desc)?;
+    if src.skopeo_dir {
+        return Ok((format!("{p}.manifest.json"), d));
+    }
+    Ok((p, d))
+}
+
 /// Read a small blob by descriptor and check its digest and size.
 fn read_blob_checked(src: &Source, desc: &Value, what: &str) -> Result<Vec<u8>> {
-    let (p, d) = blob_path(src, desc)?;
+    let (p, d) = if what == "manifest" {
+        manifest_path(src, desc)?
+    } else {
+        blob_path(src, desc)?
+    };
     if !src.exists(&p) {
         return Err(src.malformed(format!("{what} {d}: blob is missing")));
     }
@@ -817,7 +944,7 @@ fn oci_walk(
         // A multi-platform index may name manifests whose blobs were not exported
         // (the spec allows missing blobs; Docker's containerd store skips them):
         // report the images that are there, and fail only when none is.
-        if ms.len() > 1 && blob_path(src, desc).is_ok_and(|(p, _)| !src.exists(&p)) {
+        if ms.len() > 1 && manifest_path(src, desc).is_ok_and(|(p, _)| !src.exists(&p)) {
             continue;
         }
         let b = read_blob_checked(src, desc, "manifest")?;
@@ -831,54 +958,113 @@ fn oci_walk(
             }
             continue;
         }
-        let cdesc = &v["config"];
-        let cmt = cdesc["mediaType"].as_str().unwrap_or("");
-        if !(cmt.is_empty() || cmt.contains("image.config") || cmt.contains("container.image")) {
-            continue; // an artifact manifest (signature, SBOM), not an image
-        }
-        let cfg = read_blob_checked(src, cdesc, "config")?;
-        let config: Value = serde_json::from_slice(&cfg)
-            .map_err(|e| src.malformed(format!("config {}: {e}", cdesc["digest"])))?;
-        let ids = diff_ids(&config);
-        let lds = v["layers"].as_array().cloned().unwrap_or_default();
-        if ids.len() != lds.len() {
-            return Err(src.malformed(format!(
-                "manifest {} lists {} layers but its config has {} diff_ids",
-                desc["digest"],
-                lds.len(),
-                ids.len()
-            )));
-        }
-        let mut layers = Vec::new();
-        for (j, (ld, id)) in lds.iter().zip(&ids).enumerate() {
-            let (p, d) = blob_path(src, ld)?;
-            let label = format!("layer {} ({})", j + 1, short(&d));
-            let Some(member) = src.resolve(&p) else {
-                return Err(src.malformed(format!("{label}: blob {p} is missing from the archive")));
-            };
-            layers.push(LayerRef {
-                member,
-                digest: Some(d),
-                size: ld["size"].as_u64(),
-                diff_id: Some(id.clone()),
-                label,
-            });
-        }
-        out.push(Plan {
-            name: nm,
-            format: fmt.to_string(),
-            config,
-            layers,
-        });
+        let label = desc["digest"].to_string();
+        out.extend(image_plan(
+            src,
+            &v,
+            &label,
+            nm,
+            Some(&desc["platform"]),
+            fmt,
+        )?);
     }
     Ok(())
 }
 
-/// Stream every layer blob the plans need, once each, and check its digests.
+/// The plan of one image manifest (OCI or Docker schema 2), or None for an artifact
+/// manifest (a signature, an SBOM). `label` names the manifest in errors.
+fn image_plan(
+    src: &Source,
+    v: &Value,
+    label: &str,
+    name: Option<String>,
+    platform: Option<&Value>,
+    fmt: &str,
+) -> Result<Option<Plan>> {
+    let cdesc = &v["config"];
+    let cmt = cdesc["mediaType"].as_str().unwrap_or("");
+    if !(cmt.is_empty() || cmt.contains("image.config") || cmt.contains("container.image")) {
+        return Ok(None); // an artifact manifest (signature, SBOM), not an image
+    }
+    if cdesc.is_null() {
+        return Err(src.malformed(format!(
+            "manifest {label} names no config (a Docker schema 1 manifest is not read)"
+        )));
+    }
+    let cfg = read_blob_checked(src, cdesc, "config")?;
+    let config: Value = serde_json::from_slice(&cfg)
+        .map_err(|e| src.malformed(format!("config {}: {e}", cdesc["digest"])))?;
+    let ids = diff_ids(&config);
+    let lds = v["layers"].as_array().cloned().unwrap_or_default();
+    if ids.len() != lds.len() {
+        return Err(src.malformed(format!(
+            "manifest {label} lists {} layers but its config has {} diff_ids",
+            lds.len(),
+            ids.len()
+        )));
+    }
+    let mut layers = Vec::new();
+    for (j, (ld, id)) in lds.iter().zip(&ids).enumerate() {
+        let (p, d) = blob_path(src, ld)?;
+        let label = format!("layer {} ({})", j + 1, short(&d));
+        let Some(member) = src.resolve(&p) else {
+            return Err(src.malformed(format!("{label}: blob {p} is missing from the archive")));
+        };
+        layers.push(LayerRef {
+            member,
+            digest: Some(d),
+            size: ld["size"].as_u64(),
+            diff_id: Some(id.clone()),
+            label,
+        });
+    }
+    Ok(Some(Plan {
+        name,
+        format: fmt.to_string(),
+        platform: merged_platform(platform, &config),
+        config,
+        layers,
+    }))
+}
+
+/// skopeo's `dir:` layout: `manifest.json` is one image manifest, or (`copy --all`) an
+/// index whose instances are `<hex>.manifest.json`.
+fn skopeo_plans(src: &Source) -> Result<Vec<Plan>> {
+    const FMT: &str = "skopeo-dir";
+    let m = src.read_json("manifest.json")?;
+    if !m.is_object() {
+        return Err(src.malformed("manifest.json is not a JSON object"));
+    }
+    let mut out = Vec::new();
+    if m.get("manifests").is_some() {
+        oci_walk(src, &m, None, 0, FMT, &mut out, &mut HashSet::new())?;
+        if out.is_empty() {
+            return Err(src.malformed("manifest.json names no image whose blobs are present"));
+        }
+        return Ok(out);
+    }
+    out.extend(image_plan(src, &m, "manifest.json", None, None, FMT)?);
+    if out.is_empty() {
+        return Err(src.malformed("manifest.json describes an artifact, not an image"));
+    }
+    Ok(out)
+}
+
+/// The last component of `p`, for the progress line.
+fn file_name(p: &Path) -> String {
+    p.file_name().map_or_else(
+        || p.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// Stream every layer blob the plans need, once each, and check its digests; the bytes
+/// read from each are shown on `progress`.
 pub fn scan_layers(
     src: &Source,
     plans: &[Plan],
     opts: &Options,
+    progress: &Progress,
 ) -> Result<HashMap<String, LayerScan>> {
     let mut wanted: HashMap<String, &LayerRef> = HashMap::new();
     let mut order = Vec::new();
@@ -898,17 +1084,20 @@ pub fn scan_layers(
         check(src, l, &scan)?;
         Ok(scan)
     };
+    let label = |k: usize| format!("layer {k}/{} of {}", order.len(), file_name(&src.path));
     if src.is_dir {
-        for m in &order {
+        for (k, m) in order.iter().enumerate() {
             let l = wanted[m];
             let f = File::open(src.path.join(m)).map_err(|e| src.io_err(e))?;
-            let mut r = BufReader::with_capacity(1 << 16, f);
+            let total = f.metadata().ok().map(|m| m.len());
+            let what = label(k + 1);
+            let mut r = Counting::new(BufReader::with_capacity(1 << 16, f), progress, &what, total);
             done.insert(m.clone(), run(&mut r, l)?);
         }
         return Ok(done);
     }
     let outer_budget = Cell::new(opts.max_decompressed);
-    let (_, r) = src.outer_reader(&outer_budget)?;
+    let (_, r) = src.outer_reader(&outer_budget, None)?;
     let mut ar = tar::Archive::new(r);
     let mut walk = layers::TarWalk::with_seek(&mut ar).map_err(|e| src.malformed(e.to_string()))?;
     let pending: HashSet<&String> = order.iter().collect();
@@ -932,7 +1121,9 @@ pub fn scan_layers(
             continue;
         }
         let l = wanted[&name];
-        let s = run(&mut e, l)?;
+        let what = label(done.len() + 1);
+        let total = e.size();
+        let s = run(&mut Counting::new(&mut e, progress, &what, Some(total)), l)?;
         done.insert(name, s);
     }
     for m in &order {

@@ -637,15 +637,6 @@ fn find_program(fs: &FinalFs, config: &Value, prog: &str) -> Option<String> {
         .find_map(|d| fs.resolve(&format!("{d}/{prog}")).map(|x| x.0))
 }
 
-fn platform_of(config: &Value) -> Option<String> {
-    let os = config["os"].as_str()?;
-    let arch = config["architecture"].as_str()?;
-    Some(match config["variant"].as_str() {
-        Some(v) if !v.is_empty() => format!("{os}/{arch}/{v}"),
-        _ => format!("{os}/{arch}"),
-    })
-}
-
 /// Assemble one image's report.
 pub fn build_report(
     label: &str,
@@ -703,7 +694,7 @@ pub fn build_report(
 
     // Go binaries and other ELF files in the final filesystem.
     let mut bins: Vec<Bin> = Vec::new();
-    let mut toolchain_bins = 0usize;
+    let mut toolchain_bins: Vec<String> = Vec::new();
     let mut executables: Vec<String> = Vec::new();
     let mut notes = Vec::new();
     for (i, l) in ls.iter().enumerate() {
@@ -717,7 +708,7 @@ pub fn build_report(
                 continue;
             }
             match &info.artifact {
-                Some(_) if in_goroot(p) => toolchain_bins += 1,
+                Some(_) if in_goroot(p) => toolchain_bins.push(p.clone()),
                 Some(a) => bins.push(Bin {
                     path: p.clone(),
                     layer: i,
@@ -809,10 +800,19 @@ pub fn build_report(
         for p in &paths {
             claims.claim(p, row);
         }
+        let go_programs = toolchain_bins
+            .iter()
+            .filter(|b| b.starts_with(&pre))
+            .count();
         causes[row].why = format!(
-            "a GOROOT tree (bin/go, pkg/tool/…/compile) ships in the runtime image: {}, {} of them Go programs",
+            "a GOROOT tree (bin/go, pkg/tool/…/compile) ships in the runtime image: {}, {} of them {}",
             plural(claims.count(row), "file", "files"),
-            toolchain_bins
+            go_programs,
+            if go_programs == 1 {
+                "a Go program"
+            } else {
+                "Go programs"
+            }
         );
     }
     let mut caches: BTreeMap<String, usize> = BTreeMap::new();
@@ -927,6 +927,11 @@ pub fn build_report(
         let same = g
             .iter()
             .all(|&i| bins[i].digest.is_some() && bins[i].digest == bins[g[0]].digest);
+        let kept: Vec<String> = g
+            .iter()
+            .filter(|i| !dups.contains(i))
+            .map(|&i| format!("/{}", bins[i].path))
+            .collect();
         let why_extra = if dups.iter().any(|&i| in_extra(&bins[i].path)) {
             ", reached only through the image config,"
         } else {
@@ -937,7 +942,7 @@ pub fn build_report(
             Code::DuplicateGoMainModule.id(),
             format!("duplicate build of {}", program_name(&bins[g[0]])),
             format!(
-                "{} copies of one program ({}): {}; the extra {}{why_extra} {} charged here",
+                "{} copies of one program ({}): {}; {} {} kept, the extra {}{why_extra} {} charged here",
                 g.len(),
                 if same {
                     "identical bytes"
@@ -945,6 +950,8 @@ pub fn build_report(
                     "same main module and version"
                 },
                 all.join(", "),
+                kept.join(", "),
+                if kept.len() == 1 { "is" } else { "are" },
                 if dups.len() == 1 { "copy" } else { "copies" },
                 if dups.len() == 1 { "is" } else { "are" },
             ),
@@ -993,9 +1000,10 @@ pub fn build_report(
             ));
         }
     }
-    for b in &bins {
+    for (i, b) in bins.iter().enumerate() {
         let d = &b.artifact.debug;
-        if d.symtab_bytes + d.dwarf_bytes == 0 {
+        // Removing a duplicate saves its symbols with it: not a second saving.
+        if d.symtab_bytes + d.dwarf_bytes == 0 || dup_of.contains(&i) {
             continue;
         }
         let mut parts = Vec::new();
@@ -1330,6 +1338,83 @@ pub fn build_report(
         }
     }
 
+    // 5b. Byte-identical copies of the same non-Go ELF program or library outside the
+    // rows above (Go programs are grouped in 3, store paths are Nix's business).
+    let mut elf_copies: BTreeMap<[u8; 32], Vec<String>> = BTreeMap::new();
+    let mut elf_units: HashSet<(usize, u64)> = HashSet::new();
+    for (i, l) in ls.iter().enumerate() {
+        for (p, info) in &l.elves {
+            let Some(v) = fs.nodes.get(p) else { continue };
+            let Node::File { inode, size } = v.node else {
+                continue;
+            };
+            if v.layer != i
+                || size == 0
+                || info.artifact.is_some()
+                || info.damaged.is_some()
+                || in_goroot(p)
+                || store_root(p).is_some()
+            {
+                continue;
+            }
+            // Hard links are one file: only its first path counts as a copy.
+            if let Some(d) = info.digest
+                && elf_units.insert((i, inode))
+            {
+                elf_copies.entry(d).or_default().push(p.clone());
+            }
+        }
+    }
+    for copies in elf_copies.values_mut().filter(|c| c.len() > 1) {
+        copies.sort();
+        // Keep the entrypoint, else a copy another row already holds (a library the
+        // loader resolves), else the first path.
+        let keep = copies
+            .iter()
+            .position(|p| entry_path.as_deref() == Some(p.as_str()))
+            .or_else(|| copies.iter().position(|p| claims.claimed(p)))
+            .unwrap_or(0);
+        let extra: Vec<&String> = copies
+            .iter()
+            .enumerate()
+            .filter(|&(k, p)| k != keep && !claims.claimed(p))
+            .map(|(_, p)| p)
+            .collect();
+        if extra.is_empty() {
+            continue;
+        }
+        let size = fs.bytes(&copies[keep]);
+        let all: Vec<String> = copies.iter().map(|p| format!("/{p}")).collect();
+        let row = new_cause(
+            &mut causes,
+            "duplicate-elf",
+            format!("duplicate copies of {}", basename(&copies[keep])),
+            format!(
+                "{} byte-identical copies of one ELF file ({} each): {}; /{} is kept, the other {} charged here",
+                copies.len(),
+                human_bytes(size),
+                all.join(", "),
+                copies[keep],
+                if extra.len() == 1 {
+                    "copy is"
+                } else {
+                    "copies are"
+                }
+            ),
+            Some("keep one copy (a symlink to it where another path is needed)"),
+        );
+        for p in extra {
+            claims.claim(p, row);
+        }
+        let c = &causes[row];
+        actionable.push((
+            None,
+            claims.row_bytes(row),
+            format!("{}: {}", c.what, c.why),
+            c.fix.clone().unwrap_or_default(),
+        ));
+    }
+
     // 6. Package caches and docs, where large.
     let mut hk: BTreeMap<&'static str, (Vec<String>, u64, &'static str, &'static str)> =
         BTreeMap::new();
@@ -1458,6 +1543,7 @@ pub fn build_report(
                             bytes: t.len() as u64,
                             layer: i + 1,
                             hidden_by: Some(by + 1),
+                            links: Vec::new(),
                         });
                     }
                 }
@@ -1477,14 +1563,17 @@ pub fn build_report(
                 .max()
                 .unwrap_or(i);
             *hidden_by_layer.entry(by).or_default() += size;
-            for p in paths {
-                wasted_files.push(FileSize {
-                    path: format!("/{p}"),
-                    bytes: *size,
-                    layer: i + 1,
-                    hidden_by: Some(by + 1),
-                });
-            }
+            // One hidden copy, whatever number of hard links it had.
+            let mut names: Vec<String> = paths.iter().map(|p| format!("/{p}")).collect();
+            names.sort();
+            let first = names.remove(0);
+            wasted_files.push(FileSize {
+                path: first,
+                bytes: *size,
+                layer: i + 1,
+                hidden_by: Some(by + 1),
+                links: names,
+            });
         }
     }
     wasted_files.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.path.cmp(&b.path)));
@@ -1521,7 +1610,7 @@ pub fn build_report(
         let row = new_cause(
             &mut causes,
             "wasted",
-            "wasted: overwritten or deleted in a later layer".into(),
+            "overwritten or deleted in a later layer".into(),
             format!(
                 "lower-layer content still shipped under a later copy or whiteout: {}{ex}",
                 by.join(", ")
@@ -1535,7 +1624,7 @@ pub fn build_report(
         actionable.push((
             None,
             wasted_bytes,
-            format!("{} {}: {}", c.what, human_bytes(wasted_bytes), c.why),
+            format!("{}: {}", c.what, c.why),
             c.fix.clone().unwrap_or_default(),
         ));
     }
@@ -1601,7 +1690,7 @@ pub fn build_report(
                     {
                         start.push(format!(
                             "/{p} is built for {have} but the image's platform is {}",
-                            platform_of(&plan.config).unwrap_or_else(|| want.to_string())
+                            plan.platform.clone().unwrap_or_else(|| want.to_string())
                         ));
                     }
                 }
@@ -1631,10 +1720,6 @@ pub fn build_report(
         } else {
             format!("; {fix}")
         };
-        if code.is_none() {
-            why.push(format!("{line}{fix}"));
-            continue;
-        }
         let (what, rest) = line.split_once(": ").unwrap_or((line, ""));
         why.push(format!("{what} {}: {rest}{fix}", human_bytes(*saving)));
         if let Some(code) = code {
@@ -1644,17 +1729,33 @@ pub fn build_report(
         }
     }
 
-    let mut largest: Vec<FileSize> = fs
-        .nodes
-        .iter()
-        .filter(|(_, v)| v.node.bytes() > 0)
-        .map(|(p, v)| FileSize {
+    // One entry per file: the hard links of a file are its other names, not more bytes.
+    let mut largest: Vec<FileSize> = Vec::new();
+    let mut listed: HashSet<(usize, u64)> = HashSet::new();
+    for (p, v) in fs.nodes.iter().filter(|(_, v)| v.node.bytes() > 0) {
+        let mut links = Vec::new();
+        if let Node::File { inode, .. } = v.node {
+            if !listed.insert((v.layer, inode)) {
+                continue;
+            }
+            links = claims
+                .inode_paths
+                .get(&(v.layer, inode))
+                .into_iter()
+                .flatten()
+                .filter(|q| *q != p)
+                .map(|q| format!("/{q}"))
+                .collect();
+            links.sort();
+        }
+        largest.push(FileSize {
             path: format!("/{p}"),
             bytes: v.node.bytes(),
             layer: v.layer + 1,
             hidden_by: None,
-        })
-        .collect();
+            links,
+        });
+    }
     largest.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.path.cmp(&b.path)));
     largest.truncate(TOP_FILES);
 
@@ -1717,7 +1818,7 @@ pub fn build_report(
         kind: "image",
         path: label.to_string(),
         name: plan.name.clone(),
-        platform: platform_of(&plan.config),
+        platform: plan.platform.clone(),
         format,
         outer_compression: if src.is_dir { "none" } else { src.outer.name() },
         content_size,

@@ -56,7 +56,7 @@ pub struct ElfInfo {
     pub machine: u16,
     /// ELFCLASS64.
     pub class64: bool,
-    /// sha256 of the file, for Go programs (finds byte-identical copies).
+    /// sha256 of the file (finds byte-identical copies).
     pub digest: Option<[u8; 32]>,
     /// Why the file was not audited when its container is damaged (truncated, offsets
     /// past the end): `damaged ELF: ...`.
@@ -589,12 +589,12 @@ fn analyse_elf(path: &str, bytes: &[u8]) -> ElfInfo {
         (_, Some(m)) => u16::from_le_bytes([m[0], m[1]]),
         _ => 0,
     };
-    let digest = artifact.as_ref().map(|_| {
+    let digest = {
         use sha2::Digest;
         let mut d = [0u8; 32];
         d.copy_from_slice(&sha2::Sha256::digest(bytes));
-        d
-    });
+        Some(d)
+    };
     ElfInfo {
         artifact,
         linking,

@@ -27,13 +27,18 @@ pub const DEFAULT_MAX_DECOMPRESSED: u64 = 8 << 30;
 pub const DEFAULT_MAX_FILE: u64 = 1 << 30;
 
 /// Limits that keep a hostile archive from exhausting memory or time.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Options {
     /// Decompressed bytes allowed per input, counted separately for the outer archive
     /// and for all layers together (a decompression-bomb guard).
     pub max_decompressed: u64,
     /// Largest single file buffered for analysis; bigger ELF files are only counted.
     pub max_file: u64,
+    /// `os/arch[/variant]`: read only the image of that platform (`--platform`).
+    pub platform: Option<String>,
+    /// The command's output is for people: a slow read may show a progress line on
+    /// stderr (only when it is a terminal; see [`crate::progress`]).
+    pub progress: bool,
 }
 
 impl Default for Options {
@@ -41,6 +46,8 @@ impl Default for Options {
         Options {
             max_decompressed: DEFAULT_MAX_DECOMPRESSED,
             max_file: DEFAULT_MAX_FILE,
+            platform: None,
+            progress: false,
         }
     }
 }
@@ -85,9 +92,9 @@ pub struct ImageReport {
     pub libraries: Vec<Library>,
     /// Nix store paths, with their size and what references each.
     pub store_paths: Vec<StorePath>,
-    /// The biggest visible files.
+    /// The biggest visible files (a hard-linked file once, its other paths in `links`).
     pub largest_files: Vec<FileSize>,
-    /// The biggest overwritten or deleted files (each path once per hidden copy).
+    /// The biggest overwritten or deleted copies (each once, its hard links in `links`).
     pub wasted_files: Vec<FileSize>,
     /// The wasted bytes by the layer that hides them (adds up to `wasted_bytes`).
     pub wasted_by_layer: Vec<WastedLayer>,
@@ -178,6 +185,9 @@ pub struct FileSize {
     /// For a hidden copy: the number of the layer that hides it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hidden_by: Option<usize>,
+    /// The file's other paths (hard links in the same layer): one file, listed once.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<String>,
 }
 
 /// Wasted bytes hidden by one layer.
@@ -208,8 +218,8 @@ pub struct Part {
 pub struct Cause {
     /// Stable kebab-case id: `go-binary`, `duplicate-go-main-module`,
     /// `cgo-libc-closure`, `shared-libraries`, `go-toolchain`, `go-build-cache`,
-    /// `config-references-extra-closure`, `nix-store-path`, `package-cache`, `docs`,
-    /// `base`, `certificates`, `tzdata`, `app-layer`, `wasted`.
+    /// `config-references-extra-closure`, `nix-store-path`, `duplicate-elf`,
+    /// `package-cache`, `docs`, `base`, `certificates`, `tzdata`, `app-layer`, `wasted`.
     pub id: String,
     /// What the bytes are.
     pub what: String,
@@ -253,15 +263,35 @@ pub fn looks_like_archive(path: &Path) -> bool {
 /// layer at fault.
 pub fn read(path: &Path, opts: &Options) -> Result<Vec<ImageReport>> {
     let label = path.display().to_string();
-    let source = archive::Source::open(path, opts)?;
-    let plans = archive::plan(&source)?;
+    let progress = crate::progress::Progress::stderr(opts.progress);
+    let source = archive::Source::open_with(path, opts, &progress)?;
+    let mut plans = archive::plan(&source)?;
     if plans.is_empty() {
         return Err(Error::Unsupported {
             path: path.to_path_buf(),
             what: "no container image found (no manifest.json or OCI index.json)".into(),
         });
     }
-    let scans = archive::scan_layers(&source, &plans, opts)?;
+    if let Some(want) = &opts.platform {
+        let available: Vec<String> = plans
+            .iter()
+            .map(|p| {
+                p.platform
+                    .clone()
+                    .unwrap_or_else(|| "unknown platform".into())
+            })
+            .collect();
+        plans.retain(|p| archive::platform_matches(want, p.platform.as_deref()));
+        if plans.is_empty() {
+            return Err(Error::Usage(format!(
+                "{}: no image for platform {want}; the input has {}",
+                path.display(),
+                available.join(", ")
+            )));
+        }
+    }
+    let scans = archive::scan_layers(&source, &plans, opts, &progress)?;
+    progress.finish();
     let mut out = Vec::new();
     for plan in &plans {
         out.push(causes::build_report(&label, &source, plan, &scans)?);

@@ -74,6 +74,24 @@ pub fn is_oci_layout(dir: &Path) -> bool {
     dir.join("oci-layout").is_file() && dir.join("index.json").is_file()
 }
 
+/// skopeo's `dir:` layout: a `version` file reading `Directory Transport Version: ...`
+/// and a `manifest.json`.
+pub fn is_skopeo_dir(dir: &Path) -> bool {
+    use std::io::Read;
+    const MAGIC: &[u8] = b"Directory Transport Version:";
+    let mut head = [0u8; MAGIC.len()];
+    dir.join("manifest.json").is_file()
+        && std::fs::File::open(dir.join("version"))
+            .and_then(|mut f| f.read_exact(&mut head))
+            .is_ok()
+        && head == MAGIC
+}
+
+/// A directory that is one container image: an OCI layout or a skopeo `dir:` layout.
+pub fn is_image_dir(dir: &Path) -> bool {
+    is_oci_layout(dir) || is_skopeo_dir(dir)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

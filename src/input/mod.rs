@@ -60,7 +60,8 @@ pub enum Entry {
         /// Named on the command line rather than found in a directory.
         explicit: bool,
     },
-    /// A directory that is an OCI image layout: audited as one image.
+    /// A directory that is an image (an OCI layout, or skopeo's `dir:` layout): audited
+    /// as one image.
     OciLayout(PathBuf),
     /// Something that could not be read; reported, never fatal to the walk.
     Error(Error),
@@ -75,7 +76,7 @@ pub fn expand(paths: &[PathBuf]) -> Vec<Entry> {
     for p in paths {
         match std::fs::metadata(p) {
             Ok(m) if m.is_dir() => {
-                if detect::is_oci_layout(p) {
+                if detect::is_image_dir(p) {
                     out.push(Entry::OciLayout(p.clone()));
                 } else {
                     let mut seen = Vec::new();
@@ -143,7 +144,7 @@ fn walk(dir: &Path, out: &mut Vec<Entry>, seen: &mut Vec<PathBuf>) {
             // Version-control metadata holds no artifacts (and can be large).
             Ok(m) if m.is_dir() && c.file_name().is_some_and(|n| n == ".git") => {}
             Ok(m) if m.is_dir() => {
-                if detect::is_oci_layout(&c) {
+                if detect::is_image_dir(&c) {
                     out.push(Entry::OciLayout(c));
                 } else {
                     walk(&c, out, seen);

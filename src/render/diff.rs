@@ -342,7 +342,8 @@ fn layer_changes(i: &ImageDiff) -> Vec<Change> {
         .map(|l| Change {
             name: format!(
                 "#{} {}",
-                l.new_index.or(l.old_index).unwrap_or(0),
+                // 1-based, as every layer number a report prints.
+                l.new_index.or(l.old_index).map_or(0, |i| i + 1),
                 l.command.as_deref().unwrap_or(short_digest(&l.digest))
             ),
             detail: None,

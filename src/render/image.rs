@@ -226,13 +226,16 @@ struct Row {
     top: String,
 }
 
+/// An empty cell of the comparison table: nothing of that kind in the image.
+const EMPTY: &str = "—";
+
 /// The side-by-side table: one row per image.
 pub fn write_comparison(w: &mut dyn Write, images: &[ImageReport]) -> io::Result<()> {
     let rows: Vec<Row> = images
         .iter()
         .map(|r| {
             let bins = if r.binaries.is_empty() {
-                "none".to_string()
+                EMPTY.to_string()
             } else {
                 r.binaries
                     .iter()
@@ -250,7 +253,7 @@ pub fn write_comparison(w: &mut dyn Write, images: &[ImageReport]) -> io::Result
             };
             let libs: u64 = r.libraries.iter().map(|l| l.bytes).sum();
             let libraries = if r.libraries.is_empty() {
-                "none".into()
+                EMPTY.into()
             } else {
                 format!("{} ({})", r.libraries.len(), human_bytes(libs))
             };
@@ -264,10 +267,17 @@ pub fn write_comparison(w: &mut dyn Write, images: &[ImageReport]) -> io::Result
                         .map(|c| format!("{} {}", c.id, human_bytes(c.bytes)))
                 })
                 .unwrap_or_default();
-            let label = match &r.name {
-                Some(n) if !r.path.is_empty() => format!("{}\n{n}", r.path),
-                _ => r.path.clone(),
-            };
+            // The archive, the image's name, its platform: one line each.
+            let label = [
+                Some(r.path.as_str()),
+                r.name.as_deref(),
+                r.platform.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n");
             Row {
                 image: label,
                 content: format!(
@@ -284,7 +294,7 @@ pub fn write_comparison(w: &mut dyn Write, images: &[ImageReport]) -> io::Result
                         let s = if b.layers == 1 { "" } else { "s" };
                         format!("{} layer{s} {}", b.layers, human_bytes(b.bytes))
                     })
-                    .unwrap_or_else(|| "none".into()),
+                    .unwrap_or_else(|| EMPTY.into()),
                 wasted: human_bytes(r.wasted_bytes),
                 top,
             }
