@@ -695,8 +695,12 @@ pub fn findings(a: &Artifact, _bin: &Binary<'_>) -> Vec<Finding> {
         out.push(Finding::new(
             Code::NixStoreRef,
             format!(
-                "references {} /nix/store paths; an image must ship them",
-                a.nix_store_refs.len()
+                "references {}; an image must ship them",
+                crate::render::plural(
+                    a.nix_store_refs.len(),
+                    "/nix/store path",
+                    "/nix/store paths"
+                )
             ),
         ));
     }

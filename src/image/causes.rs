@@ -6,6 +6,7 @@
 //! (candidate hashes come from [`super::layers::HashScanner`]), so "why is glibc here"
 //! has the answer Nix would give.
 
+use crate::render::plural;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
 use serde_json::Value;
@@ -259,10 +260,6 @@ fn needs_libc(l: &ElfLinking) -> bool {
 
 fn basename(p: &str) -> &str {
     p.rsplit('/').next().unwrap_or(p)
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// `layer 3` or `layers 1-3`, 1-based.

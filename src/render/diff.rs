@@ -3,6 +3,7 @@
 //! or past `-n`) are summed in their own rows, so the column still adds up to the total
 //! change.
 
+use super::plural;
 use std::io::{self, Write};
 
 use super::{Style, human_bytes};
@@ -59,10 +60,6 @@ fn select<'a>(v: &'a [Change], o: &Options) -> Shown<'a> {
         hidden: (below.len(), sum(&below)),
         rows: keep[..n].to_vec(),
     }
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn cut(s: &str, width: usize) -> String {

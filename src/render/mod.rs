@@ -133,3 +133,8 @@ pub fn coverage_lines(r: &crate::size::SizeReport) -> Vec<String> {
 pub fn human_bytes(n: u64) -> String {
     bytesize::ByteSize::b(n).display().iec().to_string()
 }
+
+/// A count with its noun: `1 layer`, `3 layers`.
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
