@@ -52,7 +52,7 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> std::i
             Entry::OciLayout(p) => match read_image(&p, &image_opts) {
                 Ok(found) => {
                     for r in found {
-                        emit_image(r, args.output.json, &style, out, &mut order, &mut images)?;
+                        emit_image(r, stream, &style, out, &mut order, &mut images)?;
                     }
                 }
                 Err(e) => fail(err, e, &mut errors, p.display().to_string()),
