@@ -115,8 +115,8 @@ pub struct Evidence<'a> {
     /// [`verdicts::EXACT`] and [`verdicts::PREFIXES`]), gathered in one pass over the
     /// function table so no verdict walks tens of thousands of names again.
     pub present: std::collections::HashSet<&'static str>,
-    /// Dynamic symbol names (ELF `.dynsym`).
-    pub dynsyms: std::collections::HashSet<String>,
+    /// The dynamic symbols (ELF `.dynsym`) among [`verdicts::DYNSYMS`] that are present.
+    pub dynsyms: std::collections::HashSet<&'static str>,
     /// Static symbol table present.
     pub symtab: bool,
 }
@@ -244,7 +244,7 @@ fn audit_inner(
                 .map(|s| s.name.as_str()),
         );
     }
-    ev.dynsyms = bin.dynamic_symbol_names().into_iter().collect();
+    ev.dynsyms = bin.dynamic_symbols_among(verdicts::DYNSYMS);
     match bin.format {
         Format::Elf => ev.elf = Some(ElfLinking::parse(data)?),
         Format::Macho | Format::Pe => ev.imports = verdicts::imported_libraries(data),

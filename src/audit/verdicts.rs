@@ -14,6 +14,22 @@ use crate::binary::{Binary, Format};
 use crate::finding::{Code, Finding};
 use crate::go::BuildInfo;
 
+/// libc's user and group lookups, imported when os/user uses cgo.
+const CGO_USER_IMPORTS: &[&str] = &["getpwuid_r", "getpwnam_r", "getgrgid_r", "getgrnam_r"];
+
+/// The dynamic symbols the verdicts ask about; the audit keeps only these, so a binary
+/// with a large `.dynsym` costs no more than a small one.
+pub const DYNSYMS: &[&str] = &[
+    "crosscall2",
+    "getaddrinfo",
+    "getpwuid_r",
+    "getpwnam_r",
+    "getgrgid_r",
+    "getgrnam_r",
+    "__stack_chk_fail",
+    "__stack_chk_guard",
+];
+
 /// Exact function names the verdicts test for.
 pub const EXACT: &[&str] = &[
     "crosscall2",
@@ -475,7 +491,6 @@ pub fn net(ev: &Evidence<'_>, format: Format) -> Net {
 /// How os/user is implemented.
 pub fn os_user(ev: &Evidence<'_>, format: Format) -> OsUser {
     const CGO_PREFIXES: &[&str] = &["os/user._Cfunc_", "os/user._C2func_", "os/user._C_"];
-    const CGO_IMPORTS: &[&str] = &["getpwuid_r", "getpwnam_r", "getgrgid_r", "getgrnam_r"];
     if !ev.has_func_prefix("os/user.") {
         return OsUser {
             implementation: "absent",
@@ -506,7 +521,7 @@ pub fn os_user(ev: &Evidence<'_>, format: Format) -> OsUser {
                 .into(),
         };
     }
-    if CGO_IMPORTS.iter().any(|i| ev.dynsyms.contains(*i)) {
+    if CGO_USER_IMPORTS.iter().any(|i| ev.dynsyms.contains(*i)) {
         return OsUser {
             implementation: "cgo",
             osusergo: None,

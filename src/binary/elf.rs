@@ -71,7 +71,6 @@ impl ElfLinking {
         use goblin::container::{Container, Ctx};
         use goblin::elf::program_header::ProgramHeader;
         use goblin::elf::{Dynamic, Elf, header};
-        use goblin::strtab::Strtab;
         let err = |e: goblin::error::Error| ParseError::new("ELF", e.to_string());
         let h = Elf::parse_header(data).map_err(err)?;
         let container = match h.e_ident[header::EI_CLASS] {
@@ -111,17 +110,30 @@ impl ElfLinking {
         }
         if let Some(dynamic) = Dynamic::parse(data, &phdrs, ctx).map_err(err)? {
             let info = &dynamic.info;
-            let strtab = Strtab::parse(data, info.strtab, info.strsz, 0).map_err(err)?;
-            out.needed = dynamic
-                .get_libraries(&strtab)
-                .into_iter()
-                .map(str::to_string)
-                .collect();
+            // Only the few strings the dynamic entries name are read (a cgo binary's
+            // `.dynstr` can hold every exported Go symbol).
+            let strtab = info
+                .strtab
+                .checked_add(info.strsz)
+                .and_then(|end| data.get(info.strtab..end))
+                .ok_or_else(|| {
+                    ParseError::new(
+                        "ELF",
+                        format!(
+                            "dynamic string table at {:#x} ({} bytes) is past the end of the file",
+                            info.strtab, info.strsz
+                        ),
+                    )
+                })?;
+            let s = |off: u64| dyn_string(strtab, off);
             for d in &dynamic.dyns {
-                let s = || strtab.get_at(d.d_val as usize).map(str::to_string);
                 match d.d_tag {
-                    goblin::elf::dynamic::DT_RPATH => out.rpath.extend(s()),
-                    goblin::elf::dynamic::DT_RUNPATH => out.runpath.extend(s()),
+                    // A library whose name cannot be read is still a library.
+                    goblin::elf::dynamic::DT_NEEDED => out
+                        .needed
+                        .push(s(d.d_val).unwrap_or_else(|| "<unreadable>".into())),
+                    goblin::elf::dynamic::DT_RPATH => out.rpath.extend(s(d.d_val)),
+                    goblin::elf::dynamic::DT_RUNPATH => out.runpath.extend(s(d.d_val)),
                     _ => {}
                 }
             }
@@ -164,6 +176,13 @@ impl ElfLinking {
             _ => "none",
         }
     }
+}
+
+/// The NUL-terminated string at `off` in a string table, if it lies inside and is UTF-8.
+fn dyn_string(strtab: &[u8], off: u64) -> Option<String> {
+    let rest = strtab.get(usize::try_from(off).ok()?..)?;
+    let end = memchr::memchr(0, rest)?;
+    std::str::from_utf8(&rest[..end]).ok().map(str::to_string)
 }
 
 #[cfg(test)]

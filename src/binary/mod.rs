@@ -350,11 +350,18 @@ impl<'data> Binary<'data> {
         })
     }
 
-    /// Names of the dynamic symbols (ELF `.dynsym`): imports and exports.
-    pub fn dynamic_symbol_names(&self) -> Vec<String> {
+    /// Which of `wanted` are dynamic symbol names: one pass over `.dynsym` comparing raw
+    /// name bytes, with no allocation per symbol.
+    pub fn dynamic_symbols_among(
+        &self,
+        wanted: &[&'static str],
+    ) -> std::collections::HashSet<&'static str> {
         self.file
             .dynamic_symbols()
-            .filter_map(|s| s.name().ok().filter(|n| !n.is_empty()).map(str::to_string))
+            .filter_map(|s| {
+                let n = s.name_bytes().ok()?;
+                wanted.iter().find(|w| w.as_bytes() == n).copied()
+            })
             .collect()
     }
 
