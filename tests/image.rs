@@ -1707,3 +1707,88 @@ fn progress_is_drawn_only_on_a_terminal_and_erased() {
     );
     assert!(!t.contains("goaudit: reading"), "{t:?}");
 }
+
+/// The closure is found the way ld.so finds it, inside the image: the interpreter reached
+/// through a symlink, libc through `/etc/ld.so.conf` and an `include`d drop-in directory
+/// and a version symlink, libc's own `DT_NEEDED` (the loader) resolved again; a library
+/// nobody needs is neither charged nor listed.
+#[test]
+fn closure_follows_ld_so_conf_and_symlinks_and_leaves_unneeded_libraries_out() {
+    let bin = read(&support::testbin("netuser-default"));
+    let libs = host_libs(&bin);
+    let interp = &libs[0].0;
+    let ld = &libs[0].1;
+    let libc = &libs
+        .iter()
+        .find(|(p, _)| p.ends_with("/libc.so.6"))
+        .expect("libc.so.6 among the host's libraries")
+        .1;
+    let unused = [
+        "/lib/x86_64-linux-gnu/libm.so.6",
+        "/usr/lib/x86_64-linux-gnu/libm.so.6",
+    ]
+    .iter()
+    .map(Path::new)
+    .find(|p| p.is_file())
+    .map(|p| read(p))
+    .expect("the host has no libm.so.6: install libc6");
+    let ld_name = Path::new(interp).file_name().unwrap().to_str().unwrap();
+    let entries = vec![
+        file("app/netuser", bin.clone()),
+        // The interpreter path the binary names is a symlink into the real directory.
+        E::Sym(
+            interp.trim_start_matches('/').to_string(),
+            format!("/opt/glibc/lib/{ld_name}"),
+        ),
+        file(&format!("opt/glibc/lib/{ld_name}"), ld.clone()),
+        file("opt/glibc/lib/libc-2.36.so", libc.clone()),
+        E::Sym("opt/glibc/lib/libc.so.6".into(), "libc-2.36.so".into()),
+        file("etc/ld.so.conf", "include /etc/ld.so.conf.d/*.conf\n"),
+        file(
+            "etc/ld.so.conf.d/glibc.conf",
+            "# glibc lives here\n/opt/glibc/lib\n",
+        ),
+        file("usr/lib/x86_64-linux-gnu/libm.so.6", unused.clone()),
+    ];
+    let l = layer_tar(&entries);
+    let cfg = fixtures::config(&[&l], json!({"Entrypoint": ["/app/netuser"]}), vec![]);
+    let dir = fixtures::fresh_dir("ldsoconf");
+    let p = dir.join("img.tar");
+    std::fs::write(&p, fixtures::docker25(&cfg, &[l], "ldsoconf:1")).unwrap();
+    let img = image_json(&p);
+    // The files, plus the two symlinks the loader follows (a symlink's bytes are its
+    // target's length, as `docker image ls` counts them).
+    let files = (ld.len() + libc.len()) as u64;
+    let links = (format!("/opt/glibc/lib/{ld_name}").len() + "libc-2.36.so".len()) as u64;
+    assert_eq!(
+        saving(&img, "cgo-libc-closure"),
+        Some(files + links),
+        "{:#}",
+        img["causes"]
+    );
+    let libraries = img["libraries"].as_array().unwrap();
+    let listed: Vec<&str> = libraries
+        .iter()
+        .map(|l| l["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        listed.iter().all(|p| !p.contains("libm")),
+        "an unneeded library is listed: {listed:?}"
+    );
+    assert!(
+        listed.iter().any(|p| p.contains("libc")),
+        "libc is not listed: {listed:?}"
+    );
+    let listed_bytes: u64 = libraries.iter().map(|l| u(&l["bytes"])).sum();
+    assert_eq!(listed_bytes, files, "{libraries:?}");
+    // The image can start: nothing is missing.
+    assert!(
+        !img["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["id"] == "image-cannot-start"),
+        "{}",
+        img["findings"]
+    );
+}
