@@ -353,6 +353,11 @@ fn images_differing_by_one_layer() {
     assert_eq!(layers[0]["delta"], 0);
     assert_eq!(layers[1]["status"], "changed");
     assert_eq!(layers[1]["command"], "COPY server /app/");
+    // Layers are numbered from 1 (the bottom one), as in every report.
+    assert_eq!(layers[0]["old_number"], 1);
+    assert_eq!(layers[0]["new_number"], 1);
+    assert_eq!(layers[1]["old_number"], 2);
+    assert_eq!(layers[1]["new_number"], 2);
     assert_eq!(layers[1]["delta"].as_i64().unwrap(), change);
     let causes = changes(&d, "by_cause");
     assert_eq!(causes.values().sum::<i64>(), change);

@@ -222,10 +222,10 @@ pub struct LayerChange {
     /// `same` (same digest), `changed` (same position and command, other content),
     /// `added`, `removed`.
     pub status: &'static str,
-    /// Layer index in OLD, from 0 (the text report prints it plus one, as a layer number).
-    pub old_index: Option<usize>,
-    /// Layer index in NEW, from 0.
-    pub new_index: Option<usize>,
+    /// Layer number in OLD, from 1 (the bottom layer), as every report numbers layers.
+    pub old_number: Option<usize>,
+    /// Layer number in NEW, from 1.
+    pub new_number: Option<usize>,
     /// Digest in NEW (in OLD when removed).
     pub digest: String,
     /// The history command that created it, when recorded.
@@ -566,11 +566,9 @@ fn match_layers(o: &[side::Layer], n: &[side::Layer]) -> Vec<LayerChange> {
         if new_match[j].is_some() {
             continue;
         }
-        if let Some(ol) = o
-            .get(j)
-            .filter(|ol| !old_used[j] && ol.command == l.command)
+        if o.get(j)
+            .is_some_and(|ol| !old_used[j] && ol.command == l.command)
         {
-            let _ = ol;
             old_used[j] = true;
             new_match[j] = Some(j);
         }
@@ -586,8 +584,8 @@ fn match_layers(o: &[side::Layer], n: &[side::Layer]) -> Vec<LayerChange> {
                     } else {
                         "changed"
                     },
-                    old_index: Some(i),
-                    new_index: Some(j),
+                    old_number: Some(i + 1),
+                    new_number: Some(j + 1),
                     digest: l.digest.clone(),
                     command: l.command.clone(),
                     old: ol.content_size,
@@ -597,8 +595,8 @@ fn match_layers(o: &[side::Layer], n: &[side::Layer]) -> Vec<LayerChange> {
             }
             None => out.push(LayerChange {
                 status: "added",
-                old_index: None,
-                new_index: Some(j),
+                old_number: None,
+                new_number: Some(j + 1),
                 digest: l.digest.clone(),
                 command: l.command.clone(),
                 old: 0,
@@ -610,8 +608,8 @@ fn match_layers(o: &[side::Layer], n: &[side::Layer]) -> Vec<LayerChange> {
     for (i, l) in o.iter().enumerate().filter(|(i, _)| !old_used[*i]) {
         out.push(LayerChange {
             status: "removed",
-            old_index: Some(i),
-            new_index: None,
+            old_number: Some(i + 1),
+            new_number: None,
             digest: l.digest.clone(),
             command: l.command.clone(),
             old: l.content_size,

@@ -340,7 +340,7 @@ fn layer_changes(i: &ImageDiff) -> Vec<Change> {
             name: format!(
                 "#{} {}",
                 // 1-based, as every layer number a report prints.
-                l.new_index.or(l.old_index).map_or(0, |i| i + 1),
+                l.new_number.or(l.old_number).unwrap_or(0),
                 l.command.as_deref().unwrap_or(short_digest(&l.digest))
             ),
             detail: None,
