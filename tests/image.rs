@@ -1730,7 +1730,7 @@ fn closure_follows_ld_so_conf_and_symlinks_and_leaves_unneeded_libraries_out() {
     .iter()
     .map(Path::new)
     .find(|p| p.is_file())
-    .map(|p| read(p))
+    .map(read)
     .expect("the host has no libm.so.6: install libc6");
     let ld_name = Path::new(interp).file_name().unwrap().to_str().unwrap();
     let entries = vec![
