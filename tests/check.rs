@@ -566,6 +566,8 @@ fn baseline_then_growth_names_the_modules_that_grew() {
     assert!(so.contains("size-growth"), "{so}");
     assert!(so.contains("grew by"), "{so}");
     assert!(so.contains("modules that grew:"), "{so}");
+    // The growth is also split by kind of bytes (code, data, DWARF, ...).
+    assert!(so.contains("by kind: "), "{so}");
 
     let o = p.run(&["check", "--format", "json"]);
     assert_eq!(code(&o), 1);
@@ -578,6 +580,17 @@ fn baseline_then_growth_names_the_modules_that_grew() {
         big_size as i64 - small_size as i64
     );
     let modules = g["modules"].as_array().expect("module deltas");
+    // The kinds partition the change: their deltas add up to the whole growth.
+    let kinds = g["kinds"].as_array().expect("kind deltas");
+    assert!(!kinds.is_empty(), "{g}");
+    assert_eq!(
+        kinds
+            .iter()
+            .map(|k| k["delta"].as_i64().unwrap())
+            .sum::<i64>(),
+        g["delta"].as_i64().unwrap(),
+        "{g}"
+    );
     let new_deps = {
         let before = go_deps(&testbin("hello-default"));
         let after = go_deps(&testbin("promserver-default"));
