@@ -390,6 +390,16 @@ pub struct Limit<T> {
     pub location: Option<Location>,
 }
 
+impl<T> Limit<T> {
+    /// A limit set on the command line: it has no place in a config file.
+    pub fn from_flag(value: T) -> Self {
+        Limit {
+            value,
+            location: None,
+        }
+    }
+}
+
 /// A cap on one module's bytes.
 #[derive(Debug, Clone)]
 pub struct ModuleCap {
