@@ -1150,6 +1150,21 @@ fn dynamic_binary_on_scratch_is_reported_as_unable_to_start() {
     );
     assert_eq!(u(&img["content_size"]), bin.len() as u64);
     assert_eq!(saving(&img, "cgo-libc-closure"), None);
+    // The gate fails on it with no rule given: image-cannot-start is denied by default.
+    let empty = tempfile::tempdir().unwrap();
+    let out = support::goaudit()
+        .current_dir(empty.path())
+        .arg("check")
+        .arg(&p)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.contains("error") && l.contains("image-cannot-start")),
+        "{text}"
+    );
 }
 
 #[test]
