@@ -434,6 +434,24 @@ pub struct Budget {
     pub min_efficiency: Option<Limit<f64>>,
 }
 
+impl Budget {
+    /// A budget for `path` with every limit off; set the ones wanted.
+    pub fn new(path: PathPattern) -> Self {
+        Budget {
+            path,
+            max_size: None,
+            max_gzip_size: None,
+            max_zstd_size: None,
+            max_growth_percent: None,
+            max_growth_bytes: None,
+            noise_floor: 0,
+            modules: Vec::new(),
+            max_wasted: None,
+            min_efficiency: None,
+        }
+    }
+}
+
 /// One `[[override]]`: rule levels for the artifacts matching `path`, with the reason
 /// the exception is made (required).
 #[derive(Debug, Clone)]

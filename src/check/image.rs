@@ -187,22 +187,9 @@ mod tests {
 
     fn budget(wasted: Option<Wasted>, eff: Option<f64>) -> Budget {
         Budget {
-            path: PathPattern::new("img.tar", None).unwrap(),
-            max_size: None,
-            max_gzip_size: None,
-            max_zstd_size: None,
-            max_growth_percent: None,
-            max_growth_bytes: None,
-            noise_floor: 0,
-            modules: Vec::new(),
-            max_wasted: wasted.map(|value| Limit {
-                value,
-                location: None,
-            }),
-            min_efficiency: eff.map(|value| Limit {
-                value,
-                location: None,
-            }),
+            max_wasted: wasted.map(Limit::from_flag),
+            min_efficiency: eff.map(Limit::from_flag),
+            ..Budget::new(PathPattern::new("img.tar", None).unwrap())
         }
     }
 

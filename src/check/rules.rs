@@ -709,18 +709,7 @@ mod tests {
     use crate::check::config::{Limit, ModuleCap, PathPattern};
 
     fn budget(glob: &str) -> Budget {
-        Budget {
-            path: PathPattern::new(glob, None).unwrap(),
-            max_size: None,
-            max_gzip_size: None,
-            max_zstd_size: None,
-            max_growth_percent: None,
-            max_growth_bytes: None,
-            noise_floor: 0,
-            modules: Vec::new(),
-            max_wasted: None,
-            min_efficiency: None,
-        }
+        Budget::new(PathPattern::new(glob, None).unwrap())
     }
 
     fn named(v: &[(&str, u64)]) -> Vec<Named> {

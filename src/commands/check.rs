@@ -583,16 +583,13 @@ fn apply_flags(args: &CheckArgs, policy: &mut Policy) -> Result<(), Error> {
         || args.min_efficiency.is_some()
     {
         policy.budgets.push(Budget {
-            path: PathPattern::new("**", None)?,
             max_size: args.max_size.map(Limit::from_flag),
             max_gzip_size: args.max_gzip_size.map(Limit::from_flag),
             max_zstd_size: args.max_zstd_size.map(Limit::from_flag),
             max_growth_percent: args.max_growth.map(Limit::from_flag),
-            max_growth_bytes: None,
-            noise_floor: 0,
-            modules: Vec::new(),
             max_wasted: args.max_wasted.map(Limit::from_flag),
             min_efficiency: args.min_efficiency.map(Limit::from_flag),
+            ..Budget::new(PathPattern::new("**", None)?)
         });
     }
     Ok(())
